@@ -1,0 +1,61 @@
+//! The pure core of oci-iam-sso.
+//!
+//! What lives here: the token types (secret newtypes that redact themselves),
+//! token lifecycles decided against an injected clock, the RFC 8628 polling
+//! state machine, the error taxonomy with remedies and exit codes, the ports
+//! (traits) adapters implement, and the use cases that drive them.
+//!
+//! What does not: any I/O. No runtime, no HTTP, no SQLite, no filesystem and no
+//! system clock — adapters bring those, and tests bring mocks and a manual clock.
+
+mod device;
+mod error;
+pub mod oci;
+mod ports;
+mod profile;
+mod retry;
+mod scope;
+mod secret;
+mod status;
+mod time;
+mod token;
+mod url;
+pub mod usecase;
+
+pub use device::{
+    DEFAULT_POLL_INTERVAL, DeviceAuthorization, DeviceLoginFailure, DevicePoll, PollStep,
+    SLOW_DOWN_INCREMENT,
+};
+pub use error::{
+    Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind, ProviderError, StoreError,
+    TransportFailure, exit,
+};
+pub use ports::{
+    Endpoints, IdentityProvider, Presenter, ProfileLock, ResourceClient, ResourceRequest,
+    ResourceResponse, RotationRecord, TokenStore,
+};
+pub use profile::{Profile, ProfileName};
+pub use retry::{RetryPolicy, may_have_consumed};
+pub use scope::{DEFAULT_SCOPE, Scope};
+pub use secret::{
+    AccessToken, ClientId, ClientSecret, DeviceCode, RefreshToken, SessionToken, UserCode,
+};
+pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus};
+pub use time::{Clock, Timestamp};
+pub use token::{
+    DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
+    Lifecycle, TokenResponse, TokenSet,
+};
+pub use url::ServiceUrl;
+pub use usecase::{
+    AccessTokens, DeviceLogin, ImportRefreshToken, LoginOptions, Logout, LogoutOutcome,
+    TokenRequest,
+};
+
+/// Mocks of the ports, for tests in this crate.
+#[cfg(test)]
+pub(crate) mod mocks {
+    pub use crate::ports::{
+        MockIdentityProvider, MockPresenter, MockProfileLock, MockResourceClient, MockTokenStore,
+    };
+}

@@ -1,0 +1,169 @@
+//! Ports: the traits adapters implement. Each method's doc states its contract
+//! ("MUST …"); the contract suites in the testkit check those sentences against
+//! every adapter.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{
+    AccessToken, ClientId, DeviceAuthorization, DeviceCode, Generation, Profile, ProfileName,
+    ProviderError, RefreshToken, Scope, ServiceUrl, StoreError, Timestamp, TokenResponse, TokenSet,
+};
+
+/// The endpoints of an identity domain (or any OAuth 2.0 server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub token: ServiceUrl,
+    pub device_authorization: ServiceUrl,
+    pub revocation: Option<ServiceUrl>,
+}
+
+/// An OAuth 2.0 authorization server, bound to one domain URL.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait IdentityProvider: Send + Sync {
+    /// MUST return the endpoints of the discovery document when there is one, and
+    /// the identity-domain paths (`/oauth2/v1/device`, `/token`, `/revoke`) when
+    /// the document is absent. MAY cache the answer.
+    async fn endpoints(&self) -> Result<Endpoints, ProviderError>;
+
+    /// MUST send `response_type=device_code`, `client_id` and `scope`, and return
+    /// the device authorization with `interval` as sent (`None` when absent).
+    async fn start_device_authorization(
+        &self,
+        client_id: &ClientId,
+        scope: &Scope,
+    ) -> Result<DeviceAuthorization, ProviderError>;
+
+    /// MUST return `ProviderError::OAuth` with the classified code for
+    /// `authorization_pending`, `slow_down`, `access_denied` and `expired_token`.
+    async fn poll_device_token(
+        &self,
+        client_id: &ClientId,
+        device_code: &DeviceCode,
+    ) -> Result<TokenResponse, ProviderError>;
+
+    /// MUST send the refresh-token grant once (never retry on its own: the
+    /// token may be consumed) and return the new token set's response.
+    /// MUST map `invalid_grant` to its expired / consumed / invalid kind.
+    /// MUST report a failure before the request left as `TransportFailure::Connect`
+    /// and one after as `Timeout` or `Interrupted`.
+    async fn refresh(
+        &self,
+        client_id: &ClientId,
+        refresh_token: &RefreshToken,
+    ) -> Result<TokenResponse, ProviderError>;
+
+    /// MUST revoke the token (RFC 7009); a server without a revocation endpoint is
+    /// an `Ok(false)`.
+    async fn revoke(
+        &self,
+        client_id: &ClientId,
+        token: &RefreshToken,
+    ) -> Result<bool, ProviderError>;
+}
+
+/// One rotation, as kept in the audit trail: never the token, only a fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RotationRecord {
+    pub at: Timestamp,
+    pub generation: Generation,
+    /// A short hash of the refresh token, to compare with logs; not reversible.
+    pub fingerprint: String,
+}
+
+/// Where profiles and their token sets live.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// MUST return every profile, sorted by name.
+    async fn profiles(&self) -> Result<Vec<Profile>, StoreError>;
+
+    /// MUST return `Ok(None)` for an unknown profile.
+    async fn profile(&self, name: &ProfileName) -> Result<Option<Profile>, StoreError>;
+
+    /// MUST create the profile or update its settings, keeping any stored tokens.
+    async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError>;
+
+    /// MUST delete the profile with its tokens and return whether it existed.
+    async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError>;
+
+    /// A snapshot without taking the lock (for the cache-hit path). MUST return
+    /// a set that was committed whole, never a half-written one.
+    async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError>;
+
+    /// Takes the profile's exclusive lock, waiting (bounded) while another
+    /// process holds it. MUST exclude every other holder, in this process and
+    /// others (and on other hosts, for a shared store), until the guard drops.
+    async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError>;
+
+    /// The last `limit` rotations of the profile, newest first.
+    async fn rotations(
+        &self,
+        name: &ProfileName,
+        limit: usize,
+    ) -> Result<Vec<RotationRecord>, StoreError>;
+}
+
+/// The profile's exclusive lock. Reads under it see the current state.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ProfileLock: Send {
+    /// MUST re-read the stored set (another process may have written it).
+    async fn tokens(&mut self) -> Result<Option<TokenSet>, StoreError>;
+
+    /// Compare-and-swap: MUST write `new` only when the stored generation equals
+    /// `expected` (`None`: nothing stored) and `new.generation` is greater;
+    /// otherwise `StoreError::Conflict`. MUST be durable (committed and synced)
+    /// when it returns `Ok`, and MUST record the rotation in the audit trail.
+    async fn replace(
+        &mut self,
+        expected: Option<Generation>,
+        new: &TokenSet,
+    ) -> Result<(), StoreError>;
+
+    /// MUST delete the stored set (the profile stays).
+    async fn clear(&mut self) -> Result<(), StoreError>;
+}
+
+/// What the person at the terminal sees during a device login.
+#[cfg_attr(test, mockall::automock)]
+pub trait Presenter: Send + Sync {
+    /// Show the verification URI and user code.
+    fn device_code(&self, authorization: &DeviceAuthorization);
+    /// Open `url` in a browser; an `Err` is reported and the login goes on.
+    fn open_browser(&self, url: &ServiceUrl) -> Result<(), String>;
+    /// Called before each wait, for a spinner or a progress line.
+    fn waiting(&self, next_poll_in: Duration, remaining: Duration);
+}
+
+/// An HTTP request to a resource server (EPM REST, …), sent with a bearer token.
+#[derive(Clone, Debug)]
+pub struct ResourceRequest {
+    pub method: String,
+    pub url: ServiceUrl,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResourceResponse {
+    pub status: u16,
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Calls resource servers with `Authorization: Bearer`.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ResourceClient: Send + Sync {
+    /// MUST return any HTTP status as `Ok` (401 included; the caller decides) and
+    /// MUST NOT follow redirects to another host with the token.
+    async fn send(
+        &self,
+        request: &ResourceRequest,
+        token: &AccessToken,
+    ) -> Result<ResourceResponse, ProviderError>;
+}

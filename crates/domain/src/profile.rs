@@ -1,0 +1,67 @@
+//! Profiles: one identity-domain client and its login, under a name.
+
+use crate::{ClientId, ClientSecret, InvalidInput, Scope, ServiceUrl};
+
+/// A profile name: letters, digits and `._-@` (the same rule as OCI config profiles),
+/// so a name is safe in file names, SQL and shell commands.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    pub const DEFAULT: &'static str = "default";
+
+    pub fn new(value: impl Into<String>) -> Result<Self, InvalidInput> {
+        let value = value.into();
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(InvalidInput::new(
+                "profile name",
+                format!("`{value}` must be 1 to 64 of the characters A-Z a-z 0-9 . _ - @"),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a profile knows about its identity domain and client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: ProfileName,
+    pub domain_url: ServiceUrl,
+    pub client_id: ClientId,
+    pub scope: Scope,
+    /// Base URL that `call /path` joins to (an EPM host, for example).
+    pub resource_url: Option<ServiceUrl>,
+    /// Only for confidential clients (the OCI token exchange).
+    pub client_secret: Option<ClientSecret>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names() {
+        for ok in ["default", "DEFAULT", "epm.prod_1-a@x"] {
+            assert!(ProfileName::new(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "../x", "a/b", "x;rm", &"a".repeat(65)] {
+            assert!(ProfileName::new(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Secret newtypes: redacted in `Debug`, no `Display`, zeroized on drop, one
+//! greppable accessor (`expose_secret`).
+
+use zeroize::Zeroizing;
+
+macro_rules! secret_string {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(Zeroizing<String>);
+
+        impl $name {
+            /// Wraps a secret value. Surrounding whitespace (a trailing newline from
+            /// a file or stdin) is not part of any token and is dropped.
+            pub fn new(value: impl Into<String>) -> Self {
+                let value: String = value.into();
+                let trimmed = value.trim();
+                if trimmed.len() == value.len() {
+                    Self(Zeroizing::new(value))
+                } else {
+                    let owned = Zeroizing::new(trimmed.to_owned());
+                    drop(Zeroizing::new(value));
+                    Self(owned)
+                }
+            }
+
+            /// The secret itself. Every call site is a place where a secret leaves
+            /// its wrapper: keep them few and reviewable.
+            pub fn expose_secret(&self) -> &str {
+                &self.0
+            }
+
+            /// True when the value is empty (servers sometimes send `""`).
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "([redacted])"))
+            }
+        }
+    };
+}
+
+secret_string!(
+    /// An OAuth access token: opaque to the client, sent as `Authorization: Bearer`.
+    AccessToken
+);
+secret_string!(
+    /// A single-use OAuth refresh token.
+    RefreshToken
+);
+secret_string!(
+    /// The device code of RFC 8628; whoever holds it can collect the user's tokens.
+    DeviceCode
+);
+secret_string!(
+    /// A confidential client's secret (token exchange).
+    ClientSecret
+);
+secret_string!(
+    /// An OCI session token (a JWT) or database token.
+    SessionToken
+);
+
+/// An OAuth client id. The guides ask for it to be stored encrypted, so it is
+/// redacted in `Debug`; it is not a credential, so it may be shown on request.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ClientId(String);
+
+impl ClientId {
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::InvalidInput> {
+        let value = value.into().trim().to_owned();
+        if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(crate::InvalidInput::new(
+                "client id",
+                "must be non-empty and contain no spaces",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientId([redacted])")
+    }
+}
+
+/// The short code a person types at the verification page. Shown on purpose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserCode(String);
+
+impl UserCode {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UserCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let token = RefreshToken::new("rt-very-secret");
+        assert_eq!(format!("{token:?}"), "RefreshToken([redacted])");
+        let client = ClientId::new("client-abc").unwrap();
+        assert!(!format!("{client:?}").contains("client-abc"));
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_trimmed() {
+        assert_eq!(AccessToken::new(" at\n").expose_secret(), "at");
+    }
+
+    #[test]
+    fn client_id_rejects_spaces() {
+        assert!(ClientId::new("a b").is_err());
+        assert!(ClientId::new("  ").is_err());
+    }
+}

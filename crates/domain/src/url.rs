@@ -1,0 +1,149 @@
+//! URLs the tool sends credentials to: `https://`, or `http://` to loopback only.
+
+use crate::InvalidInput;
+
+/// A base URL that is safe to send tokens to.
+///
+/// `https` always; `http` only when the host is loopback (`127.0.0.0/8`, `::1`,
+/// `localhost`), which is how the testkit fakes and local listeners run.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ServiceUrl(url::Url);
+
+impl ServiceUrl {
+    pub fn parse(input: &str) -> Result<Self, InvalidInput> {
+        let trimmed = input.trim();
+        let with_scheme = if trimmed.contains("://") {
+            trimmed.to_owned()
+        } else {
+            // The identity-domain guide writes hosts without a scheme.
+            format!("https://{trimmed}")
+        };
+        let url = url::Url::parse(&with_scheme)
+            .map_err(|e| InvalidInput::new("URL", format!("`{trimmed}` is not a URL ({e})")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(InvalidInput::new(
+                "URL",
+                "must not contain a user name or password",
+            ));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(InvalidInput::new("URL", format!("`{trimmed}` has no host")));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(InvalidInput::new(
+                    "URL",
+                    format!(
+                        "`{trimmed}` uses http://; only https:// is allowed (http:// only to loopback)"
+                    ),
+                ));
+            }
+            other => {
+                return Err(InvalidInput::new(
+                    "URL",
+                    format!("`{trimmed}` has scheme `{other}`; use https://"),
+                ));
+            }
+        }
+        Ok(Self(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn as_url(&self) -> &url::Url {
+        &self.0
+    }
+
+    /// The URL without a trailing slash, as users write it.
+    pub fn base(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+
+    /// Appends an absolute path (`/oauth2/v1/token`) to the base URL, keeping any
+    /// path prefix the base already has.
+    pub fn join_path(&self, path: &str) -> Result<Self, InvalidInput> {
+        let path = path.trim_start_matches('/');
+        Self::parse(&format!("{}/{}", self.base(), path))
+    }
+
+    pub fn host(&self) -> &str {
+        self.0.host_str().unwrap_or_default()
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.0)
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl std::fmt::Display for ServiceUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.base())
+    }
+}
+
+impl std::fmt::Debug for ServiceUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServiceUrl({})", self.base())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_https_and_bare_hosts() {
+        let url = ServiceUrl::parse("idcs-abc.identity.oraclecloud.com").unwrap();
+        assert_eq!(url.base(), "https://idcs-abc.identity.oraclecloud.com");
+        assert!(ServiceUrl::parse("https://idcs-abc.identity.oraclecloud.com/").is_ok());
+    }
+
+    #[test]
+    fn http_only_to_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.3.4.5",
+        ] {
+            assert!(ServiceUrl::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.com",
+            "ftp://x",
+        ] {
+            assert!(ServiceUrl::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rejects_credentials_and_garbage() {
+        assert!(ServiceUrl::parse("https://user:pw@host").is_err());
+        assert!(ServiceUrl::parse("https://").is_err());
+        assert!(ServiceUrl::parse("not a url at all").is_err());
+    }
+
+    #[test]
+    fn join_keeps_prefix() {
+        let url = ServiceUrl::parse("http://127.0.0.1:9/tenant/").unwrap();
+        assert_eq!(
+            url.join_path("/oauth2/v1/token").unwrap().as_str(),
+            "http://127.0.0.1:9/tenant/oauth2/v1/token"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+//! The access-token provider: the cached token when it is fresh, otherwise one
+//! refresh under the profile's lock, persisted before the token is handed out.
+
+use std::time::Duration;
+
+use crate::{
+    Clock, Error, IdentityProvider, InvalidGrant, IssuedAccessToken, OAuthErrorKind, Profile,
+    ProviderError, RetryPolicy, TokenSet, TokenStore, retry::may_have_consumed,
+};
+
+/// What the caller needs from the token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// Refresh when the token expires within this time.
+    pub min_ttl: Duration,
+    /// Refresh even when the cached token is fresh (unless another process just did).
+    pub force_refresh: bool,
+}
+
+pub struct AccessTokens<'a> {
+    pub provider: &'a dyn IdentityProvider,
+    pub store: &'a dyn TokenStore,
+    pub clock: &'a dyn Clock,
+    /// Margin before expiry at which a token counts as expiring (clock skew).
+    pub skew: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for AccessTokens<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessTokens")
+            .field("skew", &self.skew)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl AccessTokens<'_> {
+    /// A valid access token for `profile`. A cache hit touches only the store.
+    pub async fn get(
+        &self,
+        profile: &Profile,
+        request: TokenRequest,
+    ) -> Result<IssuedAccessToken, Error> {
+        let margin = request.min_ttl.max(self.skew);
+        let snapshot = self.store.tokens(&profile.name).await?;
+        let seen = snapshot.as_ref().map(|t| t.generation);
+        if !request.force_refresh
+            && let Some(access) = snapshot
+                .as_ref()
+                .and_then(|t| t.usable_access(self.clock.now(), margin))
+        {
+            return Ok(access.clone());
+        }
+
+        let mut lock = self.store.lock(&profile.name).await?;
+        let mut current = lock
+            .tokens()
+            .await?
+            .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
+        // Another process may have refreshed while we waited for the lock: use its
+        // result. A forced refresh accepts it too when it is newer than what we saw.
+        if (!request.force_refresh || Some(current.generation) != seen)
+            && let Some(access) = current.usable_access(self.clock.now(), margin)
+        {
+            return Ok(access.clone());
+        }
+
+        let mut retried_after_consumed = false;
+        loop {
+            match self.refresh_once(profile, &current).await {
+                Ok(next) => {
+                    lock.replace(Some(current.generation), &next)
+                        .await
+                        .map_err(|source| Error::PersistFailed {
+                            profile: profile.name.clone(),
+                            source,
+                        })?;
+                    return next
+                        .access
+                        .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()));
+                }
+                Err(ProviderError::OAuth(e))
+                    if e.kind == OAuthErrorKind::InvalidGrant(InvalidGrant::Consumed)
+                        && !retried_after_consumed =>
+                {
+                    // Someone outside our lock (an older tool, another host) rotated the
+                    // token. If they stored the newer one, carry on from it.
+                    retried_after_consumed = true;
+                    match lock.tokens().await? {
+                        Some(newer)
+                            if newer.generation > current.generation
+                                && newer.refresh_token.is_some() =>
+                        {
+                            if let Some(access) = newer.usable_access(self.clock.now(), margin) {
+                                return Ok(access.clone());
+                            }
+                            current = newer;
+                        }
+                        _ => {
+                            return Err(super::refresh_error(
+                                &profile.name,
+                                ProviderError::OAuth(e),
+                            ));
+                        }
+                    }
+                }
+                Err(e) => return Err(super::refresh_error(&profile.name, e)),
+            }
+        }
+    }
+
+    /// One refresh grant with retries for failures that cannot have consumed the token.
+    async fn refresh_once(
+        &self,
+        profile: &Profile,
+        current: &TokenSet,
+    ) -> Result<TokenSet, ProviderError> {
+        let refresh_token = current.refresh_token.as_ref().ok_or_else(|| ProviderError::Malformed {
+            endpoint: "token store".into(),
+            problem: "no refresh token is stored (the login returned none; add `offline_access` to the scope)".into(),
+        })?;
+        let mut failed_attempts = 0;
+        loop {
+            match self
+                .provider
+                .refresh(&profile.client_id, refresh_token)
+                .await
+            {
+                Ok(response) => return Ok(current.rotated(response, self.clock.now())),
+                Err(error) => {
+                    failed_attempts += 1;
+                    let wait = if may_have_consumed(&error) {
+                        None
+                    } else {
+                        self.retry
+                            .delay_after(&error, failed_attempts, self.clock.jitter())
+                    };
+                    match wait {
+                        Some(wait) => self.clock.sleep(wait).await,
+                        None => return Err(error),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Device login (RFC 8628): show a code, wait for the user, store the first token set.
+
+use crate::{
+    Clock, DeviceLoginFailure, DevicePoll, Error, IdentityProvider, PollStep, Presenter, Profile,
+    TokenSet, TokenStore,
+};
+
+#[derive(Clone, Copy, Debug)]
+pub struct LoginOptions {
+    pub open_browser: bool,
+}
+
+pub struct DeviceLogin<'a> {
+    pub provider: &'a dyn IdentityProvider,
+    pub store: &'a dyn TokenStore,
+    pub clock: &'a dyn Clock,
+    pub presenter: &'a dyn Presenter,
+}
+
+impl std::fmt::Debug for DeviceLogin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceLogin")
+    }
+}
+
+impl DeviceLogin<'_> {
+    /// Runs the whole flow; on success the token set is stored (durably) first.
+    pub async fn run(&self, profile: &Profile, options: LoginOptions) -> Result<TokenSet, Error> {
+        let failed = |failure| Error::DeviceLogin {
+            profile: profile.name.clone(),
+            failure,
+        };
+        let authorization = self
+            .provider
+            .start_device_authorization(&profile.client_id, &profile.scope)
+            .await
+            .map_err(|e| super::refresh_error(&profile.name, e))?;
+        self.presenter.device_code(&authorization);
+        if options.open_browser {
+            // A missing browser is normal on servers: the code is already on screen.
+            let _ = self.presenter.open_browser(authorization.browser_url());
+        }
+
+        let mut poll = DevicePoll::start(&authorization, self.clock.now());
+        let mut wait = poll.first_wait();
+        let response = loop {
+            self.presenter
+                .waiting(wait, self.clock.now().until(poll.deadline));
+            self.clock.sleep(wait).await;
+            if self.clock.now() >= poll.deadline {
+                return Err(failed(DeviceLoginFailure::Expired));
+            }
+            let outcome = self
+                .provider
+                .poll_device_token(&profile.client_id, &authorization.device_code)
+                .await;
+            match poll.step(outcome, self.clock.now()) {
+                PollStep::Continue {
+                    next,
+                    wait: next_wait,
+                } => {
+                    poll = next;
+                    wait = next_wait;
+                }
+                PollStep::Granted(response) => break response,
+                PollStep::Failed(failure) => return Err(failed(failure)),
+            }
+        };
+
+        let lost = |source| Error::PersistFailed {
+            profile: profile.name.clone(),
+            source,
+        };
+        let mut lock = self.store.lock(&profile.name).await.map_err(lost)?;
+        let previous = lock.tokens().await.map_err(lost)?.map(|t| t.generation);
+        let tokens = TokenSet::from_login(response, self.clock.now(), previous);
+        lock.replace(previous, &tokens).await.map_err(lost)?;
+        Ok(tokens)
+    }
+}

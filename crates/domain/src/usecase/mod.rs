@@ -1,0 +1,42 @@
+//! Use cases: the application's verbs, each driving the ports it is given.
+
+mod access_token;
+mod device_login;
+mod manage;
+
+pub use access_token::{AccessTokens, TokenRequest};
+pub use device_login::{DeviceLogin, LoginOptions};
+pub use manage::{ImportRefreshToken, Logout, LogoutOutcome, call_with_bearer};
+
+use crate::{Error, InvalidGrant, OAuthErrorKind, ProfileName, ProviderError};
+
+/// Maps a token-endpoint failure to what it means for the profile.
+pub(crate) fn refresh_error(profile: &ProfileName, error: ProviderError) -> Error {
+    let ProviderError::OAuth(oauth) = error else {
+        return Error::Provider(error);
+    };
+    let profile = profile.clone();
+    match oauth.kind {
+        OAuthErrorKind::InvalidGrant(InvalidGrant::Expired) => Error::RefreshTokenExpired {
+            profile,
+            ecid: oauth.ecid,
+        },
+        OAuthErrorKind::InvalidGrant(InvalidGrant::Consumed) => Error::RefreshChainBroken {
+            profile,
+            ecid: oauth.ecid,
+        },
+        OAuthErrorKind::InvalidGrant(InvalidGrant::Invalid) => Error::RefreshTokenInvalid {
+            profile,
+            ecid: oauth.ecid,
+        },
+        OAuthErrorKind::InvalidScope
+        | OAuthErrorKind::InvalidClient
+        | OAuthErrorKind::UnauthorizedClient
+        | OAuthErrorKind::InvalidRequest
+        | OAuthErrorKind::UnsupportedGrantType => Error::ClientConfiguration {
+            profile,
+            error: oauth,
+        },
+        _ => Error::Provider(ProviderError::OAuth(oauth)),
+    }
+}
