@@ -59,3 +59,9 @@ pub(crate) mod mocks {
         MockIdentityProvider, MockPresenter, MockProfileLock, MockResourceClient, MockTokenStore,
     };
 }
+
+// Test modules, one per topic; `test_support` holds the manual clock and builders.
+#[cfg(test)]
+mod device_tests;
+#[cfg(test)]
+mod test_support;

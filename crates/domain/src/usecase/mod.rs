@@ -4,6 +4,9 @@ mod access_token;
 mod device_login;
 mod manage;
 
+#[cfg(test)]
+mod tests_device_login;
+
 pub use access_token::{AccessTokens, TokenRequest};
 pub use device_login::{DeviceLogin, LoginOptions};
 pub use manage::{ImportRefreshToken, Logout, LogoutOutcome, call_with_bearer};
