@@ -98,10 +98,17 @@ impl OAuthError {
             "slow_down" => OAuthErrorKind::SlowDown,
             "access_denied" => OAuthErrorKind::AccessDenied,
             "expired_token" => OAuthErrorKind::ExpiredToken,
-            other => OAuthErrorKind::Other(other.to_owned()),
+            // Flattened like `code`: the raw text is server input of any length.
+            other => OAuthErrorKind::Other(one_line(other, 64)),
         };
         // Descriptions are server text shown to the user; keep them short and on one line.
-        let description = description.map(|d| one_line(&d, 200));
+        // The expired-token text ends with the client id, which stays out of messages.
+        let description = match kind {
+            OAuthErrorKind::InvalidGrant(InvalidGrant::Expired) => {
+                Some(format!("{EXPIRED_PREFIX} : [redacted]"))
+            }
+            _ => description.map(|d| one_line(&d, 200)),
+        };
         let ecid = ecid.map(|e| one_line(&e, 64));
         Self {
             kind,
@@ -112,12 +119,15 @@ impl OAuthError {
     }
 }
 
+/// The start of IDCS's `Token is expired for client : <CLIENT_ID>` description.
+const EXPIRED_PREFIX: &str = "Token is expired for client";
+
 fn classify_invalid_grant(description: Option<&str>) -> InvalidGrant {
     let Some(text) = description else {
         return InvalidGrant::Other;
     };
     let text = text.trim();
-    if text.starts_with("Token is expired for client") {
+    if text.starts_with(EXPIRED_PREFIX) {
         InvalidGrant::Expired
     } else if text == "The token has already been consumed"
         || text == "The token is already consumed"
