@@ -28,10 +28,14 @@ pub(crate) fn refresh_error(profile: &ProfileName, error: ProviderError) -> Erro
             profile,
             ecid: oauth.ecid,
         },
-        OAuthErrorKind::InvalidGrant(InvalidGrant::Invalid) => Error::RefreshTokenInvalid {
-            profile,
-            ecid: oauth.ecid,
-        },
+        // RFC 6749 §5.2: `invalid_grant` means the grant is invalid, expired or
+        // revoked, whatever the words of another provider: only a new login helps.
+        OAuthErrorKind::InvalidGrant(InvalidGrant::Invalid | InvalidGrant::Other) => {
+            Error::RefreshTokenInvalid {
+                profile,
+                ecid: oauth.ecid,
+            }
+        }
         OAuthErrorKind::InvalidScope
         | OAuthErrorKind::InvalidClient
         | OAuthErrorKind::UnauthorizedClient
