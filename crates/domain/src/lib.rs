@@ -65,3 +65,5 @@ pub(crate) mod mocks {
 mod device_tests;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod tests_errors;
