@@ -1,1 +1,3 @@
 //! adapters-http
+
+pub mod oci;

@@ -1,1 +1,3 @@
 //! adapters-store
+
+pub mod oci;

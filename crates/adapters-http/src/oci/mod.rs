@@ -1,0 +1,9 @@
+//! The OCI half of the HTTP adapters: the draft-cavage request signer (§6 of
+//! the protocol facts) and the client of the OCI auth and identity services.
+//!
+//! The identity-domain OAuth client lives elsewhere in this crate.
+
+pub mod pem;
+pub mod signer;
+
+pub use signer::{KeyId, SignError, SignedHeaders, SigningRequest, sign_request, signing_string};

@@ -1,0 +1,1 @@
+//! OCI config file, key and token files (added in the next commits).

@@ -1,0 +1,1 @@
+//! The fake OCI auth service (added in the next commits).
