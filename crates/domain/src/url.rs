@@ -64,10 +64,15 @@ impl ServiceUrl {
     }
 
     /// Appends an absolute path (`/oauth2/v1/token`) to the base URL, keeping any
-    /// path prefix the base already has.
+    /// path prefix the base already has. A query or fragment of the base is not
+    /// part of the prefix (appending after it would put the path in the query).
     pub fn join_path(&self, path: &str) -> Result<Self, InvalidInput> {
         let path = path.trim_start_matches('/');
-        Self::parse(&format!("{}/{}", self.base(), path))
+        let mut prefix = self.0.clone();
+        prefix.set_query(None);
+        prefix.set_fragment(None);
+        let prefix = prefix.as_str().trim_end_matches('/');
+        Self::parse(&format!("{prefix}/{path}"))
     }
 
     pub fn host(&self) -> &str {
