@@ -67,3 +67,7 @@ mod device_tests;
 mod test_support;
 #[cfg(test)]
 mod tests_errors;
+#[cfg(test)]
+mod tests_lifecycle;
+#[cfg(test)]
+mod tests_url;
