@@ -1,0 +1,104 @@
+//! The OCI ports: the auth service (HTTP, signed requests), the files (config,
+//! session and db-token files) and key generation. Each method's doc states
+//! its contract.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+
+use crate::SessionToken;
+
+use super::{
+    DbScope, KeyPair, KeySize, OciError, OciProfile, OciProfileName, Region, SessionCredentials,
+};
+
+/// The OCI auth and identity services, called with requests signed by the session key.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OciAuthService: Send + Sync {
+    /// `POST /v1/authentication/refresh` with `{"currentToken"}`. MUST return
+    /// `OciError::Unauthorized` for HTTP 401 and never retry on its own.
+    async fn refresh_session(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+    ) -> Result<SessionToken, OciError>;
+
+    /// `POST /v1/actions/generateScopedAccessToken` with `{"scope","publicKey"}`.
+    /// MUST return `OciError::Unauthorized` for HTTP 401.
+    async fn generate_db_token(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+        scope: &DbScope,
+        public_key_pem: &str,
+    ) -> Result<SessionToken, OciError>;
+
+    /// A signed `GET /20160918/regions`. MUST return `Ok(false)` for HTTP 401
+    /// and `Ok(true)` for a success.
+    async fn validate_session(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+    ) -> Result<bool, OciError>;
+}
+
+/// The OCI config file and the files next to it.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OciFiles: Send + Sync {
+    /// MUST return the profile with `[DEFAULT]` merged in, `OciError::Config`
+    /// (with a line number when the file is malformed) otherwise.
+    async fn load_profile(&self, name: &OciProfileName) -> Result<OciProfile, OciError>;
+
+    /// MUST read the token and private key the profile names, and return
+    /// `OciError::NoSession` when it names no `security_token_file`.
+    async fn read_session(&self, profile: &OciProfile) -> Result<SessionCredentials, OciError>;
+
+    /// MUST replace the token file atomically (0600), keeping the key pair.
+    async fn write_session_token(
+        &self,
+        profile: &OciProfile,
+        token: &SessionToken,
+    ) -> Result<(), OciError>;
+
+    /// After a browser login: MUST write the key pair and token into the
+    /// profile's session directory (0700, files 0600) and then rewrite the
+    /// profile with `fingerprint`, `key_file`, `tenancy`, `region` and
+    /// `security_token_file`, keeping every other profile and comment.
+    /// Returns the session directory.
+    async fn save_new_session(
+        &self,
+        name: &OciProfileName,
+        region: &Region,
+        tenancy: &str,
+        key: &KeyPair,
+        token: &SessionToken,
+    ) -> Result<PathBuf, OciError>;
+
+    /// MUST set `tenancy` and `region` of the profile, creating it when absent.
+    /// Returns the config file's path.
+    async fn setup_profile(
+        &self,
+        name: &OciProfileName,
+        tenancy: &str,
+        region: &Region,
+    ) -> Result<PathBuf, OciError>;
+
+    /// MUST write `token`, `oci_db_key.pem` and `oci_db_key_public.pem` into
+    /// `dir` (created 0700, files 0600, each atomically).
+    async fn write_db_token(
+        &self,
+        dir: &Path,
+        token: &SessionToken,
+        key: &KeyPair,
+    ) -> Result<(), OciError>;
+}
+
+/// RSA key generation.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OciKeys: Send + Sync {
+    /// MUST return a fresh key pair (e = 65537) of the given size.
+    async fn generate(&self, size: KeySize) -> Result<KeyPair, OciError>;
+}
