@@ -1,0 +1,154 @@
+//! The per-profile lock and the compare-and-swap done under it.
+//!
+//! The lock is an OS file lock (`flock` on Unix) on `<db>.locks/<profile>.lock`.
+//! Such locks belong to an open file description, so two guards of one process
+//! exclude each other just as two processes do, and the kernel frees the lock
+//! when a process dies. Lock files are never deleted: removing one while another
+//! process waits on it would let a third lock a fresh file beside it.
+
+use std::fs::{File, TryLockError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use oci_iam_sso_domain::{Generation, ProfileLock, ProfileName, StoreError, TokenSet};
+use rusqlite::{TransactionBehavior, params};
+
+use super::Shared;
+use super::rows::{self, now_unix};
+use super::schema::ROTATIONS_KEPT;
+use crate::key::fingerprint;
+use crate::key::private_fs::{ensure_private_dir, open_private_file};
+
+/// The first pause between two attempts; it doubles up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(2);
+const MAX_PAUSE: Duration = Duration::from_millis(50);
+
+/// A held profile lock. Reads go to the database afresh; the lock is released
+/// when the guard drops (or the process ends).
+pub struct SqliteProfileLock {
+    shared: Arc<Shared>,
+    profile: ProfileName,
+    /// Holds the OS lock; closing the file releases it.
+    _file: File,
+}
+
+impl std::fmt::Debug for SqliteProfileLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteProfileLock")
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteProfileLock {
+    /// Waits (polling with a growing pause) until the lock is free or the store's
+    /// `lock_timeout` has passed.
+    pub(crate) async fn acquire(
+        shared: Arc<Shared>,
+        profile: ProfileName,
+    ) -> Result<Self, StoreError> {
+        let io = |what: &str, e: std::io::Error| StoreError::Io {
+            location: shared.lock_dir.display().to_string(),
+            detail: format!("{what}: {e}"),
+        };
+        ensure_private_dir(&shared.lock_dir)
+            .map_err(|e| io("cannot create the lock directory", e))?;
+        // Profile names are limited to `A-Za-z0-9._-@`, so this stays inside lock_dir.
+        let path = shared.lock_dir.join(format!("{profile}.lock"));
+        let file = open_private_file(&path).map_err(|e| io("cannot open the lock file", e))?;
+
+        let timeout = shared.options.lock_timeout;
+        let deadline = Instant::now() + timeout;
+        let mut pause = FIRST_PAUSE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(e)) => return Err(io("cannot lock the lock file", e)),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::LockTimeout { waited: timeout });
+            }
+            tokio::time::sleep(pause.min(left)).await;
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+        Ok(Self {
+            shared,
+            profile,
+            _file: file,
+        })
+    }
+
+    fn replace_now(&self, expected: Option<Generation>, new: &TokenSet) -> Result<(), StoreError> {
+        let shared = &*self.shared;
+        let sql = |e| shared.sql_error(e);
+        let mut conn = shared.conn();
+        // IMMEDIATE takes SQLite's write lock before reading, so the generation we
+        // compare is the one we replace, even against a writer that skips our lock.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let stored = rows::stored_generation(&tx, &self.profile)
+            .map_err(sql)?
+            .map(|g| Generation::new(u64::try_from(g).unwrap_or(0)));
+        if stored != expected || Some(new.generation) <= expected {
+            // Dropping `tx` rolls back; nothing was written.
+            return Err(StoreError::Conflict {
+                attempted: new.generation.get(),
+                found: stored.map_or(0, Generation::get),
+            });
+        }
+        rows::write_tokens(shared, &tx, &self.profile, new)?;
+        let print = new.refresh_token.as_ref().map_or_else(
+            || "none".to_owned(),
+            |t| fingerprint(t.expose_secret().as_bytes()),
+        );
+        let generation = i64::try_from(new.generation.get()).unwrap_or(i64::MAX);
+        tx.execute(
+            "INSERT INTO rotations (profile, generation, at, fingerprint) VALUES (?1, ?2, ?3, ?4)",
+            params![self.profile.as_str(), generation, now_unix(), print],
+        )
+        .map_err(sql)?;
+        tx.execute(
+            "DELETE FROM rotations WHERE profile = ?1 AND id NOT IN
+                 (SELECT id FROM rotations WHERE profile = ?1 ORDER BY id DESC LIMIT ?2)",
+            params![self.profile.as_str(), ROTATIONS_KEPT],
+        )
+        .map_err(sql)?;
+        // synchronous=FULL: the WAL is fsynced before COMMIT returns.
+        tx.commit().map_err(sql)
+    }
+
+    fn clear_now(&self) -> Result<(), StoreError> {
+        let shared = &*self.shared;
+        shared
+            .conn()
+            .execute(
+                "DELETE FROM tokens WHERE profile = ?1",
+                [self.profile.as_str()],
+            )
+            .map_err(|e| shared.sql_error(e))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ProfileLock for SqliteProfileLock {
+    async fn tokens(&mut self) -> Result<Option<TokenSet>, StoreError> {
+        rows::read_tokens(&self.shared, &self.profile)
+    }
+
+    async fn replace(
+        &mut self,
+        expected: Option<Generation>,
+        new: &TokenSet,
+    ) -> Result<(), StoreError> {
+        self.replace_now(expected, new)
+    }
+
+    async fn clear(&mut self) -> Result<(), StoreError> {
+        self.clear_now()
+    }
+}

@@ -1,0 +1,157 @@
+//! The encrypted SQLite token store.
+//!
+//! One file (WAL mode, `synchronous=FULL`) holds profiles, token sets and the
+//! rotation audit trail; client ids, client secrets, access and refresh tokens
+//! are sealed with AES-256-GCM (see [`crate::key`]). Per-profile locks are OS
+//! file locks in a directory beside the database (`<db>.locks/<profile>.lock`),
+//! so they exclude other processes and other guards of this process alike.
+//!
+//! Files: `open.rs` (checks before any write, key verification, schema setup),
+//! `schema.rs`, `rows.rs` (encoding rows and the queries), `lock.rs` (the guard
+//! and the compare-and-swap).
+
+mod lock;
+mod open;
+mod rows;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oci_iam_sso_domain::{
+    Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet, TokenStore,
+};
+use rusqlite::{Connection, ErrorCode};
+
+use crate::key::{Cipher, KeySource};
+
+pub use lock::SqliteProfileLock;
+
+/// How the store behaves under contention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// The longest wait for a profile lock, and for SQLite's own write lock.
+    pub lock_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            lock_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the store and its lock guards share.
+pub(crate) struct Shared {
+    conn: Mutex<Connection>,
+    cipher: Cipher,
+    location: String,
+    lock_dir: PathBuf,
+    options: StoreOptions,
+}
+
+impl Shared {
+    /// The connection. A panic while it was held left no open transaction behind
+    /// (rusqlite rolls back on drop), so a poisoned mutex is still safe to use.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn sql_error(&self, error: rusqlite::Error) -> StoreError {
+        sql_error(&self.location, self.options.lock_timeout, error)
+    }
+}
+
+/// Maps an SQLite failure to the port's error; the message never holds a value
+/// (rusqlite does not echo bound parameters).
+pub(crate) fn sql_error(location: &str, waited: Duration, error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt {
+            location: location.to_owned(),
+            detail: error.to_string(),
+        },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::LockTimeout { waited }
+        }
+        _ => StoreError::Io {
+            location: location.to_owned(),
+            detail: error.to_string(),
+        },
+    }
+}
+
+/// The encrypted SQLite token store. Cheap to share: `Send + Sync`, one connection
+/// behind a mutex (SQLite calls are short and the CLI is single-threaded).
+pub struct SqliteTokenStore {
+    shared: std::sync::Arc<Shared>,
+}
+
+impl std::fmt::Debug for SqliteTokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteTokenStore")
+            .field("location", &self.shared.location)
+            .field("options", &self.shared.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteTokenStore {
+    /// Opens the store at `path`, creating it (0600, in a 0700 directory) when
+    /// absent. Nothing is written before the file is known to be a token store of
+    /// a known version that opens with `key`: a corrupt or foreign file gives
+    /// `Corrupt`, a newer one `TooNew`, another key `WrongKey` — all unchanged.
+    pub fn open(
+        path: &Path,
+        key: KeySource,
+        options: StoreOptions,
+    ) -> Result<SqliteTokenStore, StoreError> {
+        let shared = open::open(path, key, options)?;
+        Ok(Self {
+            shared: std::sync::Arc::new(shared),
+        })
+    }
+
+    /// Where the database file is, as shown in messages.
+    pub fn location(&self) -> &str {
+        &self.shared.location
+    }
+}
+
+#[async_trait]
+impl TokenStore for SqliteTokenStore {
+    async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
+        rows::all_profiles(&self.shared)
+    }
+
+    async fn profile(&self, name: &ProfileName) -> Result<Option<Profile>, StoreError> {
+        rows::one_profile(&self.shared, name)
+    }
+
+    async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError> {
+        rows::put_profile(&self.shared, profile)
+    }
+
+    async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError> {
+        rows::remove_profile(&self.shared, name)
+    }
+
+    async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError> {
+        rows::read_tokens(&self.shared, name)
+    }
+
+    async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError> {
+        let guard = SqliteProfileLock::acquire(self.shared.clone(), name.clone()).await?;
+        Ok(Box::new(guard))
+    }
+
+    async fn rotations(
+        &self,
+        name: &ProfileName,
+        limit: usize,
+    ) -> Result<Vec<RotationRecord>, StoreError> {
+        rows::rotations(&self.shared, name, limit)
+    }
+}
