@@ -1,0 +1,184 @@
+//! The shared reqwest setup: one place that decides timeouts, redirects,
+//! proxies, TLS roots and the user agent for every HTTP adapter.
+//!
+//! Building a TLS client loads the platform's root store, which costs
+//! milliseconds; the `token` command's cache-hit path constructs adapters but
+//! never sends a request, so [`LazyClient`] builds the client on first use.
+
+mod transport;
+
+use std::path::PathBuf;
+use std::sync::{Once, OnceLock};
+use std::time::Duration;
+
+use oci_iam_sso_domain::InvalidInput;
+
+pub use transport::{Answer, describe_endpoint, read_answer, transport_error};
+
+/// How the HTTP adapters talk to servers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Time allowed to open the TCP connection and finish the TLS handshake.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole exchange, from sending to the last body byte.
+    pub request_timeout: Duration,
+    pub user_agent: String,
+    /// A PEM bundle of extra trusted roots (a corporate TLS-inspecting proxy),
+    /// added to the platform's roots.
+    pub extra_ca_file: Option<PathBuf>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            user_agent: concat!("oci-iam-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
+            extra_ca_file: None,
+        }
+    }
+}
+
+/// Installs ring as the process's rustls crypto provider, once. Another
+/// provider installed earlier (by the binary or a test) is kept.
+pub fn install_crypto_provider() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // `Err` only means a provider is already installed, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Builds a client with the settings: timeouts, redirects off, no automatic
+/// retries, HTTPS proxy from the environment, and the extra CA roots.
+///
+/// Redirects are off because a token request must go where it was aimed
+/// (SSRF), a bearer token must not follow a redirect to another host, and a
+/// redirect to a login page is a misconfiguration to report, not to follow.
+pub fn build_client(settings: &HttpSettings) -> Result<reqwest::Client, InvalidInput> {
+    install_crypto_provider();
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.request_timeout)
+        .user_agent(settings.user_agent.as_str())
+        .redirect(reqwest::redirect::Policy::none())
+        // A refresh grant must be sent at most once: the token may be consumed.
+        .retry(reqwest::retry::never())
+        .referer(false);
+    builder = match https_proxy_from_env()? {
+        Some(proxy) => builder.proxy(proxy),
+        // Only https:// URLs and loopback http:// URLs are ever requested, so
+        // HTTP_PROXY has nothing to apply to.
+        None => builder.no_proxy(),
+    };
+    if let Some(path) = &settings.extra_ca_file {
+        builder = builder.tls_certs_merge(read_ca_bundle(path)?);
+    }
+    builder
+        .build()
+        .map_err(|e| InvalidInput::new("HTTP client settings", error_chain(&e)))
+}
+
+/// `HTTPS_PROXY` (or `https_proxy`), honouring `NO_PROXY`; loopback is never
+/// proxied (the local fakes and listeners live there).
+fn https_proxy_from_env() -> Result<Option<reqwest::Proxy>, InvalidInput> {
+    let Some(url) = first_env(&["HTTPS_PROXY", "https_proxy"]) else {
+        return Ok(None);
+    };
+    // The proxy URL may carry a password: never quote it.
+    let proxy = reqwest::Proxy::https(url.as_str())
+        .map_err(|_| InvalidInput::new("HTTPS_PROXY", "is not a proxy URL"))?;
+    let mut exempt: Vec<String> = first_env(&["NO_PROXY", "no_proxy"]).into_iter().collect();
+    exempt.extend(["localhost", "127.0.0.0/8", "::1"].map(str::to_owned));
+    Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_string(
+        &exempt.join(","),
+    ))))
+}
+
+fn first_env(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|value| value.trim().to_owned())
+        .find(|value| !value.is_empty())
+}
+
+fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, InvalidInput> {
+    let shown = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|e| InvalidInput::new("CA file", format!("cannot read {shown}: {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+        InvalidInput::new(
+            "CA file",
+            format!("{shown} is not a PEM certificate bundle"),
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(InvalidInput::new(
+            "CA file",
+            format!("{shown} contains no PEM certificate"),
+        ));
+    }
+    Ok(certs)
+}
+
+/// A reqwest client built on first use and then shared by every request of
+/// the adapter that owns it.
+pub struct LazyClient {
+    settings: HttpSettings,
+    client: OnceLock<reqwest::Client>,
+}
+
+impl LazyClient {
+    /// Cheap: nothing is built until [`LazyClient::get`].
+    pub fn new(settings: HttpSettings) -> Self {
+        Self {
+            settings,
+            client: OnceLock::new(),
+        }
+    }
+
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    /// The client, built now if this is the first request. A failed build is
+    /// not remembered (the next call tries again).
+    pub fn get(&self) -> Result<&reqwest::Client, InvalidInput> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let built = build_client(&self.settings)?;
+        // Two first requests racing both build; one client wins, both work.
+        Ok(self.client.get_or_init(|| built))
+    }
+
+    /// Whether the client has been built (for tests of the lazy path).
+    pub fn is_built(&self) -> bool {
+        self.client.get().is_some()
+    }
+}
+
+impl std::fmt::Debug for LazyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyClient")
+            .field("settings", &self.settings)
+            .field("built", &self.is_built())
+            .finish()
+    }
+}
+
+/// The messages of an error and its sources, joined, without the request URL.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        // Wrappers often repeat their source's text; keep each message once.
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
