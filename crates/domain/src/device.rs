@@ -99,7 +99,7 @@ impl DevicePoll {
                 }
                 _ => {
                     return PollStep::Failed(DeviceLoginFailure::Provider(
-                        outcome.err().expect("matched Err"),
+                        outcome.expect_err("matched Err"),
                     ));
                 }
             },

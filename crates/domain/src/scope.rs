@@ -57,8 +57,8 @@ mod tests {
 
     #[test]
     fn normalises_spaces_and_duplicates() {
-        let scope =
-            Scope::parse("urn:opc:idm:__myscopes__  offline_access offline_access").unwrap();
+        let scope = Scope::parse("urn:opc:idm:__myscopes__  offline_access offline_access")
+            .expect("valid scope");
         assert_eq!(scope.to_string(), DEFAULT_SCOPE);
         assert_eq!(scope, Scope::default_epm());
         assert!(scope.contains("offline_access"));

@@ -120,7 +120,7 @@ mod tests {
     fn debug_never_shows_the_value() {
         let token = RefreshToken::new("rt-very-secret");
         assert_eq!(format!("{token:?}"), "RefreshToken([redacted])");
-        let client = ClientId::new("client-abc").unwrap();
+        let client = ClientId::new("client-abc").expect("valid client id");
         assert!(!format!("{client:?}").contains("client-abc"));
     }
 

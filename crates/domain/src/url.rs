@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn accepts_https_and_bare_hosts() {
-        let url = ServiceUrl::parse("idcs-abc.identity.oraclecloud.com").unwrap();
+        let url = ServiceUrl::parse("idcs-abc.identity.oraclecloud.com").expect("valid url");
         assert_eq!(url.base(), "https://idcs-abc.identity.oraclecloud.com");
         assert!(ServiceUrl::parse("https://idcs-abc.identity.oraclecloud.com/").is_ok());
     }
@@ -145,9 +145,9 @@ mod tests {
 
     #[test]
     fn join_keeps_prefix() {
-        let url = ServiceUrl::parse("http://127.0.0.1:9/tenant/").unwrap();
+        let url = ServiceUrl::parse("http://127.0.0.1:9/tenant/").expect("valid url");
         assert_eq!(
-            url.join_path("/oauth2/v1/token").unwrap().as_str(),
+            url.join_path("/oauth2/v1/token").expect("joins").as_str(),
             "http://127.0.0.1:9/tenant/oauth2/v1/token"
         );
     }
