@@ -70,4 +70,8 @@ mod tests_errors;
 #[cfg(test)]
 mod tests_lifecycle;
 #[cfg(test)]
+mod tests_redaction;
+#[cfg(test)]
+mod tests_status;
+#[cfg(test)]
 mod tests_url;

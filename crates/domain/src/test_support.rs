@@ -45,11 +45,6 @@ impl ManualClock {
         }
     }
 
-    /// Moves time forward without recording a sleep (time passing elsewhere).
-    pub fn advance(&self, by: Duration) {
-        self.lock().elapsed += by;
-    }
-
     /// Every `sleep` so far, in order.
     pub fn sleeps(&self) -> Vec<Duration> {
         self.lock().sleeps.clone()
@@ -142,4 +137,70 @@ pub fn server(status: u16, retry_after: Option<Duration>) -> ProviderError {
         status,
         retry_after,
     }
+}
+
+/// Every `(expected, new)` pair a mocked lock was asked to write.
+pub type Replaced = std::sync::Arc<Mutex<Vec<(Option<Generation>, TokenSet)>>>;
+
+/// A lock whose `tokens()` answers `reads` in order (the last one repeats) and
+/// whose `replace` answers `replace` (when `None`, any write panics), recording
+/// what it was asked to write in `replaced`.
+pub fn lock_with(
+    reads: Vec<Option<TokenSet>>,
+    replace: Option<Result<(), crate::StoreError>>,
+    replaced: &Replaced,
+) -> crate::mocks::MockProfileLock {
+    let mut lock = crate::mocks::MockProfileLock::new();
+    let reads = Mutex::new(std::collections::VecDeque::from(reads));
+    lock.expect_tokens().returning(move || {
+        let mut reads = reads.lock().expect("not poisoned");
+        let read = if reads.len() > 1 {
+            reads.pop_front()
+        } else {
+            reads.front().cloned()
+        };
+        Ok(read.expect("at least one read is scripted"))
+    });
+    if let Some(outcome) = replace {
+        let record = std::sync::Arc::clone(replaced);
+        lock.expect_replace()
+            .times(1)
+            .return_once(move |expected, new| {
+                let mut record = record.lock().expect("not poisoned");
+                record.push((expected, new.clone()));
+                outcome
+            });
+    }
+    lock
+}
+
+/// The refresh tokens a scripted provider was called with, in order.
+pub type RefreshCalls = std::sync::Arc<Mutex<Vec<String>>>;
+
+/// Makes `provider.refresh` answer `answers` in order (exactly that many calls),
+/// recording the refresh token of each call.
+pub fn script_refresh(
+    provider: &mut crate::mocks::MockIdentityProvider,
+    answers: Vec<Result<TokenResponse, ProviderError>>,
+) -> RefreshCalls {
+    let calls = RefreshCalls::default();
+    let record = std::sync::Arc::clone(&calls);
+    let count = answers.len();
+    let answers = Mutex::new(std::collections::VecDeque::from(answers));
+    provider
+        .expect_refresh()
+        .withf(|client_id, _| client_id.as_str() == CLIENT_ID)
+        .times(count)
+        .returning(move |_, token| {
+            let mut record = record.lock().expect("not poisoned");
+            record.push(token.expose_secret().to_owned());
+            let mut answers = answers.lock().expect("not poisoned");
+            answers.pop_front().expect("one answer per refresh")
+        });
+    calls
+}
+
+/// The recorded refresh calls, for assertions.
+pub fn calls(calls: &RefreshCalls) -> Vec<String> {
+    calls.lock().expect("not poisoned").clone()
 }

@@ -5,7 +5,13 @@ mod device_login;
 mod manage;
 
 #[cfg(test)]
+mod tests_access_token;
+#[cfg(test)]
 mod tests_device_login;
+#[cfg(test)]
+mod tests_manage;
+#[cfg(test)]
+mod tests_refresh_retry;
 
 pub use access_token::{AccessTokens, TokenRequest};
 pub use device_login::{DeviceLogin, LoginOptions};
