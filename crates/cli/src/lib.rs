@@ -1,1 +1,28 @@
-//! cli
+//! The `oci-iam-sso` command line: argument parsing, settings, the composition
+//! root that picks adapters, and one module per command.
+//!
+//! What lives here: everything that is about the process (flags, environment,
+//! files, exit codes, what is printed). What does not: token rules, which are
+//! the domain's use cases, and I/O with servers and the store, which the
+//! adapter crates do.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod compose;
+pub mod failure;
+pub mod output;
+pub mod presenter;
+pub mod settings;
+
+pub use failure::Failure;
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
+    let settings = settings::load(&cli.global, &|name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::cli(format!("cannot start the async runtime: {e}"), None, 1))?;
+    runtime.block_on(commands::dispatch(cli.command, settings))
+}

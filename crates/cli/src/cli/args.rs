@@ -1,0 +1,253 @@
+//! Stage one of argument handling: the raw flags, as clap parses them. Nothing
+//! here validates a value beyond its shape; `settings` turns these into checked
+//! settings, and the commands turn names and URLs into domain types.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+const LONG_ABOUT: &str = "\
+Gets OAuth access tokens from an Oracle identity domain (IDCS) without passwords and \
+without long-lived API keys on disk.
+
+You sign in once per profile with the device-code flow (`login`). The refresh token is kept \
+encrypted in a local SQLite store and rotated on every refresh, so scripts can ask for a fresh \
+access token (`token`), call a REST API with it (`call`), or hand it to another program (`exec`).
+
+The store key comes from OCI_IAM_SSO_KEY (base64, for CI and containers), else from the key \
+file (created on first use), else from a passphrase (`--passphrase-env VAR`).";
+
+const AFTER_HELP: &str = "\
+Examples:
+  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com --client-id 0a1b2c
+  oci-iam-sso login --profile epm
+  oci-iam-sso token --profile epm
+  oci-iam-sso call --profile epm /interop/rest/v1/services/dailymaintenance
+  oci-iam-sso exec --profile epm -- ./nightly-export.sh
+
+Settings file: <config dir>/oci-iam-sso/config.toml (keys default_profile, store_path, key_file,
+lock_timeout, connect_timeout, request_timeout, skew, refresh_token_lifetime); each key can be
+overridden by an OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path).";
+
+/// The command line as typed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "oci-iam-sso",
+    version,
+    about = "Oracle identity-domain tokens for scripts: device login once, fresh access tokens after",
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile to use [default: the settings' default_profile, else `default`]
+    #[arg(long, global = true, env = "OCI_IAM_SSO_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Token store file [default: <data dir>/oci-iam-sso/tokens.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+
+    /// Read the store passphrase from this environment variable instead of using
+    /// OCI_IAM_SSO_KEY or the key file
+    #[arg(long, global = true, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+
+    /// Settings file [default: <config dir>/oci-iam-sso/config.toml]
+    #[arg(long, global = true, env = "OCI_IAM_SSO_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list, show and remove profiles (an identity domain and its client)
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Sign in with the device-code flow and store the tokens
+    #[command(
+        long_about = "Signs in with the OAuth device-code flow (RFC 8628): shows a URL and a code on \
+stderr, opens the browser when one is configured, waits for you to approve, then stores the \
+tokens encrypted. Never reads standard input.",
+        after_help = "Examples:\n  oci-iam-sso login --profile epm\n  oci-iam-sso login --no-browser\n  oci-iam-sso login --browser-command 'firefox --new-window'"
+    )]
+    Login(LoginArgs),
+    /// Print a valid access token on stdout, refreshing it when needed
+    #[command(
+        long_about = "Prints a valid access token on stdout. A cached token that stays valid for \
+--min-ttl is printed without any network request; otherwise the refresh token is used once \
+(under the profile's lock, so parallel calls refresh only once) and the new tokens are stored \
+before the access token is printed.",
+        after_help = "Examples:\n  curl -H \"Authorization: Bearer $(oci-iam-sso token)\" https://epm-host/...\n  oci-iam-sso token --min-ttl 10m --json"
+    )]
+    Token(TokenArgs),
+    /// Send an HTTP request with the profile's access token
+    #[command(
+        long_about = "Sends an HTTP request with `Authorization: Bearer <access token>`. A URL that \
+starts with `/` is joined to the profile's resource URL. On HTTP 401 the token is refreshed once \
+and the request sent again. The response body goes to stdout, the status line to stderr; a \
+status of 400 or more exits with code 16.",
+        after_help = "Examples:\n  oci-iam-sso call /interop/rest/v1/services/dailymaintenance\n  oci-iam-sso call -X POST https://epm-host/api -H 'Content-Type: application/json' -d @body.json\n  echo '{}' | oci-iam-sso call -X PUT /api/thing -d -"
+    )]
+    Call(CallArgs),
+    /// Run a program with the access token in OCI_IAM_SSO_ACCESS_TOKEN
+    #[command(
+        long_about = "Runs a program with a valid access token in its environment variable \
+OCI_IAM_SSO_ACCESS_TOKEN (never in its arguments, which other users can see) and exits with the \
+program's exit code (128+N when a signal N ended it).",
+        after_help = "Examples:\n  oci-iam-sso exec -- sh -c 'curl -H \"Authorization: Bearer $OCI_IAM_SSO_ACCESS_TOKEN\" https://epm-host/api'\n  oci-iam-sso exec --profile epm -- python export.py"
+    )]
+    Exec(ExecArgs),
+    /// Show expiries, refresh-token age and recent rotations (never a secret)
+    #[command(
+        long_about = "Shows, for every profile (or only --profile), whether it is logged in, when \
+the access token expires, how old the refresh token is and when it is expected to expire \
+(refresh_token_lifetime setting, 7 days by default), and the last rotations. Warns when the \
+refresh token expires within a day.",
+        after_help = "Examples:\n  oci-iam-sso status\n  oci-iam-sso status --profile epm --json"
+    )]
+    Status(StatusArgs),
+    /// Revoke the refresh token (best effort) and delete the stored tokens
+    Logout,
+    /// Start a profile from a refresh token read on stdin
+    #[command(
+        long_about = "Reads one refresh token (one line) from standard input and stores it as the \
+start of the profile's chain; the next `token` refreshes it. Refuses to read from a terminal, so \
+the token never shows on screen or in the shell history: pipe it in.",
+        after_help = "Examples:\n  oci-iam-sso import --profile epm < refresh_token.txt\n  vault read -field=rt secret/epm | oci-iam-sso import --profile epm"
+    )]
+    Import,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Create or update a profile
+    #[command(
+        after_help = "Examples:\n  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com --client-id 0a1b2c --resource-url https://epm-host\n  OCI_IAM_SSO_CLIENT_ID=0a1b2c oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com"
+    )]
+    Add(ProfileAddArgs),
+    /// List profiles
+    List(JsonArg),
+    /// Show one profile's settings (the client id is shown, tokens never)
+    Show(ProfileNameArgs),
+    /// Remove a profile and its stored tokens (without revoking them; see `logout`)
+    Remove(ProfileRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// Profile name (letters, digits and `._-@`)
+    pub name: String,
+    /// Identity domain URL, e.g. https://idcs-abc.identity.oraclecloud.com
+    #[arg(long, value_name = "URL")]
+    pub domain_url: String,
+    /// OAuth client id of the identity-domain application (stored encrypted)
+    #[arg(
+        long,
+        env = "OCI_IAM_SSO_CLIENT_ID",
+        hide_env_values = true,
+        value_name = "ID"
+    )]
+    pub client_id: String,
+    /// OAuth scope, space separated
+    #[arg(long, value_name = "SCOPE", default_value = oci_iam_sso_domain::DEFAULT_SCOPE)]
+    pub scope: String,
+    /// Base URL that `call /path` joins paths to (an EPM host, for example)
+    #[arg(long, value_name = "URL")]
+    pub resource_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileNameArgs {
+    /// Profile name
+    pub name: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileRemoveArgs {
+    /// Profile name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Do not open a browser; only print the URL and code
+    #[arg(long, conflicts_with = "browser_command")]
+    pub no_browser: bool,
+    /// Command that opens the browser (the URL is added as its last argument)
+    /// [default: $BROWSER]
+    #[arg(long, value_name = "CMD")]
+    pub browser_command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Refresh when the cached token expires within this time
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub min_ttl: Duration,
+    /// Refresh even when the cached token is still fresh
+    #[arg(long)]
+    pub force_refresh: bool,
+    /// Print {access_token, token_type, expires_at} as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// HTTP method
+    #[arg(
+        short = 'X',
+        long = "request",
+        value_name = "METHOD",
+        default_value = "GET"
+    )]
+    pub method: String,
+    /// Full URL, or a path starting with `/` joined to the profile's resource URL
+    pub url: String,
+    /// Extra request header, `Name: value` (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Request body: TEXT, `@FILE` to read a file, or `-` to read stdin
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The program and its arguments, after `--`
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses `90s`, `10m`, `1h 30m` (humantime).
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    humantime::parse_duration(input.trim())
+        .map_err(|e| format!("`{input}` is not a duration like 90s, 10m or 1h ({e})"))
+}

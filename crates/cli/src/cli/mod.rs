@@ -1,0 +1,3 @@
+//! Command-line definitions (clap).
+
+pub mod args;

@@ -1,0 +1,57 @@
+//! The system clock behind the domain's `Clock` port.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use oci_iam_sso_domain::{Clock, Timestamp};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+#[async_trait::async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        Timestamp::from_unix(i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX))
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+    }
+
+    /// The sub-second part of the time: different in every process, which is all
+    /// spreading retries apart needs.
+    fn jitter(&self) -> f64 {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        f64::from(nanos) / 1_000_000_000.0
+    }
+}
+
+/// RFC 3339 in UTC, seconds precision, for humans and JSON.
+pub fn rfc3339(at: Timestamp) -> String {
+    let seconds = u64::try_from(at.unix()).unwrap_or(0);
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(
+            rfc3339(Timestamp::from_unix(1_767_225_600)),
+            "2026-01-01T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn jitter_is_in_range() {
+        let j = SystemClock.jitter();
+        assert!((0.0..1.0).contains(&j));
+    }
+}

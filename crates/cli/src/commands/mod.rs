@@ -1,0 +1,49 @@
+//! One module per command. Each takes the opened [`App`] and its own flags,
+//! drives a domain use case, and returns the exit code (or a [`Failure`]).
+
+mod call;
+mod exec;
+mod import;
+mod login;
+mod logout;
+mod profile;
+mod status;
+mod token;
+
+use oci_iam_sso_domain::{AccessTokens, IdentityProvider, RetryPolicy};
+
+use crate::cli::args::Command;
+use crate::compose::App;
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// Runs one command.
+pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failure> {
+    let app = App::open(settings)?;
+    match command {
+        Command::Profile(c) => profile::run(&app, c).await,
+        Command::Login(a) => login::run(&app, a).await,
+        Command::Token(a) => token::run(&app, a).await,
+        Command::Call(a) => call::run(&app, a).await,
+        Command::Exec(a) => exec::run(&app, a).await,
+        Command::Status(a) => status::run(&app, a).await,
+        Command::Logout => logout::run(&app).await,
+        Command::Import => import::run(&app).await,
+    }
+}
+
+/// The access-token use case wired to the app's store and clock.
+fn access_tokens<'a>(app: &'a App, provider: &'a dyn IdentityProvider) -> AccessTokens<'a> {
+    AccessTokens {
+        provider,
+        store: app.store.as_ref(),
+        clock: &app.clock,
+        skew: app.settings.skew,
+        retry: RetryPolicy::default(),
+    }
+}
+
+/// Whole seconds as `1h 2m 3s` (no sub-second noise).
+fn human_duration(duration: std::time::Duration) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(duration.as_secs())).to_string()
+}

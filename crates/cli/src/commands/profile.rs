@@ -1,0 +1,112 @@
+//! `profile add|list|show|remove`: the identity domain and client behind a name.
+
+use oci_iam_sso_domain::{ClientId, Error, Profile, ProfileName, Scope, ServiceUrl};
+use serde_json::json;
+
+use crate::cli::args::{ProfileAddArgs, ProfileCommand};
+use crate::compose::App;
+use crate::failure::Failure;
+use crate::output;
+
+pub async fn run(app: &App, command: ProfileCommand) -> Result<u8, Failure> {
+    match command {
+        ProfileCommand::Add(args) => add(app, args).await,
+        ProfileCommand::List(args) => list(app, args.json).await,
+        ProfileCommand::Show(args) => show(app, &args.name, args.json).await,
+        ProfileCommand::Remove(args) => remove(app, &args.name).await,
+    }
+}
+
+async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
+    let name = ProfileName::new(args.name)?;
+    let profile = Profile {
+        domain_url: ServiceUrl::parse(&args.domain_url)?,
+        client_id: ClientId::new(args.client_id)?,
+        scope: Scope::parse(&args.scope)?,
+        resource_url: args
+            .resource_url
+            .as_deref()
+            .map(ServiceUrl::parse)
+            .transpose()?,
+        client_secret: None,
+        name,
+    };
+    if app.store.profile(&profile.name).await?.is_some() {
+        return Err(Error::ProfileExists(profile.name).into());
+    }
+    app.store.put_profile(&profile).await?;
+    output::stderr_line(&format!(
+        "Added profile `{}` for {}.",
+        profile.name, profile.domain_url
+    ));
+    output::stderr_line(&format!(
+        "Next: oci-iam-sso login --profile {}",
+        profile.name
+    ));
+    Ok(0)
+}
+
+async fn list(app: &App, json: bool) -> Result<u8, Failure> {
+    let profiles = app.store.profiles().await?;
+    if json {
+        let all: Vec<_> = profiles.iter().map(|p| summary(p, false)).collect();
+        output::stdout_line(&serde_json::Value::Array(all).to_string());
+        return Ok(0);
+    }
+    if profiles.is_empty() {
+        output::stderr_line(
+            "No profiles yet: create one with `oci-iam-sso profile add NAME --domain-url URL --client-id ID`.",
+        );
+        return Ok(0);
+    }
+    for profile in &profiles {
+        output::stdout_line(&format!("{}\t{}", profile.name, profile.domain_url));
+    }
+    Ok(0)
+}
+
+async fn show(app: &App, name: &str, json: bool) -> Result<u8, Failure> {
+    let name = ProfileName::new(name)?;
+    let profile = app
+        .store
+        .profile(&name)
+        .await?
+        .ok_or(Error::UnknownProfile(name))?;
+    if json {
+        output::stdout_line(&summary(&profile, true).to_string());
+        return Ok(0);
+    }
+    output::stdout_line(&format!("name:         {}", profile.name));
+    output::stdout_line(&format!("domain_url:   {}", profile.domain_url));
+    output::stdout_line(&format!("client_id:    {}", profile.client_id.as_str()));
+    output::stdout_line(&format!("scope:        {}", profile.scope));
+    let resource = profile
+        .resource_url
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), ToString::to_string);
+    output::stdout_line(&format!("resource_url: {resource}"));
+    Ok(0)
+}
+
+async fn remove(app: &App, name: &str) -> Result<u8, Failure> {
+    let name = ProfileName::new(name)?;
+    if !app.store.remove_profile(&name).await? {
+        return Err(Error::UnknownProfile(name).into());
+    }
+    output::stderr_line(&format!("Removed profile `{name}` and its stored tokens."));
+    Ok(0)
+}
+
+/// A profile as JSON; the client id only on request (`show`), never a token.
+fn summary(profile: &Profile, with_client_id: bool) -> serde_json::Value {
+    let mut value = json!({
+        "name": profile.name.as_str(),
+        "domain_url": profile.domain_url.to_string(),
+        "scope": profile.scope.to_string(),
+        "resource_url": profile.resource_url.as_ref().map(ToString::to_string),
+    });
+    if with_client_id {
+        value["client_id"] = json!(profile.client_id.as_str());
+    }
+    value
+}

@@ -1,0 +1,124 @@
+//! `status`: where each profile's tokens stand. Never prints a secret.
+
+use oci_iam_sso_domain::{Clock, Error, Lifecycle, ProfileName, ProfileStatus};
+
+use crate::cli::args::StatusArgs;
+use crate::clock::rfc3339;
+use crate::compose::App;
+use crate::failure::Failure;
+use crate::output;
+
+/// How many rotations to show.
+const RECENT_ROTATIONS: usize = 5;
+
+pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
+    let profiles = match &app.settings.explicit_profile {
+        Some(name) => {
+            let name = ProfileName::new(name.as_str())?;
+            vec![
+                app.store
+                    .profile(&name)
+                    .await?
+                    .ok_or(Error::UnknownProfile(name))?,
+            ]
+        }
+        None => app.store.profiles().await?,
+    };
+    let now = app.clock.now();
+    let mut statuses = Vec::with_capacity(profiles.len());
+    for profile in &profiles {
+        let tokens = app.store.tokens(&profile.name).await?;
+        let rotations = app.store.rotations(&profile.name, RECENT_ROTATIONS).await?;
+        statuses.push(ProfileStatus::of(
+            profile,
+            tokens.as_ref(),
+            rotations,
+            now,
+            app.settings.refresh_token_lifetime,
+            app.settings.skew,
+        ));
+    }
+    if args.json {
+        let text = serde_json::to_string(&statuses)
+            .map_err(|e| Failure::cli(format!("cannot encode the status: {e}"), None, 1))?;
+        output::stdout_line(&text);
+        return Ok(0);
+    }
+    if statuses.is_empty() {
+        output::stderr_line("No profiles yet: create one with `oci-iam-sso profile add`.");
+    }
+    for (index, status) in statuses.iter().enumerate() {
+        if index > 0 {
+            output::stdout_line("");
+        }
+        print_human(status, now);
+    }
+    Ok(0)
+}
+
+fn print_human(status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
+    let line = |text: String| output::stdout_line(&text);
+    line(format!(
+        "profile {} ({})",
+        status.profile, status.domain_url
+    ));
+    line(format!("  scope:          {}", status.scope));
+    if !status.logged_in {
+        line("  logged in:      no".into());
+    }
+    if let Some(access) = &status.access_token {
+        line(format!(
+            "  access token:   {} ({})",
+            relative(access.expires_at, now),
+            state(access.state)
+        ));
+    }
+    if let Some(refresh) = &status.refresh_token {
+        line(format!(
+            "  refresh token:  generation {}, received {} ago, expected to expire {} ({})",
+            refresh.generation,
+            super::human_duration(std::time::Duration::from_secs(refresh.age_seconds)),
+            rfc3339(refresh.expected_expiry),
+            state(refresh.state)
+        ));
+        line(format!(
+            "  chain started:  {}",
+            rfc3339(refresh.chain_started_at)
+        ));
+    }
+    for rotation in &status.recent_rotations {
+        line(format!(
+            "  rotation:       generation {} at {} (fingerprint {})",
+            rotation.generation,
+            rfc3339(rotation.at),
+            rotation.fingerprint
+        ));
+    }
+    for warning in &status.warnings {
+        line(format!("  warning:        {warning}"));
+    }
+}
+
+fn relative(at: oci_iam_sso_domain::Timestamp, now: oci_iam_sso_domain::Timestamp) -> String {
+    if at > now {
+        format!(
+            "expires {} (in {})",
+            rfc3339(at),
+            super::human_duration(now.until(at))
+        )
+    } else {
+        format!(
+            "expired {} ({} ago)",
+            rfc3339(at),
+            super::human_duration(at.until(now))
+        )
+    }
+}
+
+fn state(lifecycle: Lifecycle) -> &'static str {
+    match lifecycle {
+        Lifecycle::Fresh => "fresh",
+        Lifecycle::ExpiringSoon => "expiring soon",
+        Lifecycle::Expired => "expired",
+    }
+}

@@ -1,0 +1,298 @@
+//! Stage two of argument handling: the settings file, `OCI_IAM_SSO_*` variables
+//! and the global flags merged (flag > variable > file > default) and checked.
+//!
+//! A value that does not fit is a one-line `Error::Settings` naming the key and
+//! where it came from (exit code 3). The file is only parsed when it exists, so
+//! the `token` fast path pays for a `stat` and nothing more.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use oci_iam_sso_domain::{DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Error};
+use zeroize::Zeroizing;
+
+use crate::cli::args::GlobalArgs;
+use crate::failure::Failure;
+
+/// Where the store key comes from.
+pub enum KeyChoice {
+    /// `OCI_IAM_SSO_KEY`: a base64 key, for CI and containers.
+    Base64(Zeroizing<String>),
+    /// The key file, created on first use.
+    KeyFile(PathBuf),
+    /// A passphrase read from the named environment variable.
+    PassphraseEnv(String),
+}
+
+impl std::fmt::Debug for KeyChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyChoice::Base64(_) => f.write_str("Base64([redacted])"),
+            KeyChoice::KeyFile(path) => write!(f, "KeyFile({})", path.display()),
+            KeyChoice::PassphraseEnv(var) => write!(f, "PassphraseEnv({var})"),
+        }
+    }
+}
+
+/// Checked settings for one run.
+#[derive(Debug)]
+pub struct Settings {
+    /// The profile named by `--profile` or `OCI_IAM_SSO_PROFILE`, when one was.
+    pub explicit_profile: Option<String>,
+    pub default_profile: String,
+    pub store_path: PathBuf,
+    pub key: KeyChoice,
+    pub lock_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub skew: Duration,
+    pub refresh_token_lifetime: Duration,
+    /// Hidden, for tests and demos against a local fake only: the device-poll
+    /// interval used when the server sends none (RFC 8628 says 5 s).
+    pub device_poll_interval: Option<Duration>,
+}
+
+impl Settings {
+    /// The profile a single-profile command works on.
+    pub fn profile(&self) -> &str {
+        self.explicit_profile
+            .as_deref()
+            .unwrap_or(&self.default_profile)
+    }
+}
+
+/// The settings file's keys; every value is text, checked below.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    default_profile: Option<String>,
+    store_path: Option<String>,
+    key_file: Option<String>,
+    lock_timeout: Option<String>,
+    connect_timeout: Option<String>,
+    request_timeout: Option<String>,
+    skew: Option<String>,
+    refresh_token_lifetime: Option<String>,
+    device_poll_interval: Option<String>,
+}
+
+/// Settings keys and the variables that override them.
+const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("default_profile", "OCI_IAM_SSO_DEFAULT_PROFILE"),
+    ("store_path", "OCI_IAM_SSO_STORE"),
+    ("key_file", "OCI_IAM_SSO_KEY_FILE"),
+    ("lock_timeout", "OCI_IAM_SSO_LOCK_TIMEOUT"),
+    ("connect_timeout", "OCI_IAM_SSO_CONNECT_TIMEOUT"),
+    ("request_timeout", "OCI_IAM_SSO_REQUEST_TIMEOUT"),
+    ("skew", "OCI_IAM_SSO_SKEW"),
+    (
+        "refresh_token_lifetime",
+        "OCI_IAM_SSO_REFRESH_TOKEN_LIFETIME",
+    ),
+    ("device_poll_interval", "OCI_IAM_SSO_DEVICE_POLL_INTERVAL"),
+];
+
+const APP_DIR: &str = "oci-iam-sso";
+
+/// Loads the settings for this run. `env` reads a variable (the process
+/// environment in production, a map in unit tests).
+pub fn load(
+    global: &GlobalArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, Failure> {
+    let file = match &global.config {
+        Some(path) => Some(path.clone()),
+        None => dirs::config_dir().map(|d| d.join(APP_DIR).join("config.toml")),
+    };
+    let raw = match file.as_deref() {
+        Some(path) if path.is_file() => read_file(path)?,
+        _ => RawSettings::default(),
+    };
+    let origin = |key: &str| -> String {
+        match ENV_OVERRIDES.iter().find(|(k, _)| *k == key) {
+            Some((_, var)) if env(var).is_some() => var.to_string(),
+            _ => match &file {
+                Some(path) => format!("`{key}` in {}", path.display()),
+                None => format!("`{key}`"),
+            },
+        }
+    };
+    let pick = |key: &str, from_file: &Option<String>| -> Option<String> {
+        let var = ENV_OVERRIDES
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v);
+        var.and_then(env)
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| from_file.clone())
+    };
+    let duration =
+        |key: &str, from_file: &Option<String>, default: Duration| match pick(key, from_file) {
+            None => Ok(default),
+            Some(text) => parse_setting_duration(&text).map_err(|problem| {
+                Failure::from(Error::Settings(format!("{}: {problem}", origin(key))))
+            }),
+        };
+
+    let data_dir = dirs::data_dir().map(|d| d.join(APP_DIR));
+    let store_path = match global.store.clone() {
+        Some(path) => path,
+        None => match pick("store_path", &raw.store_path) {
+            Some(path) => expand_home(&path),
+            None => data_dir
+                .as_ref()
+                .map(|d| d.join("tokens.db"))
+                .ok_or_else(no_data_dir)?,
+        },
+    };
+    let key = if let Some(var) = &global.passphrase_env {
+        KeyChoice::PassphraseEnv(var.clone())
+    } else if let Some(key) = env("OCI_IAM_SSO_KEY").filter(|k| !k.trim().is_empty()) {
+        KeyChoice::Base64(Zeroizing::new(key))
+    } else {
+        match pick("key_file", &raw.key_file) {
+            Some(path) => KeyChoice::KeyFile(expand_home(&path)),
+            None => KeyChoice::KeyFile(
+                data_dir
+                    .as_ref()
+                    .map(|d| d.join("store.key"))
+                    .ok_or_else(no_data_dir)?,
+            ),
+        }
+    };
+    let device_poll_interval = match pick("device_poll_interval", &raw.device_poll_interval) {
+        None => None,
+        Some(text) => Some(parse_setting_duration(&text).map_err(|problem| {
+            Failure::from(Error::Settings(format!(
+                "{}: {problem}",
+                origin("device_poll_interval")
+            )))
+        })?),
+    };
+    Ok(Settings {
+        explicit_profile: global.profile.clone().filter(|p| !p.is_empty()),
+        default_profile: pick("default_profile", &raw.default_profile)
+            .unwrap_or_else(|| oci_iam_sso_domain::ProfileName::DEFAULT.to_owned()),
+        store_path,
+        key,
+        lock_timeout: duration("lock_timeout", &raw.lock_timeout, Duration::from_secs(30))?,
+        connect_timeout: duration(
+            "connect_timeout",
+            &raw.connect_timeout,
+            Duration::from_secs(10),
+        )?,
+        request_timeout: duration(
+            "request_timeout",
+            &raw.request_timeout,
+            Duration::from_secs(30),
+        )?,
+        skew: duration("skew", &raw.skew, DEFAULT_SKEW)?,
+        refresh_token_lifetime: duration(
+            "refresh_token_lifetime",
+            &raw.refresh_token_lifetime,
+            DEFAULT_REFRESH_TTL,
+        )?,
+        device_poll_interval,
+    })
+}
+
+fn read_file(path: &Path) -> Result<RawSettings, Failure> {
+    let location = path.display().to_string();
+    config::Config::builder()
+        .add_source(config::File::new(&location, config::FileFormat::Toml))
+        .build()
+        .and_then(config::Config::try_deserialize::<RawSettings>)
+        .map_err(|e| Error::Settings(format!("{location}: {}", one_line(&e.to_string()))).into())
+}
+
+fn no_data_dir() -> Failure {
+    Failure::from(Error::Settings(
+        "no data directory is known (set HOME, or OCI_IAM_SSO_STORE and OCI_IAM_SSO_KEY_FILE)"
+            .into(),
+    ))
+}
+
+/// `90s`, `10m`, `1h 30m`, or a bare number of seconds.
+fn parse_setting_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a duration like 90s, 10m or 1h ({e})"))
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), dirs::home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn global(config: Option<PathBuf>) -> GlobalArgs {
+        GlobalArgs {
+            profile: None,
+            store: None,
+            passphrase_env: None,
+            config,
+        }
+    }
+
+    fn load_with(file: &str, vars: &[(&str, &str)]) -> Result<Settings, Failure> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, file).expect("write settings");
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        load(&global(Some(path)), &|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn file_values_and_env_overrides() {
+        let s = load_with(
+            "lock_timeout = \"5s\"\nskew = 90\nstore_path = \"/x/t.db\"\n",
+            &[("OCI_IAM_SSO_LOCK_TIMEOUT", "2m")],
+        )
+        .expect("valid settings");
+        assert_eq!(s.lock_timeout, Duration::from_secs(120));
+        assert_eq!(s.skew, Duration::from_secs(90));
+        assert_eq!(s.store_path, PathBuf::from("/x/t.db"));
+        assert_eq!(s.profile(), "default");
+    }
+
+    #[test]
+    fn bad_duration_names_the_key() {
+        let e = load_with("request_timeout = \"soon\"\n", &[]).expect_err("bad duration");
+        let text = e.message();
+        assert!(text.contains("`request_timeout`"), "{text}");
+        assert_eq!(e.exit_code(), 3);
+        let e = load_with("", &[("OCI_IAM_SSO_SKEW", "x")]).expect_err("bad env");
+        assert!(e.message().contains("OCI_IAM_SSO_SKEW"), "{e:?}");
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let e = load_with("lock_timeot = \"5s\"\n", &[]).expect_err("unknown key");
+        assert!(e.message().contains("lock_timeot"), "{e:?}");
+    }
+
+    #[test]
+    fn key_choice_order() {
+        let s = load_with("key_file = \"/k\"\n", &[("OCI_IAM_SSO_KEY", "AAAA")]).expect("ok");
+        assert!(matches!(s.key, KeyChoice::Base64(_)));
+        assert!(!format!("{s:?}").contains("AAAA"));
+        let s = load_with("key_file = \"/k\"\n", &[]).expect("ok");
+        assert!(matches!(s.key, KeyChoice::KeyFile(ref p) if p == Path::new("/k")));
+    }
+}
