@@ -20,7 +20,7 @@ file (created on first use), else from a passphrase (`--passphrase-env VAR`).";
 
 const AFTER_HELP: &str = "\
 Examples:
-  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com --client-id 0a1b2c
+  oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com --client-id 0a1b2c
   oci-iam-sso login --profile epm
   oci-iam-sso token --profile epm
   oci-iam-sso call --profile epm /interop/rest/v1/services/dailymaintenance
@@ -49,6 +49,7 @@ pub struct Cli {
 
 /// Flags every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile to use [default: the settings' default_profile, else `default`]
     #[arg(long, global = true, env = "OCI_IAM_SSO_PROFILE", value_name = "NAME")]
@@ -104,7 +105,7 @@ status of 400 or more exits with code 16.",
         long_about = "Runs a program with a valid access token in its environment variable \
 OCI_IAM_SSO_ACCESS_TOKEN (never in its arguments, which other users can see) and exits with the \
 program's exit code (128+N when a signal N ended it).",
-        after_help = "Examples:\n  oci-iam-sso exec -- sh -c 'curl -H \"Authorization: Bearer $OCI_IAM_SSO_ACCESS_TOKEN\" https://epm-host/api'\n  oci-iam-sso exec --profile epm -- python export.py"
+        after_help = "Examples:\n  oci-iam-sso exec -- sh -c 'curl -H \"Authorization: Bearer $OCI_IAM_SSO_ACCESS_TOKEN\" \"$URL\"'\n  oci-iam-sso exec --profile epm -- python export.py"
     )]
     Exec(ExecArgs),
     /// Show expiries, refresh-token age and recent rotations (never a secret)
@@ -117,6 +118,12 @@ refresh token expires within a day.",
     )]
     Status(StatusArgs),
     /// Revoke the refresh token (best effort) and delete the stored tokens
+    #[command(
+        long_about = "Revokes the profile's refresh token at the identity domain (best effort: a \
+failure is reported, not fatal) and deletes the stored tokens. The profile itself stays; remove \
+it with `profile remove`.",
+        after_help = "Examples:\n  oci-iam-sso logout --profile epm"
+    )]
     Logout,
     /// Start a profile from a refresh token read on stdin
     #[command(
@@ -130,16 +137,23 @@ the token never shows on screen or in the shell history: pipe it in.",
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
-    /// Create or update a profile
+    /// Create a profile (an existing one is refused: remove it first)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com --client-id 0a1b2c --resource-url https://epm-host\n  OCI_IAM_SSO_CLIENT_ID=0a1b2c oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com"
+        after_help = "Examples:\n  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --resource-url https://epm-host\n  export OCI_IAM_SSO_CLIENT_ID=0a1b2c   # keeps the id out of the process list\n  oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com"
     )]
     Add(ProfileAddArgs),
-    /// List profiles
+    /// List profiles (name and domain, tab separated)
+    #[command(
+        after_help = "Examples:\n  oci-iam-sso profile list\n  oci-iam-sso profile list --json"
+    )]
     List(JsonArg),
     /// Show one profile's settings (the client id is shown, tokens never)
+    #[command(after_help = "Examples:\n  oci-iam-sso profile show epm --json")]
     Show(ProfileNameArgs),
     /// Remove a profile and its stored tokens (without revoking them; see `logout`)
+    #[command(
+        after_help = "Examples:\n  oci-iam-sso logout --profile epm && oci-iam-sso profile remove epm"
+    )]
     Remove(ProfileRemoveArgs),
 }
 

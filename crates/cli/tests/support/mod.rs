@@ -149,7 +149,7 @@ pub fn filters() -> Vec<(String, String)> {
             r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*",
             "[TOKEN]",
         ),
-        (r"enter the code \S+", "enter the code [USER_CODE]"),
+        (r"enter the code [A-Z0-9-]+", "enter the code [USER_CODE]"),
         (r"fingerprint [0-9a-zA-Z_-]+", "fingerprint [FINGERPRINT]"),
         (r"\(in [0-9hms ]+\)", "(in [DURATION])"),
         (r"received [0-9hms ]+ ago", "received [DURATION] ago"),
