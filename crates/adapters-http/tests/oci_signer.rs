@@ -1,6 +1,8 @@
 //! The signer against test vectors produced with OpenSSL outside the project
 //! (see tests/data/oci/README.md): same signing strings, same signature bytes.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 

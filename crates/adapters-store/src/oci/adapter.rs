@@ -1,0 +1,236 @@
+//! [`FsOciFiles`]: the domain's `OciFiles` and `OciKeys` ports on the real
+//! filesystem — the OCI config file, the session directory and the db-token directory.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use oci_iam_sso_domain::SessionToken;
+use oci_iam_sso_domain::oci::{
+    KeyPair, KeySize, OciError, OciFiles, OciKeys, OciProfile, OciProfileName, PrivateKeyPem,
+    Region, SessionCredentials,
+};
+
+use super::config::{OciConfig, expand_tilde};
+use super::files::{self, FileError};
+use super::realms::resolve_region;
+
+/// The OCI files of one user: a config file and the home directory that `~` means.
+#[derive(Debug, Clone)]
+pub struct FsOciFiles {
+    config_path: PathBuf,
+    home: PathBuf,
+    /// `--region`: wins over the profile's `region`.
+    region_override: Option<String>,
+}
+
+impl FsOciFiles {
+    pub fn new(config_path: PathBuf, home: PathBuf, region_override: Option<String>) -> Self {
+        Self {
+            config_path,
+            home,
+            region_override,
+        }
+    }
+
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// `~/.oci/sessions/<profile>`.
+    pub fn session_dir(&self, name: &OciProfileName) -> PathBuf {
+        self.home.join(".oci/sessions").join(name.as_str())
+    }
+
+    /// `~/.oci/db-token`, the default db-token location.
+    pub fn default_db_token_dir(&self) -> PathBuf {
+        self.home.join(".oci/db-token")
+    }
+
+    /// A region name resolved to its realm domain (`~/.oci/regions-config.json` included).
+    pub fn region(&self, name: &str) -> Result<Region, OciError> {
+        resolve_region(name, &self.home.join(".oci/regions-config.json")).map_err(OciError::Config)
+    }
+
+    /// The parsed config file; `Ok(None)` when it does not exist.
+    pub fn read_config(&self) -> Result<Option<OciConfig>, OciError> {
+        let text = match std::fs::read_to_string(&self.config_path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(OciError::Config(format!(
+                    "{}: {e}",
+                    self.config_path.display()
+                )));
+            }
+        };
+        OciConfig::parse(&text)
+            .map(Some)
+            .map_err(|e| OciError::Config(format!("{}: {e}", self.config_path.display())))
+    }
+
+    fn rewrite_profile(
+        &self,
+        name: &OciProfileName,
+        entries: &[(&str, &str)],
+    ) -> Result<(), OciError> {
+        let mut config = self.read_config()?.unwrap_or_else(OciConfig::empty);
+        config.set(name.as_str(), entries);
+        files::ensure_parent(&self.config_path).map_err(files_error)?;
+        files::write_atomic(&self.config_path, config.text().as_bytes()).map_err(files_error)
+    }
+
+    fn path_value(&self, value: Option<&String>) -> Option<PathBuf> {
+        value
+            .filter(|v| !v.is_empty())
+            .map(|v| expand_tilde(v, &self.home))
+    }
+}
+
+fn files_error(e: FileError) -> OciError {
+    OciError::Files {
+        path: e.path,
+        detail: e.detail,
+    }
+}
+
+fn read_secret_file(path: &Path) -> Result<String, OciError> {
+    std::fs::read_to_string(path).map_err(|e| OciError::Files {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    })
+}
+
+#[async_trait]
+impl OciFiles for FsOciFiles {
+    async fn load_profile(&self, name: &OciProfileName) -> Result<OciProfile, OciError> {
+        let config = self.read_config()?.ok_or_else(|| {
+            OciError::Config(format!(
+                "{} does not exist; create it with `oci-iam-sso setup config` or `session authenticate`",
+                self.config_path.display()
+            ))
+        })?;
+        let values = config.profile(name.as_str()).ok_or_else(|| {
+            OciError::Config(format!(
+                "{} has no profile [{name}]",
+                self.config_path.display()
+            ))
+        })?;
+        let region_name = self
+            .region_override
+            .clone()
+            .or_else(|| values.get("region").cloned())
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                OciError::Config(format!(
+                    "profile [{name}] has no `region` (or pass --region)"
+                ))
+            })?;
+        Ok(OciProfile {
+            name: name.clone(),
+            region: self.region(&region_name)?,
+            tenancy: values.get("tenancy").cloned(),
+            fingerprint: values.get("fingerprint").cloned(),
+            key_file: self.path_value(values.get("key_file")),
+            security_token_file: self.path_value(values.get("security_token_file")),
+        })
+    }
+
+    async fn read_session(&self, profile: &OciProfile) -> Result<SessionCredentials, OciError> {
+        let no_session = || OciError::NoSession {
+            profile: profile.name.to_string(),
+        };
+        let token_path = profile
+            .security_token_file
+            .as_ref()
+            .ok_or_else(no_session)?;
+        let token = match std::fs::read_to_string(token_path) {
+            Ok(token) if !token.trim().is_empty() => SessionToken::new(token),
+            Ok(_) => return Err(no_session()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(no_session()),
+            Err(e) => {
+                return Err(files_error(FileError {
+                    path: token_path.display().to_string(),
+                    detail: e.to_string(),
+                }));
+            }
+        };
+        let key_path = profile.key_file.as_ref().ok_or_else(|| {
+            OciError::Config(format!(
+                "profile [{}] has a session but no `key_file`",
+                profile.name
+            ))
+        })?;
+        Ok(SessionCredentials {
+            token,
+            private_key: PrivateKeyPem::new(read_secret_file(key_path)?),
+        })
+    }
+
+    async fn write_session_token(
+        &self,
+        profile: &OciProfile,
+        token: &SessionToken,
+    ) -> Result<(), OciError> {
+        let path = profile
+            .security_token_file
+            .as_ref()
+            .ok_or_else(|| OciError::NoSession {
+                profile: profile.name.to_string(),
+            })?;
+        files::write_atomic(path, token.expose_secret().as_bytes()).map_err(files_error)
+    }
+
+    async fn save_new_session(
+        &self,
+        name: &OciProfileName,
+        region: &Region,
+        tenancy: &str,
+        key: &KeyPair,
+        token: &SessionToken,
+    ) -> Result<PathBuf, OciError> {
+        let dir = self.session_dir(name);
+        let (key_file, token_file) =
+            files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
+        self.rewrite_profile(
+            name,
+            &[
+                ("fingerprint", &key.fingerprint),
+                ("key_file", &key_file.to_string_lossy()),
+                ("tenancy", tenancy),
+                ("region", region.name()),
+                ("security_token_file", &token_file.to_string_lossy()),
+            ],
+        )?;
+        Ok(dir)
+    }
+
+    async fn setup_profile(
+        &self,
+        name: &OciProfileName,
+        tenancy: &str,
+        region: &Region,
+    ) -> Result<PathBuf, OciError> {
+        self.rewrite_profile(name, &[("tenancy", tenancy), ("region", region.name())])?;
+        Ok(self.config_path.clone())
+    }
+
+    async fn write_db_token(
+        &self,
+        dir: &Path,
+        token: &SessionToken,
+        key: &KeyPair,
+    ) -> Result<(), OciError> {
+        files::write_db_token_files(dir, token.expose_secret(), key).map_err(files_error)
+    }
+}
+
+#[async_trait]
+impl OciKeys for FsOciFiles {
+    async fn generate(&self, size: KeySize) -> Result<KeyPair, OciError> {
+        // Key generation takes a noticeable moment: keep it off the async runtime's thread.
+        tokio::task::spawn_blocking(move || files::generate_key_pair(size))
+            .await
+            .map_err(|e| OciError::Other(format!("key generation was interrupted: {e}")))?
+            .map_err(OciError::Other)
+    }
+}

@@ -1,0 +1,198 @@
+//! Keys and secret files: RSA key generation, the OCI fingerprint, atomic
+//! writes with private permissions, and the session and db-token file sets.
+//!
+//! Why the `rsa` crate: ring signs with RSA but cannot generate RSA keys, so
+//! `rsa` is used for key generation (and PEM encoding) only; signing stays in ring.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+
+use md5::{Digest as _, Md5};
+use oci_iam_sso_domain::oci::{KeyPair, KeySize, PrivateKeyPem};
+use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+
+/// Session files, in `~/.oci/sessions/<profile>/`.
+pub const SESSION_PRIVATE_KEY: &str = "oci_api_key.pem";
+pub const SESSION_PUBLIC_KEY: &str = "oci_api_key_public.pem";
+pub const SESSION_TOKEN: &str = "token";
+/// Database-token files, in the db-token directory.
+pub const DB_TOKEN: &str = "token";
+pub const DB_PRIVATE_KEY: &str = "oci_db_key.pem";
+pub const DB_PUBLIC_KEY: &str = "oci_db_key_public.pem";
+
+/// A file operation that failed, with the path (never the content).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {detail}")]
+pub struct FileError {
+    pub path: String,
+    pub detail: String,
+}
+
+impl FileError {
+    fn at(path: &Path, error: impl std::fmt::Display) -> Self {
+        Self {
+            path: path.display().to_string(),
+            detail: error.to_string(),
+        }
+    }
+}
+
+/// A fresh RSA key pair, e = 65537 (`RsaPrivateKey::new` uses that exponent).
+pub fn generate_key_pair(size: KeySize) -> Result<KeyPair, String> {
+    let private = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, size.bits())
+        .map_err(|e| format!("RSA key generation failed: {e}"))?;
+    let private_pem = private
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| format!("PKCS#8 encoding failed: {e}"))?;
+    let public = private.to_public_key();
+    let public_pem = public
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| format!("public key encoding failed: {e}"))?;
+    let public_der = public
+        .to_public_key_der()
+        .map_err(|e| format!("public key encoding failed: {e}"))?;
+    Ok(KeyPair {
+        private_pem: PrivateKeyPem::new(private_pem.as_str().to_owned()),
+        public_pem,
+        fingerprint: fingerprint(public_der.as_bytes()),
+    })
+}
+
+/// The OCI fingerprint: MD5 of the DER SubjectPublicKeyInfo, lowercase hex pairs joined by `:`.
+pub fn fingerprint(spki_der: &[u8]) -> String {
+    Md5::digest(spki_der)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Creates `dir` (and parents) and makes `dir` itself 0700.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
+    fs::create_dir_all(dir).map_err(|e| FileError::at(dir, e))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| FileError::at(dir, e))
+}
+
+/// Creates the parent of `path` 0700 when it does not exist yet (an existing
+/// directory keeps its mode: it may be shared with other tools).
+pub fn ensure_parent(path: &Path) -> Result<(), FileError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() && !parent.exists() => {
+            ensure_private_dir(parent)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes `bytes` to `path` atomically with mode 0600: a temporary file in the
+/// same directory, written and synced, renamed over `path`, then the directory synced.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| FileError::at(path, "not a file path"))?
+        .to_string_lossy();
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temp)?;
+        // `mode` applies only to new files; a stale temp file keeps its mode otherwise.
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        FileError::at(path, e)
+    })
+}
+
+/// Writes a new session's files into `dir` (0700): both keys, then the token.
+/// Returns the paths of the private key and the token.
+pub fn write_session_files(
+    dir: &Path,
+    key: &KeyPair,
+    token: &str,
+) -> Result<(PathBuf, PathBuf), FileError> {
+    ensure_private_dir(dir)?;
+    let private = dir.join(SESSION_PRIVATE_KEY);
+    let token_path = dir.join(SESSION_TOKEN);
+    write_atomic(&private, key.private_pem.expose_secret().as_bytes())?;
+    write_atomic(&dir.join(SESSION_PUBLIC_KEY), key.public_pem.as_bytes())?;
+    write_atomic(&token_path, token.as_bytes())?;
+    Ok((private, token_path))
+}
+
+/// Writes a database token's files into `dir` (0700). The token goes last, so
+/// a reader that finds a new token also finds its key.
+pub fn write_db_token_files(dir: &Path, token: &str, key: &KeyPair) -> Result<(), FileError> {
+    ensure_private_dir(dir)?;
+    write_atomic(
+        &dir.join(DB_PRIVATE_KEY),
+        key.private_pem.expose_secret().as_bytes(),
+    )?;
+    write_atomic(&dir.join(DB_PUBLIC_KEY), key.public_pem.as_bytes())?;
+    write_atomic(&dir.join(DB_TOKEN), token.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn atomic_writes_are_private_and_replace_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn fingerprint_is_md5_hex_pairs() {
+        // MD5("") = d41d8cd98f00b204e9800998ecf8427e
+        assert_eq!(
+            fingerprint(b""),
+            "d4:1d:8c:d9:8f:00:b2:04:e9:80:09:98:ec:f8:42:7e"
+        );
+    }
+
+    #[test]
+    fn db_token_files_are_0600_in_a_0700_dir() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("db-token");
+        let key = KeyPair {
+            private_pem: PrivateKeyPem::new("PRIVATE".into()),
+            public_pem: "PUBLIC".into(),
+            fingerprint: "f".into(),
+        };
+        write_db_token_files(&dir, "jwt", &key).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        for name in [DB_TOKEN, DB_PRIVATE_KEY, DB_PUBLIC_KEY] {
+            assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
+        }
+        assert_eq!(fs::read_to_string(dir.join(DB_TOKEN)).unwrap(), "jwt");
+    }
+}

@@ -1,0 +1,206 @@
+//! The OCI config adapter on real files: a rewrite keeps other profiles and
+//! comments byte for byte; session files and keys land with private permissions.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+
+use oci_iam_sso_adapters_store::oci::FsOciFiles;
+use oci_iam_sso_adapters_store::oci::files::{fingerprint, generate_key_pair};
+use oci_iam_sso_domain::SessionToken;
+use oci_iam_sso_domain::oci::{KeySize, OciError, OciFiles, OciKeys, OciProfileName};
+use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePublicKey as _};
+use rsa::traits::PublicKeyParts as _;
+
+const ORIGINAL: &str = "\
+# OCI config, hand edited; keep this comment
+[DEFAULT]
+region=us-ashburn-1
+
+[prod]
+# the production tenancy
+tenancy = ocid1.tenancy.oc1..prod
+user=ocid1.user.oc1..me
+fingerprint=11:22
+key_file=~/.oci/prod.pem ; not a comment either
+
+[session]
+region=us-phoenix-1
+fingerprint=old:fp
+; trailing comment of the session profile
+
+[last]
+tenancy=ocid1.tenancy.oc1..last";
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn key_pair() -> oci_iam_sso_domain::oci::KeyPair {
+    generate_key_pair(KeySize::Rsa2048).unwrap()
+}
+
+#[tokio::test]
+async fn a_new_session_rewrites_one_profile_and_keeps_the_rest() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".oci/config");
+    fs::create_dir_all(config.parent().unwrap()).unwrap();
+    fs::write(&config, ORIGINAL).unwrap();
+    let files = FsOciFiles::new(config.clone(), home.path().into(), None);
+    let name = OciProfileName::new("session").unwrap();
+    let region = files.region("us-phoenix-1").unwrap();
+    let mut key = key_pair();
+    key.fingerprint = "aa:bb:cc".into(); // a fixed value keeps the snapshot stable
+    let token = SessionToken::new("header.payload.signature");
+    let dir = files
+        .save_new_session(&name, &region, "ocid1.tenancy.oc1..new", &key, &token)
+        .await
+        .unwrap();
+
+    let text = fs::read_to_string(&config).unwrap();
+    let home_text = home.path().display().to_string();
+    insta::assert_snapshot!(text.replace(&home_text, "[HOME]"));
+    // Everything but the session profile is byte for byte the original.
+    assert!(text.starts_with(&ORIGINAL[..ORIGINAL.find("[session]").unwrap()]));
+    assert!(text.ends_with("[last]\ntenancy=ocid1.tenancy.oc1..last"));
+    assert_eq!(mode(&config), 0o600);
+
+    assert_eq!(dir, home.path().join(".oci/sessions/session"));
+    assert_eq!(mode(&dir), 0o700);
+    for file in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    assert_eq!(
+        fs::read_to_string(dir.join("token")).unwrap(),
+        "header.payload.signature"
+    );
+
+    let profile = files.load_profile(&name).await.unwrap();
+    assert_eq!(profile.region.name(), "us-phoenix-1");
+    assert_eq!(profile.tenancy.as_deref(), Some("ocid1.tenancy.oc1..new"));
+    let session = files.read_session(&profile).await.unwrap();
+    assert_eq!(session.token, token);
+    assert_eq!(session.private_key, key.private_pem);
+}
+
+#[tokio::test]
+async fn setup_config_creates_the_file_and_its_directory_privately() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".oci/config");
+    let files = FsOciFiles::new(config.clone(), home.path().into(), None);
+    let region = files.region("eu-frankfurt-1").unwrap();
+    files
+        .setup_profile(
+            &OciProfileName::new("DEFAULT").unwrap(),
+            "ocid1.tenancy.oc1..t",
+            &region,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fs::read_to_string(&config).unwrap(),
+        "[DEFAULT]\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\n"
+    );
+    assert_eq!(mode(&config), 0o600);
+    assert_eq!(mode(config.parent().unwrap()), 0o700);
+}
+
+#[tokio::test]
+async fn profiles_inherit_default_and_expand_tilde() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    fs::write(&config, ORIGINAL).unwrap();
+    let files = FsOciFiles::new(config, home.path().into(), None);
+    let prod = files
+        .load_profile(&OciProfileName::new("prod").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        prod.region.auth_url(),
+        "https://auth.us-ashburn-1.oraclecloud.com"
+    );
+    assert_eq!(
+        prod.key_file.unwrap(),
+        home.path().join(".oci/prod.pem ; not a comment either")
+    );
+    let error = files
+        .read_session(
+            &files
+                .load_profile(&OciProfileName::new("prod").unwrap())
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, OciError::NoSession { .. }), "{error:?}");
+    let overridden = FsOciFiles::new(
+        home.path().join("config"),
+        home.path().into(),
+        Some("us-langley-1".into()),
+    );
+    let prod = overridden
+        .load_profile(&OciProfileName::new("prod").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        prod.region.auth_url(),
+        "https://auth.us-langley-1.oraclegovcloud.com"
+    );
+}
+
+#[tokio::test]
+async fn malformed_config_names_file_and_line() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    fs::write(&config, "[DEFAULT]\nregion=us-ashburn-1\nthis is not ini\n").unwrap();
+    let files = FsOciFiles::new(config.clone(), home.path().into(), None);
+    let error = files
+        .load_profile(&OciProfileName::new("DEFAULT").unwrap())
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("line 3"), "{message}");
+    assert!(message.contains(&config.display().to_string()), "{message}");
+    assert_eq!(error.exit_code(), 3);
+    // A malformed file is never overwritten.
+    let region = files.region("us-ashburn-1").unwrap();
+    assert!(
+        files
+            .setup_profile(&OciProfileName::new("x").unwrap(), "t", &region)
+            .await
+            .is_err()
+    );
+    assert!(
+        fs::read_to_string(&config)
+            .unwrap()
+            .ends_with("this is not ini\n")
+    );
+}
+
+#[tokio::test]
+async fn generated_keys_are_rsa_65537_with_the_oci_fingerprint() {
+    let home = tempfile::tempdir().unwrap();
+    let files = FsOciFiles::new(home.path().join("c"), home.path().into(), None);
+    for (size, bits) in [(KeySize::Rsa2048, 2048), (KeySize::Rsa4096, 4096)] {
+        let key = files.generate(size).await.unwrap();
+        assert!(
+            key.private_pem
+                .expose_secret()
+                .starts_with("-----BEGIN PRIVATE KEY-----\n")
+        );
+        assert!(key.public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
+        let private = rsa::RsaPrivateKey::from_pkcs8_pem(key.private_pem.expose_secret()).unwrap();
+        assert_eq!(private.size() * 8, bits);
+        assert_eq!(private.e(), &rsa::BigUint::from(65_537u32));
+        let public = rsa::RsaPublicKey::from_public_key_pem(&key.public_pem).unwrap();
+        assert_eq!(public, private.to_public_key());
+        assert_eq!(
+            key.fingerprint,
+            fingerprint(public.to_public_key_der().unwrap().as_bytes())
+        );
+        assert_eq!(key.fingerprint.len(), 47);
+        assert!(!format!("{key:?}").contains("PRIVATE KEY"));
+    }
+}
