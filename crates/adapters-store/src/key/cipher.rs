@@ -105,6 +105,7 @@ pub(crate) fn fingerprint(secret: &[u8]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

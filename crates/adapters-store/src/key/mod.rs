@@ -128,6 +128,7 @@ pub(crate) fn derive_from_passphrase(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -59,6 +59,7 @@ pub(crate) fn derive(passphrase: &str, params: &KdfParams) -> RawKey {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
