@@ -1,0 +1,160 @@
+//! The fake's endpoints: session refresh, scoped database tokens, the regions
+//! list (used to validate a session) and the console login that mints sessions.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State as AxumState};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::json;
+
+use super::state::FakeOciControl;
+use super::token::Jwk;
+use super::verify::verify;
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "code": code, "message": message }))).into_response()
+}
+
+fn not_authenticated() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "NotAuthenticated",
+        "The required information to complete authentication was not provided or was incorrect.",
+    )
+}
+
+pub(crate) async fn refresh(
+    AxumState(control): AxumState<FakeOciControl>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut state = control.lock();
+    let Ok(verified) = verify(&mut state, &method, &uri, &headers, &body) else {
+        return not_authenticated();
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        current_token: String,
+    }
+    match serde_json::from_slice::<Body>(&body) {
+        Ok(b) if b.current_token == verified.token => {}
+        _ => return error(StatusCode::BAD_REQUEST, "InvalidParameter", "currentToken"),
+    }
+    state.counters.refreshes += 1;
+    let Some(jwk) = state
+        .sessions
+        .get(&verified.claims.sess_id)
+        .map(|s| s.jwk.clone())
+    else {
+        return not_authenticated();
+    };
+    let token = state.token_for(&verified.claims.sess_id, &jwk);
+    Json(json!({ "token": token })).into_response()
+}
+
+pub(crate) async fn generate_scoped_access_token(
+    AxumState(control): AxumState<FakeOciControl>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut state = control.lock();
+    let Ok(verified) = verify(&mut state, &method, &uri, &headers, &body) else {
+        return not_authenticated();
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Body {
+        scope: String,
+        public_key: String,
+    }
+    let Ok(request) = serde_json::from_slice::<Body>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "scope and publicKey are required",
+        );
+    };
+    if !request.scope.contains("urn:oracle:db:") {
+        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "scope");
+    }
+    if !request.public_key.starts_with("-----BEGIN PUBLIC KEY-----") {
+        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "publicKey");
+    }
+    state.counters.db_tokens += 1;
+    state.last_db_scope = Some(request.scope);
+    state.last_db_public_key = Some(request.public_key);
+    // A database token is a JWT too; the fake reuses its session-token format.
+    let token = state.token_for(
+        &format!("db-{}", verified.claims.sess_id),
+        &Jwk {
+            kty: "RSA".into(),
+            n: String::new(),
+            e: String::new(),
+            kid: None,
+        },
+    );
+    Json(json!({ "token": token })).into_response()
+}
+
+pub(crate) async fn regions(
+    AxumState(control): AxumState<FakeOciControl>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut state = control.lock();
+    if verify(&mut state, &method, &uri, &headers, b"").is_err() {
+        return not_authenticated();
+    }
+    state.counters.validations += 1;
+    Json(json!([{ "key": "IAD", "name": "us-ashburn-1" }])).into_response()
+}
+
+/// The console login: a real one asks for a password; the fake logs in at once
+/// and redirects to `redirect_uri#security_token=…`, like the OCI console.
+pub(crate) async fn authorize(
+    AxumState(control): AxumState<FakeOciControl>,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    if get("client_id") != "iaas_console"
+        || get("response_type") != "token id_token"
+        || get("action") != "login"
+        || get("scope") != "openid"
+        || get("nonce").is_empty()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "login parameters",
+        );
+    }
+    let redirect = get("redirect_uri");
+    if !(redirect.starts_with("http://localhost:") || redirect.starts_with("http://127.0.0.1:")) {
+        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "redirect_uri");
+    }
+    let jwk = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(get("public_key").trim_end_matches('='))
+        .ok()
+        .and_then(|json| serde_json::from_slice::<Jwk>(&json).ok())
+        .filter(|jwk| jwk.modulus_and_exponent().is_some());
+    let Some(jwk) = jwk else {
+        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "public_key");
+    };
+    let mut state = control.lock();
+    state.counters.authorizations += 1;
+    state.last_authorize_query = uri.query().map(str::to_owned);
+    let token = state.new_session(jwk);
+    let location = format!("{redirect}#security_token={token}&token_type=Bearer");
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
