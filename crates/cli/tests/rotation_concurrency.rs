@@ -1,0 +1,185 @@
+//! Many processes of the real binary sharing one store: the per-profile lock,
+//! the re-read under it and the generation CAS must turn a crowd of `token`
+//! calls on an expiring access token into exactly one refresh grant per
+//! profile, with every process printing that refresh's access token.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use oci_iam_sso_testkit::{Fault, Ttls};
+use support::{KEY, TestEnv, approving};
+
+/// No run may take longer than this (the lock waits up to 30 s by default).
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// Holds the one refresh at the fake long enough that every other process is
+/// started and waiting for the lock (or for the store) while it runs.
+const HOLD_THE_REFRESH: Duration = Duration::from_millis(400);
+
+/// Logs `profiles` in with access tokens that expire within the client's skew
+/// (1 s against 60 s), then restores an hour for the tokens issued after.
+fn logged_in_with_expiring_access(profiles: &[&str]) -> TestEnv {
+    let env = TestEnv::start(approving());
+    let normal = env.control.ttls();
+    env.control.set_ttls(Ttls {
+        access: Duration::from_secs(1),
+        ..normal
+    });
+    for profile in profiles {
+        env.add_profile(profile);
+        env.login(profile);
+    }
+    env.control.set_ttls(normal);
+    env
+}
+
+/// `oci-iam-sso token --profile <profile>` as a child process with this test's
+/// private HOME and key (the same environment `TestEnv::cmd` gives).
+fn spawn_token(env: &TestEnv, profile: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_oci-iam-sso"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home())
+        .env("XDG_CONFIG_HOME", env.home().join("config"))
+        .env("XDG_DATA_HOME", env.home().join("data"))
+        .env("OCI_IAM_SSO_KEY", KEY)
+        .current_dir(env.home())
+        .args(["token", "--profile", profile])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Waits for `child` until `deadline`; a child still running then is killed
+/// and the test fails.
+fn finish(mut child: Child, deadline: Instant) -> Output {
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("a `token` process was still running after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether the fake resource server accepts `token` (GET with a bearer header).
+fn resource_accepts(resource_url: &str, token: &str) -> bool {
+    let address = resource_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("resource server");
+    write!(
+        stream,
+        "GET /interop/rest/v1/services/dailymaintenance HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    answer.starts_with("HTTP/1.1 200")
+}
+
+/// Starts `per_profile` processes for each profile, interleaved, and returns
+/// each profile's outputs.
+fn run_crowd(env: &TestEnv, profiles: &[&str], per_profile: usize) -> Vec<Vec<Output>> {
+    let mut children: Vec<(usize, Child)> = Vec::new();
+    for _ in 0..per_profile {
+        for (index, profile) in profiles.iter().enumerate() {
+            children.push((index, spawn_token(env, profile)));
+        }
+    }
+    let deadline = Instant::now() + DEADLINE;
+    let mut outputs: Vec<Vec<Output>> = profiles.iter().map(|_| Vec::new()).collect();
+    for (index, child) in children {
+        outputs[index].push(finish(child, deadline));
+    }
+    outputs
+}
+
+/// Every process succeeded, said nothing on stderr, and printed the same token.
+fn the_one_token(profile: &str, outputs: &[Output]) -> String {
+    for output in outputs {
+        assert!(
+            output.status.success(),
+            "a `token --profile {profile}` failed ({:?}): {}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.stderr.is_empty(), "no warning expected");
+    }
+    let tokens: Vec<String> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .collect();
+    let first = tokens[0].clone();
+    let same = tokens.iter().filter(|t| **t == first).count();
+    assert_eq!(
+        same,
+        tokens.len(),
+        "profile {profile}: every process prints the one refreshed token"
+    );
+    first
+}
+
+#[test]
+fn thirty_two_processes_share_one_refresh() {
+    let env = logged_in_with_expiring_access(&["default"]);
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 1);
+
+    let outputs = run_crowd(&env, &["default"], 32);
+
+    let after = env.control.counters();
+    assert_eq!(outputs[0].len(), 32);
+    let token = the_one_token("default", &outputs[0]);
+    assert_eq!(
+        after.refresh_grants - before.refresh_grants,
+        1,
+        "exactly one refresh grant for 32 processes"
+    );
+    assert_eq!(after.consumed_token_reuses, 0);
+    assert!(
+        resource_accepts(&env.resource_url, &token),
+        "the shared token is valid"
+    );
+    // The 31 others took the refreshed token from the store: a later call is
+    // a cache hit and prints it again.
+    assert_eq!(env.token("default"), token);
+    assert_eq!(env.control.counters().refresh_grants, after.refresh_grants);
+}
+
+#[test]
+fn eight_profiles_times_eight_processes() {
+    let names: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+    let profiles: Vec<&str> = names.iter().map(String::as_str).collect();
+    let env = logged_in_with_expiring_access(&profiles);
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 8);
+
+    let outputs = run_crowd(&env, &profiles, 8);
+
+    let after = env.control.counters();
+    env.control.clear_faults();
+    let mut tokens = Vec::new();
+    for (profile, outputs) in profiles.iter().zip(&outputs) {
+        assert_eq!(outputs.len(), 8);
+        let token = the_one_token(profile, outputs);
+        assert!(resource_accepts(&env.resource_url, &token));
+        tokens.push(token);
+    }
+    assert_eq!(
+        after.refresh_grants - before.refresh_grants,
+        8,
+        "exactly one refresh grant per profile"
+    );
+    assert_eq!(after.consumed_token_reuses, 0);
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 8, "each profile has its own token");
+}
