@@ -34,7 +34,9 @@ fn stored_fingerprint(env: &TestEnv) -> String {
 }
 
 fn latest(log: &[GenerationEvent]) -> GenerationEvent {
-    log.last().expect("the login issued a refresh token").clone()
+    log.last()
+        .expect("the login issued a refresh token")
+        .clone()
 }
 
 /// One row of the matrix: `fault` is played `times` times on the token
@@ -102,7 +104,11 @@ fn fault_keeps_the_chain(
     assert_eq!(log_after.len(), log_before.len() + 1);
     let next = latest(&log_after);
     assert_eq!(next.chain, current.chain, "the same chain");
-    assert_eq!(next.generation, current.generation + 1, "the next generation");
+    assert_eq!(
+        next.generation,
+        current.generation + 1,
+        "the next generation"
+    );
     assert!(next.delivered);
     assert_eq!(stored_fingerprint(&env), next.fingerprint);
 }
