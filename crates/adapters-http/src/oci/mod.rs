@@ -3,7 +3,9 @@
 //!
 //! The identity-domain OAuth client lives elsewhere in this crate.
 
+pub mod client;
 pub mod pem;
 pub mod signer;
 
+pub use client::HttpOciAuthService;
 pub use signer::{KeyId, SignError, SignedHeaders, SigningRequest, sign_request, signing_string};

@@ -61,6 +61,7 @@ pub fn pem_block(text: &str) -> Result<(String, Vec<u8>), KeyError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

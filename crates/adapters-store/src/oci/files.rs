@@ -147,6 +147,7 @@ pub fn write_db_token_files(dir: &Path, token: &str, key: &KeyPair) -> Result<()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

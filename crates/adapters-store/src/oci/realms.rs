@@ -116,6 +116,7 @@ pub fn resolve_region(name: &str, regions_config: &Path) -> Result<Region, Strin
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,5 +1,7 @@
 //! Use-case tests of the OCI module with mocked ports.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -56,6 +56,7 @@ pub(crate) struct State {
     pub clock_offset_secs: i64,
     pub sessions: HashMap<String, Session>,
     pub next_session: u64,
+    pub next_token: std::sync::atomic::AtomicU64,
     pub counters: OciCounters,
     pub last_rejection: Option<Rejection>,
     pub last_db_public_key: Option<String>,
@@ -76,6 +77,7 @@ impl State {
             clock_offset_secs: 0,
             sessions: HashMap::new(),
             next_session: 1,
+            next_token: std::sync::atomic::AtomicU64::new(1),
             counters: OciCounters::default(),
             last_rejection: None,
             last_db_public_key: None,
@@ -118,6 +120,11 @@ impl State {
             iat: now,
             exp: now + i64::try_from(self.token_ttl.as_secs()).unwrap_or(i64::MAX),
             sess_id: session_id.into(),
+            jti: format!(
+                "fake-token-{}",
+                self.next_token
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ),
             ptype: "user".into(),
             jwk: serde_json::to_string(jwk).unwrap_or_default(),
         };

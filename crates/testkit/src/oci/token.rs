@@ -13,6 +13,8 @@ pub struct FakeClaims {
     pub iat: i64,
     pub exp: i64,
     pub sess_id: String,
+    /// Unique per token, so a refresh within the same second still gives a new token.
+    pub jti: String,
     pub ptype: String,
     /// JSON text of `{kty, n, e, kid}`: the key that must sign requests.
     pub jwk: String,

@@ -1,0 +1,228 @@
+//! [`HttpOciAuthService`]: the domain's `OciAuthService` port over HTTP —
+//! session refresh and scoped database tokens at `https://auth.{region}.{realm}`,
+//! session validation with a signed `GET /20160918/regions` at
+//! `https://identity.{region}.oci.{realm}` — every request signed with the
+//! session key (§6). `--endpoint` / `OCI_CLI_ENDPOINT` replaces both bases
+//! (https, or http to loopback only: a [`ServiceUrl`]).
+//!
+//! Errors name the endpoint and status, never a response body (a body can
+//! hold a token), and no request is retried (a refresh is not idempotent).
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use oci_iam_sso_domain::oci::{DbScope, OciAuthService, OciError, Region, SessionCredentials};
+use oci_iam_sso_domain::{ProviderError, ServiceUrl, SessionToken};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use super::pem::rsa_key_pair_from_pem;
+use super::signer::{KeyId, SigningRequest, sign_request};
+use crate::client::{Answer, HttpSettings, LazyClient, describe_endpoint, read_answer};
+
+/// Answers of the auth service are small JSON documents.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The OCI auth and identity services for one process.
+#[derive(Debug)]
+pub struct HttpOciAuthService {
+    http: LazyClient,
+    endpoint: Option<ServiceUrl>,
+}
+
+#[derive(Clone, Copy)]
+enum Service {
+    Auth,
+    Identity,
+}
+
+impl HttpOciAuthService {
+    /// Cheap: the HTTP client is built on the first request.
+    pub fn new(settings: HttpSettings, endpoint: Option<ServiceUrl>) -> Self {
+        Self {
+            http: LazyClient::new(settings),
+            endpoint,
+        }
+    }
+
+    fn url(&self, region: &Region, service: Service, path: &str) -> Result<ServiceUrl, OciError> {
+        let base = match &self.endpoint {
+            Some(endpoint) => endpoint.clone(),
+            None => {
+                let base = match service {
+                    Service::Auth => region.auth_url(),
+                    Service::Identity => region.identity_url(),
+                };
+                ServiceUrl::parse(&base).map_err(|e| OciError::Config(e.to_string()))?
+            }
+        };
+        base.join_path(path)
+            .map_err(|e| OciError::Config(e.to_string()))
+    }
+
+    /// Sends one signed request and reads the answer.
+    async fn signed(
+        &self,
+        method: reqwest::Method,
+        url: &ServiceUrl,
+        body: Option<Vec<u8>>,
+        session: &SessionCredentials,
+        what: &str,
+    ) -> Result<(String, Answer), OciError> {
+        let endpoint = describe_endpoint(what, url.as_url());
+        let key = rsa_key_pair_from_pem(session.private_key.expose_secret())
+            .map_err(|e| OciError::Config(format!("the session's private key: {e}")))?;
+        let body = body.unwrap_or_default();
+        let content_type = [("content-type".to_owned(), "application/json".to_owned())];
+        let request = SigningRequest {
+            method: method.as_str(),
+            url: url.as_url(),
+            headers: &content_type,
+            body: &body,
+        };
+        let signed = sign_request(
+            &request,
+            &key,
+            KeyId::SessionToken(session.token.expose_secret()),
+            SystemTime::now(),
+        )
+        .map_err(|e| OciError::Other(format!("{endpoint}: cannot sign the request: {e}")))?;
+        let client = self
+            .http
+            .get()
+            .map_err(|e| OciError::Config(e.to_string()))?;
+        let mut builder = client.request(method.clone(), url.as_url().clone());
+        for (name, value) in &signed.headers {
+            // reqwest writes `host` and `content-length` itself, from the URL and
+            // the body: the same values that were signed.
+            if !matches!(*name, "host" | "content-length") {
+                builder = builder.header(*name, value);
+            }
+        }
+        if matches!(method, reqwest::Method::POST) {
+            builder = builder.body(body);
+        }
+        let answer = read_answer(builder, &endpoint, BODY_LIMIT)
+            .await
+            .map_err(|e| provider_to_oci(e, &endpoint))?;
+        Ok((endpoint, answer))
+    }
+}
+
+fn provider_to_oci(error: ProviderError, endpoint: &str) -> OciError {
+    match error {
+        ProviderError::Transport { detail, .. } => OciError::Transport {
+            endpoint: endpoint.to_owned(),
+            detail,
+        },
+        ProviderError::Malformed { problem, .. } => OciError::Malformed {
+            endpoint: endpoint.to_owned(),
+            problem,
+        },
+        other => OciError::Other(other.to_string()),
+    }
+}
+
+/// A `{"token": "…"}` answer, or the error its status means.
+fn token_answer(endpoint: &str, answer: &Answer) -> Result<SessionToken, OciError> {
+    check_status(endpoint, answer)?;
+    #[derive(serde::Deserialize)]
+    struct TokenBody {
+        token: String,
+    }
+    let parsed: TokenBody =
+        serde_json::from_slice(&answer.body).map_err(|_| OciError::Malformed {
+            endpoint: endpoint.to_owned(),
+            problem: "the answer is not JSON with a `token`".into(),
+        })?;
+    let token = SessionToken::new(parsed.token);
+    if token.is_empty() {
+        return Err(OciError::Malformed {
+            endpoint: endpoint.to_owned(),
+            problem: "the `token` is empty".into(),
+        });
+    }
+    Ok(token)
+}
+
+fn check_status(endpoint: &str, answer: &Answer) -> Result<(), OciError> {
+    match answer.status {
+        status if status.is_success() => Ok(()),
+        StatusCode::UNAUTHORIZED => Err(OciError::Unauthorized {
+            endpoint: endpoint.to_owned(),
+        }),
+        status => Err(OciError::Server {
+            endpoint: endpoint.to_owned(),
+            status: status.as_u16(),
+        }),
+    }
+}
+
+#[async_trait]
+impl OciAuthService for HttpOciAuthService {
+    async fn refresh_session(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+    ) -> Result<SessionToken, OciError> {
+        let url = self.url(region, Service::Auth, "/v1/authentication/refresh")?;
+        let body = json!({ "currentToken": session.token.expose_secret() }).to_string();
+        let (endpoint, answer) = self
+            .signed(
+                reqwest::Method::POST,
+                &url,
+                Some(body.into_bytes()),
+                session,
+                "session refresh",
+            )
+            .await?;
+        token_answer(&endpoint, &answer)
+    }
+
+    async fn generate_db_token(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+        scope: &DbScope,
+        public_key_pem: &str,
+    ) -> Result<SessionToken, OciError> {
+        let url = self.url(
+            region,
+            Service::Auth,
+            "/v1/actions/generateScopedAccessToken",
+        )?;
+        let body = json!({ "scope": scope.as_str(), "publicKey": public_key_pem }).to_string();
+        let (endpoint, answer) = self
+            .signed(
+                reqwest::Method::POST,
+                &url,
+                Some(body.into_bytes()),
+                session,
+                "database token",
+            )
+            .await?;
+        token_answer(&endpoint, &answer)
+    }
+
+    async fn validate_session(
+        &self,
+        region: &Region,
+        session: &SessionCredentials,
+    ) -> Result<bool, OciError> {
+        let url = self.url(region, Service::Identity, "/20160918/regions")?;
+        let (endpoint, answer) = self
+            .signed(
+                reqwest::Method::GET,
+                &url,
+                None,
+                session,
+                "identity regions",
+            )
+            .await?;
+        match check_status(&endpoint, &answer) {
+            Ok(()) => Ok(true),
+            Err(OciError::Unauthorized { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+}
