@@ -5,6 +5,8 @@
 //! [`discovery`] finds the endpoints.
 
 mod discovery;
+#[doc(hidden)]
+pub mod fuzzing;
 mod response;
 
 use async_trait::async_trait;
