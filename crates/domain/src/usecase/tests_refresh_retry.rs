@@ -170,3 +170,21 @@ async fn the_never_policy_does_not_retry_a_connect_failure() {
     assert_eq!(outcome.refreshes, 1);
     assert!(outcome.sleeps.is_empty());
 }
+
+#[test]
+fn both_guards_refuse_to_retry_a_request_that_may_have_arrived() {
+    // The use case checks `may_have_consumed` and the policy checks again; each
+    // guard must hold on its own.
+    for failure in [TransportFailure::Timeout, TransportFailure::Interrupted] {
+        let error = transport(failure);
+        assert!(crate::may_have_consumed(&error), "{failure:?}");
+        assert_eq!(RetryPolicy::default().delay_after(&error, 1, 0.5), None);
+    }
+    let connect = transport(TransportFailure::Connect);
+    assert!(!crate::may_have_consumed(&connect));
+    assert!(
+        RetryPolicy::default()
+            .delay_after(&connect, 1, 0.5)
+            .is_some()
+    );
+}
