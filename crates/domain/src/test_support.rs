@@ -204,3 +204,57 @@ pub fn script_refresh(
 pub fn calls(calls: &RefreshCalls) -> Vec<String> {
     calls.lock().expect("not poisoned").clone()
 }
+
+// Access-token provider fixtures, shared by the use-case test modules.
+
+/// Generation `n` with `at-n`/`rt-n`, valid for 3000 s after T0.
+pub fn fresh(generation: u64) -> TokenSet {
+    let name = format!("at-{generation}");
+    token_set(
+        generation,
+        &name,
+        &format!("rt-{generation}"),
+        T0.plus(secs(3000)),
+    )
+}
+
+/// Generation `n` with `at-n`/`rt-n`, expired 10 s before T0.
+pub fn expired(generation: u64) -> TokenSet {
+    let name = format!("at-{generation}");
+    token_set(
+        generation,
+        &name,
+        &format!("rt-{generation}"),
+        T0.minus(secs(10)),
+    )
+}
+
+/// The lock-free read of `store` answers `set`, once.
+pub fn snapshot(store: &mut crate::mocks::MockTokenStore, set: Option<TokenSet>) {
+    store.expect_tokens().times(1).return_once(move |_| Ok(set));
+}
+
+/// `store.lock()` hands out `lock`, once.
+pub fn give_lock(store: &mut crate::mocks::MockTokenStore, lock: crate::mocks::MockProfileLock) {
+    store
+        .expect_lock()
+        .times(1)
+        .return_once(move |_| Ok(Box::new(lock)));
+}
+
+/// `AccessTokens::get` for [`profile`] with the default skew and retry policy.
+pub async fn get_access(
+    provider: &crate::mocks::MockIdentityProvider,
+    store: &crate::mocks::MockTokenStore,
+    clock: &ManualClock,
+    request: crate::TokenRequest,
+) -> Result<crate::IssuedAccessToken, crate::Error> {
+    let tokens = crate::AccessTokens {
+        provider,
+        store,
+        clock,
+        skew: crate::DEFAULT_SKEW,
+        retry: crate::RetryPolicy::default(),
+    };
+    tokens.get(&profile(), request).await
+}

@@ -11,6 +11,8 @@ mod tests_device_login;
 #[cfg(test)]
 mod tests_manage;
 #[cfg(test)]
+mod tests_refresh_errors;
+#[cfg(test)]
 mod tests_refresh_retry;
 
 pub use access_token::{AccessTokens, TokenRequest};
