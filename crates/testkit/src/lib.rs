@@ -9,13 +9,16 @@
 //!
 //! What does not: production code. Nothing here is meant to talk to Oracle.
 
+pub mod contract;
 mod idcs;
+mod memory_store;
 pub mod oci;
 
 pub use idcs::{
     Counters, FakeControl, FakeIdcsConfig, FakeIdentityDomain, Fault, GenerationEvent, Ttls,
     fingerprint,
 };
+pub use memory_store::InMemoryTokenStore;
 
 /// Exactly the HTML page EPM answers a missing, invalid or expired token with.
 pub use idcs::UNAUTHORIZED_HTML;

@@ -51,6 +51,8 @@ mod millis {
 /// What the fake has seen so far.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
+    /// `GET /.well-known/openid-configuration` requests (404s included).
+    pub discovery_requests: u64,
     /// `POST /oauth2/v1/device` requests that created a device code.
     pub device_authorizations: u64,
     /// Device-code grants evaluated at `/oauth2/v1/token`.
@@ -213,11 +215,12 @@ impl FakeControl {
 
     /// Mints a valid access token for `user`, for resource-server tests.
     pub fn issue_access_token_for(&self, user: &str) -> String {
-        let claims = self.shared.lock().access_claims(
-            user,
-            &self.shared.default_client_id(),
-            oci_iam_sso_domain::DEFAULT_SCOPE,
-        );
+        // Two statements: the mutex is not reentrant.
+        let client_id = self.shared.default_client_id();
+        let claims =
+            self.shared
+                .lock()
+                .access_claims(user, &client_id, oci_iam_sso_domain::DEFAULT_SCOPE);
         super::jwt::sign(&self.shared.key, &claims)
     }
 

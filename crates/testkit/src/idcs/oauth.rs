@@ -31,7 +31,12 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 }
 
 async fn discovery(State(app): App) -> Response {
-    if !app.lock().discovery {
+    let enabled = {
+        let mut inner = app.lock();
+        inner.counters.discovery_requests += 1;
+        inner.discovery
+    };
+    if !enabled {
         return StatusCode::NOT_FOUND.into_response();
     }
     let base = &app.base_url;

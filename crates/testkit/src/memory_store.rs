@@ -1,0 +1,176 @@
+//! A token store in memory, for tests of code above the store port. Clones
+//! share the same state (like two handles on one database), so lock
+//! exclusion between "processes" can be tested with two clones.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use oci_iam_sso_domain::{
+    Generation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet, TokenStore,
+};
+use tokio::sync::OwnedMutexGuard;
+
+/// How long [`TokenStore::lock`] waits before `LockTimeout`.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Default)]
+struct Entry {
+    profile: Option<Profile>,
+    tokens: Option<TokenSet>,
+    rotations: Vec<RotationRecord>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+#[derive(Default)]
+struct Data {
+    entries: BTreeMap<ProfileName, Entry>,
+}
+
+/// An in-memory [`TokenStore`]; see the module docs.
+#[derive(Clone, Default)]
+pub struct InMemoryTokenStore {
+    data: Arc<Mutex<Data>>,
+}
+
+impl std::fmt::Debug for InMemoryTokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InMemoryTokenStore")
+    }
+}
+
+impl InMemoryTokenStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn data(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl TokenStore for InMemoryTokenStore {
+    async fn profiles(&self) -> Result<Vec<Profile>, StoreError> {
+        // BTreeMap iterates in name order.
+        Ok(self
+            .data()
+            .entries
+            .values()
+            .filter_map(|e| e.profile.clone())
+            .collect())
+    }
+
+    async fn profile(&self, name: &ProfileName) -> Result<Option<Profile>, StoreError> {
+        Ok(self
+            .data()
+            .entries
+            .get(name)
+            .and_then(|e| e.profile.clone()))
+    }
+
+    async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError> {
+        self.data()
+            .entries
+            .entry(profile.name.clone())
+            .or_default()
+            .profile = Some(profile.clone());
+        Ok(())
+    }
+
+    async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError> {
+        let mut data = self.data();
+        let Some(entry) = data.entries.get_mut(name) else {
+            return Ok(false);
+        };
+        let existed = entry.profile.take().is_some();
+        // The lock stays, so a holder of it keeps excluding others.
+        entry.tokens = None;
+        entry.rotations.clear();
+        Ok(existed)
+    }
+
+    async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError> {
+        Ok(self.data().entries.get(name).and_then(|e| e.tokens.clone()))
+    }
+
+    async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError> {
+        let mutex = self
+            .data()
+            .entries
+            .entry(name.clone())
+            .or_default()
+            .lock
+            .clone();
+        let guard = tokio::time::timeout(LOCK_WAIT, mutex.lock_owned())
+            .await
+            .map_err(|_| StoreError::LockTimeout { waited: LOCK_WAIT })?;
+        Ok(Box::new(InMemoryLock {
+            store: self.clone(),
+            name: name.clone(),
+            _guard: guard,
+        }))
+    }
+
+    async fn rotations(
+        &self,
+        name: &ProfileName,
+        limit: usize,
+    ) -> Result<Vec<RotationRecord>, StoreError> {
+        Ok(self
+            .data()
+            .entries
+            .get(name)
+            .map(|e| e.rotations.iter().rev().take(limit).cloned().collect())
+            .unwrap_or_default())
+    }
+}
+
+struct InMemoryLock {
+    store: InMemoryTokenStore,
+    name: ProfileName,
+    _guard: OwnedMutexGuard<()>,
+}
+
+#[async_trait]
+impl ProfileLock for InMemoryLock {
+    async fn tokens(&mut self) -> Result<Option<TokenSet>, StoreError> {
+        self.store.tokens(&self.name).await
+    }
+
+    async fn replace(
+        &mut self,
+        expected: Option<Generation>,
+        new: &TokenSet,
+    ) -> Result<(), StoreError> {
+        let mut data = self.store.data();
+        let entry = data.entries.entry(self.name.clone()).or_default();
+        let stored = entry.tokens.as_ref().map(|t| t.generation);
+        let conflict = stored != expected || stored.is_some_and(|s| new.generation <= s);
+        if conflict || new.generation.get() == 0 {
+            return Err(StoreError::Conflict {
+                attempted: new.generation.get(),
+                found: stored.map_or(0, Generation::get),
+            });
+        }
+        entry.tokens = Some(new.clone());
+        entry.rotations.push(RotationRecord {
+            at: new.refresh_issued_at,
+            generation: new.generation,
+            fingerprint: new
+                .refresh_token
+                .as_ref()
+                .map(|t| crate::fingerprint(t.expose_secret()))
+                .unwrap_or_default(),
+        });
+        Ok(())
+    }
+
+    async fn clear(&mut self) -> Result<(), StoreError> {
+        if let Some(entry) = self.store.data().entries.get_mut(&self.name) {
+            entry.tokens = None;
+        }
+        Ok(())
+    }
+}
