@@ -180,3 +180,17 @@ fn store_is_send_sync_and_debug_shows_no_secret() {
     assert!(!shown.contains("QUFB"), "no key material: {shown}");
     assert!(shown.contains("tokens.db"), "{shown}");
 }
+
+#[tokio::test]
+async fn an_empty_file_is_a_new_store() {
+    // Another process may have just created the file (0600) and not yet written it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.db");
+    std::fs::write(&path, b"").unwrap();
+    let store = open(&path);
+    store_first(&store, "p", 1).await;
+    assert_eq!(
+        store.tokens(&name("p")).await.unwrap(),
+        Some(tokens("p", 1))
+    );
+}

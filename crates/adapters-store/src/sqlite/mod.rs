@@ -71,7 +71,7 @@ pub(crate) fn sql_error(location: &str, waited: Duration, error: rusqlite::Error
     match error.sqlite_error_code() {
         Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt {
             location: location.to_owned(),
-            detail: error.to_string(),
+            detail: format!("SQLite reports \"{error}\""),
         },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             StoreError::LockTimeout { waited }
