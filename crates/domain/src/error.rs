@@ -262,6 +262,9 @@ pub enum Error {
     ProfileExists(ProfileName),
     #[error("profile `{0}` is not logged in")]
     NotLoggedIn(ProfileName),
+    /// The login's answer carried no refresh token, so nothing can renew the access token.
+    #[error("profile `{0}` has no refresh token, so its access token cannot be renewed")]
+    NoRefreshToken(ProfileName),
     #[error("the refresh token of profile `{profile}` has expired{}", ecid_suffix(.ecid))]
     RefreshTokenExpired {
         profile: ProfileName,
@@ -345,9 +348,9 @@ impl Error {
         match self {
             Error::InvalidInput(_) | Error::Settings(_) | Error::ProfileExists(_) => exit::CONFIG,
             Error::UnknownProfile(_) | Error::NotLoggedIn(_) => exit::NOT_LOGGED_IN,
-            Error::RefreshTokenExpired { .. } | Error::RefreshTokenInvalid { .. } => {
-                exit::LOGIN_REQUIRED
-            }
+            Error::RefreshTokenExpired { .. }
+            | Error::RefreshTokenInvalid { .. }
+            | Error::NoRefreshToken(_) => exit::LOGIN_REQUIRED,
             Error::RefreshChainBroken { .. } => exit::CHAIN_BROKEN,
             Error::ClientConfiguration { .. } => exit::CLIENT_CONFIG,
             Error::DeviceLogin { failure, .. } => match failure {
@@ -373,6 +376,10 @@ impl Error {
             ),
             Error::ProfileExists(p) => format!("remove it first with `oci-iam-sso profile remove {p}`, or pick another name"),
             Error::NotLoggedIn(p) => login(p),
+            Error::NoRefreshToken(p) => format!(
+                "add `offline_access` to the scope (`oci-iam-sso profile add {p} --scope ...`), then {}",
+                login(p)
+            ),
             Error::RefreshTokenExpired { profile, .. } => format!("{} to get a new refresh token", login(profile)),
             Error::RefreshChainBroken { profile, .. } => format!(
                 "{}; another tool or host used this profile's refresh token — give each one its own profile",

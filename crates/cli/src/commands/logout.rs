@@ -27,6 +27,9 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
                 "Logged out of profile `{name}`: token revoked and deleted."
             ));
         }
+        LogoutOutcome::NothingToRevoke => output::stderr_line(&format!(
+            "Logged out of profile `{name}`: no refresh token was stored; the access token was deleted."
+        )),
         LogoutOutcome::NoRevocationEndpoint => output::stderr_line(&format!(
             "Logged out of profile `{name}`: tokens deleted; the identity domain has no revocation endpoint, so the refresh token stays valid until it expires."
         )),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::{
     Clock, Error, IdentityProvider, InvalidGrant, IssuedAccessToken, OAuthErrorKind, Profile,
-    ProviderError, RetryPolicy, TokenSet, TokenStore, retry::may_have_consumed,
+    ProviderError, RefreshToken, RetryPolicy, TokenSet, TokenStore, retry::may_have_consumed,
 };
 
 /// What the caller needs from the token.
@@ -68,7 +68,10 @@ impl AccessTokens<'_> {
 
         let mut retried_after_consumed = false;
         loop {
-            match self.refresh_once(profile, &current).await {
+            let Some(refresh_token) = current.refresh_token.clone() else {
+                return Err(Error::NoRefreshToken(profile.name.clone()));
+            };
+            match self.refresh_once(profile, &current, &refresh_token).await {
                 Ok(next) => {
                     lock.replace(Some(current.generation), &next)
                         .await
@@ -115,11 +118,8 @@ impl AccessTokens<'_> {
         &self,
         profile: &Profile,
         current: &TokenSet,
+        refresh_token: &RefreshToken,
     ) -> Result<TokenSet, ProviderError> {
-        let refresh_token = current.refresh_token.as_ref().ok_or_else(|| ProviderError::Malformed {
-            endpoint: "token store".into(),
-            problem: "no refresh token is stored (the login returned none; add `offline_access` to the scope)".into(),
-        })?;
         let mut failed_attempts = 0;
         loop {
             match self

@@ -46,6 +46,8 @@ impl std::fmt::Debug for Logout<'_> {
 pub enum LogoutOutcome {
     NotLoggedIn,
     Revoked,
+    /// Only an access token was stored: it was deleted, nothing could be revoked.
+    NothingToRevoke,
     /// The server has no revocation endpoint: the token lives until it expires.
     NoRevocationEndpoint,
     /// Revocation failed; the local copy is deleted all the same.
@@ -64,7 +66,7 @@ impl Logout<'_> {
                 Ok(false) => LogoutOutcome::NoRevocationEndpoint,
                 Err(e) => LogoutOutcome::RevocationFailed(e),
             },
-            None => LogoutOutcome::Revoked,
+            None => LogoutOutcome::NothingToRevoke,
         };
         lock.clear().await?;
         Ok(outcome)

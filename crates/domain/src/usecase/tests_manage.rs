@@ -286,3 +286,20 @@ async fn an_import_over_a_login_continues_its_generations() {
         Some(Generation::new(4))
     );
 }
+
+#[tokio::test]
+async fn logout_with_only_an_access_token_says_nothing_was_revoked() {
+    let provider = MockIdentityProvider::new(); // a revoke call would panic
+    let mut set = token_set(3, "at-3", "rt-3", T0);
+    set.refresh_token = None;
+    let store = logout_store(Some(set), Some(Ok(())), &mut Sequence::new());
+    let logout = Logout {
+        provider: &provider,
+        store: &store,
+    };
+    let outcome = logout.run(&profile()).await.expect("logged out");
+    assert!(
+        matches!(outcome, LogoutOutcome::NothingToRevoke),
+        "{outcome:?}"
+    );
+}

@@ -169,3 +169,24 @@ async fn without_stored_tokens_the_profile_is_not_logged_in() {
     assert!(matches!(error, Error::NotLoggedIn(_)), "{error:?}");
     assert_eq!(error.exit_code(), exit::NOT_LOGGED_IN);
 }
+
+#[tokio::test]
+async fn without_a_refresh_token_nothing_is_sent_and_the_remedy_names_offline_access() {
+    let provider = MockIdentityProvider::new(); // any refresh call would panic
+    let mut store = MockTokenStore::new();
+    let mut set = expired(4);
+    set.refresh_token = None;
+    snapshot(&mut store, Some(set.clone()));
+    let replaced = Replaced::default();
+    give_lock(&mut store, lock_with(vec![Some(set)], None, &replaced));
+    let clock = ManualClock::at(T0);
+
+    let error = get_access(&provider, &store, &clock, NORMAL)
+        .await
+        .expect_err("fails");
+
+    assert!(matches!(error, Error::NoRefreshToken(_)), "{error:?}");
+    assert_eq!(error.exit_code(), exit::LOGIN_REQUIRED);
+    assert!(error.remedy().is_some_and(|r| r.contains("offline_access")));
+    assert!(replaced.lock().expect("not poisoned").is_empty());
+}
