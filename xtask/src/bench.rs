@@ -22,7 +22,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     let oci = |args: &[&str]| {
         let mut command = Command::new(&cli);
-        command.args(args).env("OCI_IAM_SSO_KEY", key).stdin(Stdio::null());
+        command
+            .args(args)
+            .env("OCI_IAM_SSO_KEY", key)
+            .stdin(Stdio::null());
         home.apply(&mut command);
         command.env("OCI_IAM_SSO_KEY", key);
         command
@@ -32,14 +35,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if output.status.success() {
             Ok(output.stdout)
         } else {
-            Err(format!("{what} failed: {}", String::from_utf8_lossy(&output.stderr).trim()))
+            Err(format!(
+                "{what} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
         }
     };
     ok(
-        oci(&["profile", "add", "bench", "--domain-url", &fake.domain_url, "--client-id", "test-client"]),
+        oci(&[
+            "profile",
+            "add",
+            "bench",
+            "--domain-url",
+            &fake.domain_url,
+            "--client-id",
+            "test-client",
+        ]),
         "profile add",
     )?;
-    ok(oci(&["login", "--profile", "bench", "--no-browser"]), "login")?;
+    ok(
+        oci(&["login", "--profile", "bench", "--no-browser"]),
+        "login",
+    )?;
     let token = ok(oci(&["token", "--profile", "bench"]), "token")?;
     let token_file = home.0.join("token.txt");
     std::fs::write(&token_file, &token).map_err(|e| e.to_string())?;
@@ -101,7 +118,10 @@ fn report(label: &str, t: &Timings, against: Option<(&Timings, f64)>) {
     );
     if let Some((base, target)) = against {
         let ratio = ms(t.percentile(0.5)) / ms(base.percentile(0.5));
-        print!("   ratio {ratio:.2}x (target {target:.0}x: {})", if ratio <= target { "met" } else { "NOT met" });
+        print!(
+            "   ratio {ratio:.2}x (target {target:.0}x: {})",
+            if ratio <= target { "met" } else { "NOT met" }
+        );
     }
     println!();
 }
@@ -113,7 +133,11 @@ fn peak_rss_kib(command: Command) -> Option<u64> {
         return None;
     }
     let mut wrapped = Command::new(time);
-    wrapped.arg("-f").arg("%M").arg(command.get_program()).args(command.get_args());
+    wrapped
+        .arg("-f")
+        .arg("%M")
+        .arg(command.get_program())
+        .args(command.get_args());
     for (k, v) in command.get_envs() {
         match v {
             Some(v) => wrapped.env(k, v),
@@ -121,5 +145,10 @@ fn peak_rss_kib(command: Command) -> Option<u64> {
         };
     }
     let output = wrapped.stdout(Stdio::null()).output().ok()?;
-    String::from_utf8_lossy(&output.stderr).lines().last()?.trim().parse().ok()
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
 }

@@ -17,20 +17,50 @@ pub fn run() -> Result<(), String> {
     println!("fake EPM server      : {}", fake.resource_url);
     println!("temporary home       : {}\n", home.0.display());
 
-    let cli = Cli { bin: bin_dir.join("oci-iam-sso"), home: &home };
+    let cli = Cli {
+        bin: bin_dir.join("oci-iam-sso"),
+        home: &home,
+    };
     cli.step(
         "add a profile",
-        &["profile", "add", PROFILE, "--domain-url", &fake.domain_url, "--client-id", "test-client", "--resource-url", &fake.resource_url],
+        &[
+            "profile",
+            "add",
+            PROFILE,
+            "--domain-url",
+            &fake.domain_url,
+            "--client-id",
+            "test-client",
+            "--resource-url",
+            &fake.resource_url,
+        ],
     )?;
     login(&cli, &fake)?;
-    cli.step("get an access token (cache hit: no request)", &["token", "--profile", PROFILE])?;
+    cli.step(
+        "get an access token (cache hit: no request)",
+        &["token", "--profile", PROFILE],
+    )?;
     cli.step(
         "call the EPM daily-maintenance REST API with the bearer token",
-        &["call", "--profile", PROFILE, "/interop/rest/v1/services/dailymaintenance"],
+        &[
+            "call",
+            "--profile",
+            PROFILE,
+            "/interop/rest/v1/services/dailymaintenance",
+        ],
     )?;
-    cli.step("force a refresh: the refresh token rotates", &["token", "--profile", PROFILE, "--force-refresh"])?;
-    cli.step("status: expiries, generation, rotations", &["status", "--profile", PROFILE])?;
-    cli.step("log out: revoke and delete the refresh token", &["logout", "--profile", PROFILE])?;
+    cli.step(
+        "force a refresh: the refresh token rotates",
+        &["token", "--profile", PROFILE, "--force-refresh"],
+    )?;
+    cli.step(
+        "status: expiries, generation, rotations",
+        &["status", "--profile", PROFILE],
+    )?;
+    cli.step(
+        "log out: revoke and delete the refresh token",
+        &["logout", "--profile", PROFILE],
+    )?;
     println!("demo: every step passed");
     Ok(())
 }
@@ -50,11 +80,18 @@ impl Cli<'_> {
 
     fn step(&self, title: &str, args: &[&str]) -> Result<(), String> {
         println!("==> {title}\n$ oci-iam-sso {}", args.join(" "));
-        let output = self.command(args).output().map_err(|e| format!("cannot run oci-iam-sso: {e}"))?;
+        let output = self
+            .command(args)
+            .output()
+            .map_err(|e| format!("cannot run oci-iam-sso: {e}"))?;
         print_indented(&String::from_utf8_lossy(&output.stdout));
         print_indented(&String::from_utf8_lossy(&output.stderr));
         println!();
-        if output.status.success() { Ok(()) } else { Err(format!("step `{title}` failed ({})", output.status)) }
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!("step `{title}` failed ({})", output.status))
+        }
     }
 }
 
@@ -62,7 +99,10 @@ impl Cli<'_> {
 /// control API (as the user would in a browser), and waits for the login to end.
 fn login(cli: &Cli<'_>, fake: &FakeIdcs) -> Result<(), String> {
     let args = ["login", "--profile", PROFILE, "--no-browser"];
-    println!("==> log in with the device code grant\n$ oci-iam-sso {}", args.join(" "));
+    println!(
+        "==> log in with the device code grant\n$ oci-iam-sso {}",
+        args.join(" ")
+    );
     let mut child = cli
         .command(&args)
         .stdout(Stdio::piped())
@@ -87,7 +127,11 @@ fn login(cli: &Cli<'_>, fake: &FakeIdcs) -> Result<(), String> {
     if !approved {
         return Err("login never showed a user code".into());
     }
-    if output.status.success() { Ok(()) } else { Err(format!("login failed ({})", output.status)) }
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!("login failed ({})", output.status))
+    }
 }
 
 /// The fake's user codes are 8 upper-case letters, shown after "code".
@@ -96,7 +140,11 @@ fn user_code_in(line: &str) -> Option<String> {
     let at = lower.find("code")?;
     line[at..]
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
-        .find(|w| w.len() >= 6 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-'))
+        .find(|w| {
+            w.len() >= 6
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        })
         .map(str::to_owned)
 }
 
@@ -119,4 +167,3 @@ fn redact(line: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
-

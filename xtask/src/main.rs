@@ -24,7 +24,9 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("usage: cargo xtask <ci | demo | bench>");
             eprintln!("  ci     format check, clippy -D warnings, all tests (what .ci/run runs)");
-            eprintln!("  demo   log in, get tokens and call an API on the bundled fake identity domain");
+            eprintln!(
+                "  demo   log in, get tokens and call an API on the bundled fake identity domain"
+            );
             eprintln!("  bench  time `token` on a cache hit against `cat`, and other hot paths");
             return ExitCode::from(2);
         }
@@ -41,9 +43,23 @@ fn main() -> ExitCode {
 fn ci() -> Result<(), String> {
     use process::cargo;
     cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     if process::has_nextest() {
-        cargo(&["nextest", "run", "--workspace", "--locked", "--no-fail-fast"])?;
+        cargo(&[
+            "nextest",
+            "run",
+            "--workspace",
+            "--locked",
+            "--no-fail-fast",
+        ])?;
         cargo(&["test", "--workspace", "--locked", "--doc"])?;
     } else {
         cargo(&["test", "--workspace", "--locked", "--no-fail-fast"])?;

@@ -5,7 +5,10 @@ use std::process::Command;
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 pub fn cargo_bin() -> String {
@@ -20,7 +23,11 @@ pub fn cargo(args: &[&str]) -> Result<(), String> {
         .current_dir(workspace_root())
         .status()
         .map_err(|e| format!("could not run cargo: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("`cargo {}` failed ({status})", args.join(" "))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
 }
 
 pub fn has_nextest() -> bool {
@@ -32,7 +39,16 @@ pub fn has_nextest() -> bool {
 
 /// Builds the CLI and the fake identity domain and returns the directory of the binaries.
 pub fn build_binaries(release: bool) -> Result<PathBuf, String> {
-    let mut args = vec!["build", "--quiet", "--locked", "-p", "oci-iam-sso", "-p", "oci-iam-sso-testkit", "--bins"];
+    let mut args = vec![
+        "build",
+        "--quiet",
+        "--locked",
+        "-p",
+        "oci-iam-sso",
+        "-p",
+        "oci-iam-sso-testkit",
+        "--bins",
+    ];
     if release {
         args.push("--release");
     }
@@ -52,8 +68,12 @@ impl TempHome {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or_default();
-        let dir = std::env::temp_dir().join(format!("oci-iam-sso-{label}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let dir = std::env::temp_dir().join(format!(
+            "oci-iam-sso-{label}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         Ok(Self(dir))
     }
 
@@ -130,17 +150,37 @@ impl Drop for FakeIdcs {
 /// A minimal HTTP/1.1 POST to a loopback URL (the fake's control API); returns the body.
 pub fn http_post_json(url: &str, body: &str) -> Result<String, String> {
     use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("{url} is not an http:// loopback URL"))?;
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut stream = std::net::TcpStream::connect(host).map_err(|e| format!("cannot reach {url}: {e}"))?;
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url} is not an http:// loopback URL"))?;
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut stream =
+        std::net::TcpStream::connect(host).map_err(|e| format!("cannot reach {url}: {e}"))?;
     let request = format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status_ok = head.lines().next().is_some_and(|l| l.contains(" 200 ") || l.contains(" 204 "));
-    if status_ok { Ok(body.to_owned()) } else { Err(format!("{url} answered: {}", head.lines().next().unwrap_or("")) ) }
+    let status_ok = head
+        .lines()
+        .next()
+        .is_some_and(|l| l.contains(" 200 ") || l.contains(" 204 "));
+    if status_ok {
+        Ok(body.to_owned())
+    } else {
+        Err(format!(
+            "{url} answered: {}",
+            head.lines().next().unwrap_or("")
+        ))
+    }
 }
