@@ -60,6 +60,48 @@ pub fn generate_key_pair(size: KeySize) -> Result<KeyPair, String> {
     })
 }
 
+/// The public key as the JSON JWK the console login takes:
+/// `{"kty":"RSA","n":…,"e":…,"kid":"Ignored"}`, n and e unpadded base64url.
+pub fn public_key_jwk(public_pem: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    use rsa::pkcs8::DecodePublicKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
+        .map_err(|e| format!("not an RSA public key: {e}"))?;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    Ok(serde_json::json!({
+        "kty": "RSA",
+        "n": b64.encode(key.n().to_bytes_be()),
+        "e": b64.encode(key.e().to_bytes_be()),
+        "kid": "Ignored",
+    })
+    .to_string())
+}
+
+/// The console login's `public_key` parameter: the JWK, base64url without padding.
+pub fn login_public_key(public_pem: &str) -> Result<String, String> {
+    use base64::Engine as _;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public_key_jwk(public_pem)?))
+}
+
+/// A random UUID (version 4) for the login's `nonce`.
+pub fn random_uuid() -> String {
+    use rand_core::RngCore as _;
+    let mut bytes = [0u8; 16];
+    rand_core::OsRng.fill_bytes(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// The OCI fingerprint: MD5 of the DER SubjectPublicKeyInfo, lowercase hex pairs joined by `:`.
 pub fn fingerprint(spki_der: &[u8]) -> String {
     Md5::digest(spki_der)
@@ -169,6 +211,25 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn uuids_are_version_4_and_differ() {
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+    }
+
+    #[test]
+    fn jwk_carries_modulus_and_exponent() {
+        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
+        let jwk: serde_json::Value =
+            serde_json::from_str(&public_key_jwk(&key.public_pem).unwrap()).unwrap();
+        assert_eq!(jwk["kty"], "RSA");
+        assert_eq!(jwk["e"], "AQAB");
+        assert_eq!(jwk["n"].as_str().unwrap().len(), 342);
+        assert!(public_key_jwk("nope").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! One base URL serves what are three hosts in OCI (`auth.`, `identity.`,
 //! `login.`): point `--endpoint` / `OCI_CLI_ENDPOINT` at [`FakeOciAuth::url`].
 
+pub mod browser;
 mod routes;
 mod state;
 mod token;

@@ -1,0 +1,213 @@
+//! The loopback listener of the browser login: bound before the browser
+//! opens, it serves a page at `/` whose script sends the URL fragment (where
+//! the console put the token) back as `GET /token?<fragment>`, and returns
+//! that token. A tiny HTTP/1.1 server: one request per connection.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use oci_iam_sso_domain::SessionToken;
+use oci_iam_sso_domain::oci::OciError;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+/// Request heads larger than this are refused (a token is a few KiB).
+const MAX_HEAD: usize = 32 * 1024;
+
+const PAGE: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>oci-iam-sso login</title></head>
+<body><p id="message">Completing the login…</p>
+<script>
+if (window.location.hash.length > 1) {
+  window.location.replace("/token?" + window.location.hash.substring(1));
+} else {
+  document.getElementById("message").textContent = "No token arrived; run the command again.";
+}
+</script></body></html>
+"#;
+
+const DONE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>oci-iam-sso login</title></head>\n<body><p>Authorization completed. You can close this window and return to the terminal.</p></body></html>\n";
+
+/// Listens on `localhost:PORT` (127.0.0.1, and ::1 when available).
+#[derive(Debug)]
+pub(crate) struct LoginListener {
+    port: u16,
+    connections: mpsc::Receiver<TcpStream>,
+    accept_tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for LoginListener {
+    fn drop(&mut self) {
+        self.accept_tasks.iter().for_each(|t| t.abort());
+    }
+}
+
+impl LoginListener {
+    /// Binds now, so the port is ours before any browser is sent to it.
+    pub async fn bind(port: u16) -> Result<Self, OciError> {
+        let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+            .await
+            .map_err(|e| {
+                OciError::Login(format!(
+                    "cannot listen on 127.0.0.1:{port}: {e} (choose another --port)"
+                ))
+            })?;
+        let port = v4
+            .local_addr()
+            .map_err(|e| OciError::Login(format!("listener address: {e}")))?
+            .port();
+        let mut listeners = vec![v4];
+        // Browsers may resolve `localhost` to ::1 first; where IPv6 exists, listen there too.
+        if let Ok(v6) = TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+            listeners.push(v6);
+        }
+        let (sender, connections) = mpsc::channel(16);
+        let accept_tasks = listeners
+            .into_iter()
+            .map(|listener| {
+                let sender = sender.clone();
+                tokio::spawn(async move {
+                    while let Ok((stream, _)) = listener.accept().await {
+                        if sender.send(stream).await.is_err() {
+                            return;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Ok(Self {
+            port,
+            connections,
+            accept_tasks,
+        })
+    }
+
+    /// `http://localhost:PORT`: where the console sends the browser back.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    /// Serves requests until one brings a `security_token` (or the console's error).
+    pub async fn wait_for_token(&mut self) -> Result<SessionToken, OciError> {
+        loop {
+            let Some(stream) = self.connections.recv().await else {
+                return Err(OciError::Login("the local listener stopped".into()));
+            };
+            // A stuck or slow client must not hold up the login.
+            match tokio::time::timeout(Duration::from_secs(10), self.serve(stream)).await {
+                Ok(Some(outcome)) => return outcome,
+                Ok(None) | Err(_) => continue,
+            }
+        }
+    }
+
+    /// One request. `Some` ends the login (with the token or the console's error).
+    async fn serve(&self, mut stream: TcpStream) -> Option<Result<SessionToken, OciError>> {
+        let head = read_head(&mut stream).await?;
+        let mut lines = head.split("\r\n");
+        let mut request_line = lines.next()?.split(' ');
+        let (method, target) = (request_line.next()?, request_line.next()?);
+        let host_ok = lines
+            .filter_map(|l| l.split_once(':'))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("host"))
+            .is_some_and(|(_, value)| self.is_own_host(value.trim()));
+        if method != "GET" || !host_ok {
+            // Another Host is a DNS-rebinding page, not the console's redirect.
+            respond(
+                &mut stream,
+                "400 Bad Request",
+                "text/plain",
+                "bad request\n",
+            )
+            .await;
+            return None;
+        }
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        match path {
+            "/" => {
+                respond(&mut stream, "200 OK", "text/html; charset=utf-8", PAGE).await;
+                None
+            }
+            "/token" => {
+                let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+                    .into_owned()
+                    .collect();
+                let value = |name: &str| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v.clone())
+                };
+                if let Some(token) = value("security_token").filter(|t| !t.is_empty()) {
+                    respond(&mut stream, "200 OK", "text/html; charset=utf-8", DONE).await;
+                    return Some(Ok(SessionToken::new(token)));
+                }
+                if let Some(error) = value("error") {
+                    respond(
+                        &mut stream,
+                        "400 Bad Request",
+                        "text/plain",
+                        "the login failed; see the terminal\n",
+                    )
+                    .await;
+                    let code: String = error
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .take(64)
+                        .collect();
+                    return Some(Err(OciError::Login(format!(
+                        "the console answered `{code}`"
+                    ))));
+                }
+                respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "text/plain",
+                    "no security_token\n",
+                )
+                .await;
+                None
+            }
+            _ => {
+                respond(&mut stream, "404 Not Found", "text/plain", "not found\n").await;
+                None
+            }
+        }
+    }
+
+    fn is_own_host(&self, host: &str) -> bool {
+        let port = self.port;
+        [
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(host))
+    }
+}
+
+async fn read_head(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let read = stream.read(&mut buffer).await.ok()?;
+        if read == 0 || head.len() + read > MAX_HEAD {
+            return None;
+        }
+        head.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8(head).ok()
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &str) {
+    // no-referrer: the /token URL holds the token and must not travel on.
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    // The browser going away mid-answer changes nothing for the login.
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+}

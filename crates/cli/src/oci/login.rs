@@ -1,0 +1,177 @@
+//! `session authenticate`: the browser login of §3 of the protocol facts.
+//!
+//! Order matters: the listener is bound first (so the redirect has somewhere
+//! to land), then a fresh RSA-2048 key pair is made, then the browser is sent
+//! to the console with the public key; the token comes back to the listener,
+//! and only then are the key, the token and the profile written.
+
+use std::io::Write;
+use std::time::Duration;
+
+use oci_iam_sso_adapters_store::oci::files::{login_public_key, random_uuid};
+use oci_iam_sso_domain::oci::{KeySize, OciError, OciFiles as _, OciKeys as _, decode_claims};
+use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl};
+
+use super::args::{AuthenticateArgs, OciGlobalArgs};
+use super::context::OciContext;
+use super::listener::LoginListener;
+use crate::clock::{SystemClock, rfc3339};
+
+/// How long the login may take, from the browser opening to the token arriving.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+fn print(out: &mut dyn Write, text: &str) -> Result<(), OciError> {
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
+}
+
+pub(crate) async fn authenticate(
+    args: AuthenticateArgs,
+    globals: &OciGlobalArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    authenticate_within(args, globals, out, LOGIN_TIMEOUT).await
+}
+
+pub(crate) async fn authenticate_within(
+    args: AuthenticateArgs,
+    globals: &OciGlobalArgs,
+    out: &mut dyn Write,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let context = OciContext::new(globals, &args.profile)?;
+    // A malformed config file fails here, before anyone logs in for nothing.
+    let existing = context
+        .files
+        .read_config()?
+        .and_then(|config| config.profile(context.profile.as_str()))
+        .unwrap_or_default();
+    let region_name = context
+        .region
+        .clone()
+        .or_else(|| existing.get("region").cloned())
+        .ok_or_else(|| {
+            InvalidInput::new("region", "pass --region (the profile has no `region` yet)")
+        })?;
+    let region = context.files.region(&region_name)?;
+
+    let mut listener = LoginListener::bind(args.port).await?;
+    let key = context.files.generate(KeySize::Rsa2048).await?;
+    let public_key = login_public_key(&key.public_pem).map_err(OciError::Other)?;
+    let base = match &context.endpoint {
+        Some(endpoint) => endpoint.clone(),
+        None => ServiceUrl::parse(&region.login_url())?,
+    };
+    let mut url = base.join_path("/v1/oauth2/authorize")?.as_url().clone();
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("action", "login")
+            .append_pair("client_id", "iaas_console")
+            .append_pair("response_type", "token id_token")
+            .append_pair("nonce", &random_uuid())
+            .append_pair("scope", "openid")
+            .append_pair("public_key", &public_key)
+            .append_pair("redirect_uri", &listener.redirect_uri());
+        if let Some(tenant) = &args.tenancy_name {
+            query.append_pair("tenant", tenant);
+        }
+    }
+
+    if args.no_browser {
+        print(out, "Open this URL in a browser to log in:")?;
+        print(out, url.as_str())?;
+    } else {
+        match open_browser(args.browser_command.as_deref(), url.as_str()) {
+            Ok(()) => print(
+                out,
+                &format!("Log in in the browser window; or open this URL:\n{url}"),
+            )?,
+            Err(problem) => print(
+                out,
+                &format!("Could not open a browser ({problem}); open this URL:\n{url}"),
+            )?,
+        }
+    }
+    print(
+        out,
+        &format!(
+            "Waiting up to {} for the login…",
+            humantime::format_duration(timeout)
+        ),
+    )?;
+
+    let token = tokio::time::timeout(timeout, listener.wait_for_token())
+        .await
+        .map_err(|_| {
+            OciError::Login(format!(
+                "no login arrived within {}",
+                humantime::format_duration(timeout)
+            ))
+        })??;
+    drop(listener);
+
+    let claims = decode_claims(token.expose_secret())?;
+    if claims.expires_at <= SystemClock.now() {
+        return Err(
+            OciError::Login("the console sent a token that has already expired".into()).into(),
+        );
+    }
+    let tenancy = claims
+        .tenant
+        .clone()
+        .or_else(|| existing.get("tenancy").cloned())
+        .ok_or_else(|| OciError::Login("the session token names no tenancy".into()))?;
+    let dir = context
+        .files
+        .save_new_session(&context.profile, &region, &tenancy, &key, &token)
+        .await?;
+    print(
+        out,
+        &format!(
+            "Config written to: {}",
+            context.files.config_path().display()
+        ),
+    )?;
+    print(
+        out,
+        &format!("Session token written to: {}", dir.join("token").display()),
+    )?;
+    print(
+        out,
+        &format!(
+            "Session of profile [{}] is valid until {}",
+            context.profile,
+            rfc3339(claims.expires_at)
+        ),
+    )?;
+    Ok(print(
+        out,
+        &format!(
+            "Try: oci-iam-sso session validate --profile {}",
+            context.profile
+        ),
+    )?)
+}
+
+/// Starts the browser command (its words, then the URL) without waiting for it.
+fn open_browser(command: Option<&str>, url: &str) -> Result<(), String> {
+    let default = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let command = command.unwrap_or(default);
+    let mut words = command.split_whitespace();
+    let program = words.next().ok_or("the browser command is empty")?;
+    std::process::Command::new(program)
+        .args(words)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| format!("`{program}`: {e}"))
+}

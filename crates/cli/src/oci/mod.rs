@@ -1,0 +1,22 @@
+//! The OCI commands: `setup config`, `session authenticate|refresh|validate`
+//! and `db-token get`. The CLI's `main` wires these enums and `run_*`
+//! functions in (see `WIRING.md` beside this file).
+//!
+//! What lives here: flags, the browser login's loopback listener, and output.
+//! The rules (when to refresh, what a 401 means) are the domain's use cases;
+//! files and HTTP are the adapters'.
+
+mod args;
+mod context;
+mod listener;
+mod login;
+mod run;
+
+#[cfg(test)]
+mod tests;
+
+pub use args::{
+    AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, OciGlobalArgs, OciProfileArg, SessionCommand,
+    SetupCommand, SetupConfigArgs, ValidateArgs,
+};
+pub use run::{run_db_token, run_session, run_setup};
