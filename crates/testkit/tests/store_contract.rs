@@ -17,5 +17,8 @@ async fn the_contract_catches_a_store_without_shared_state() {
     // Separate stores per call behave like two processes that do not share a
     // file: the suite must notice the second one does not see the first's writes.
     let report = token_store_contract(|_path| Box::new(InMemoryTokenStore::new())).await;
-    assert!(report.contains("[FAIL] a second store on the same path sees it"), "{report}");
+    assert!(
+        report.contains("[FAIL] a second store on the same path sees it"),
+        "{report}"
+    );
 }

@@ -4,6 +4,7 @@
 
 mod control;
 mod control_http;
+mod device_flow;
 mod jwt;
 mod oauth;
 mod random;

@@ -1,14 +1,16 @@
-//! The fake identity domain's state and rules: device codes, refresh-token
-//! chains with single-use rotation, faults, counters and the server clock.
+//! The fake identity domain's state and rules: refresh-token chains
+//! with single-use rotation, faults, counters and the server clock (the device
+//! flow is in [`super::device_flow`]).
 //! Handlers and the control handle both go through [`Shared::lock`].
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ring::hmac;
 
 use super::control::{Counters, Fault, GenerationEvent, Ttls};
+use super::device_flow::DeviceRecord;
 use super::jwt::{self, AccessClaims};
 use super::random;
 use super::scope;
@@ -44,24 +46,6 @@ impl Shared {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum DeviceStatus {
-    Pending,
-    Approved(String),
-    Denied,
-    Redeemed,
-}
-
-struct DeviceRecord {
-    device_code: String,
-    user_code: String,
-    client_id: String,
-    scope: String,
-    expires_at: i64,
-    status: DeviceStatus,
-    last_poll: Option<Instant>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RefreshStatus {
     Current,
@@ -87,7 +71,7 @@ pub(crate) struct OAuthFailure {
 }
 
 impl OAuthFailure {
-    fn new(error: &'static str, description: impl Into<String>) -> Self {
+    pub(super) fn new(error: &'static str, description: impl Into<String>) -> Self {
         Self {
             error,
             description: description.into(),
@@ -118,13 +102,6 @@ pub(crate) struct Grant {
     pub log_index: Option<usize>,
 }
 
-/// A new device authorization, as answered.
-pub(crate) struct NewDevice {
-    pub device_code: String,
-    pub user_code: String,
-    pub expires_in: u64,
-}
-
 pub(crate) struct Inner {
     pub client_ids: Vec<String>,
     pub discovery: bool,
@@ -135,9 +112,9 @@ pub(crate) struct Inner {
     pub faults: VecDeque<Fault>,
     pub counters: Counters,
     pub generations: Vec<GenerationEvent>,
-    devices: Vec<DeviceRecord>,
+    pub(super) devices: Vec<DeviceRecord>,
     refresh_tokens: HashMap<String, RefreshRecord>,
-    chains: u64,
+    pub(super) chains: u64,
 }
 
 impl Inner {
@@ -170,142 +147,14 @@ impl Inner {
         system.saturating_add(self.clock_offset)
     }
 
-    fn known_client(&self, client_id: &str) -> bool {
+    pub(super) fn known_client(&self, client_id: &str) -> bool {
         self.client_ids.iter().any(|c| c == client_id)
-    }
-
-    pub fn start_device(
-        &mut self,
-        client_id: &str,
-        scope: &str,
-    ) -> Result<NewDevice, OAuthFailure> {
-        if !self.known_client(client_id) {
-            return Err(OAuthFailure::invalid_client());
-        }
-        if !scope::is_valid(scope) {
-            return Err(OAuthFailure::invalid_scope());
-        }
-        let expires_in = self.ttls.device.as_secs();
-        let record = DeviceRecord {
-            device_code: random::device_code(),
-            user_code: random::user_code(),
-            client_id: client_id.to_owned(),
-            scope: scope::normalise(scope),
-            expires_at: self.now().saturating_add(secs(self.ttls.device)),
-            status: match &self.auto_approve {
-                Some(user) => DeviceStatus::Approved(user.clone()),
-                None => DeviceStatus::Pending,
-            },
-            last_poll: None,
-        };
-        self.counters.device_authorizations += 1;
-        let answer = NewDevice {
-            device_code: record.device_code.clone(),
-            user_code: record.user_code.clone(),
-            expires_in,
-        };
-        self.devices.push(record);
-        Ok(answer)
-    }
-
-    fn pending_mut(&mut self, user_code: &str) -> Option<&mut DeviceRecord> {
-        let now = self.now();
-        self.devices.iter_mut().find(|d| {
-            d.user_code == user_code && d.status == DeviceStatus::Pending && d.expires_at > now
-        })
-    }
-
-    pub fn approve(&mut self, user_code: &str, user: &str) -> bool {
-        self.pending_mut(user_code)
-            .map(|d| d.status = DeviceStatus::Approved(user.to_owned()))
-            .is_some()
-    }
-
-    pub fn deny(&mut self, user_code: &str) -> bool {
-        self.pending_mut(user_code)
-            .map(|d| d.status = DeviceStatus::Denied)
-            .is_some()
-    }
-
-    pub fn pending_user_codes(&self) -> Vec<String> {
-        let now = self.now();
-        self.devices
-            .iter()
-            .filter(|d| d.status == DeviceStatus::Pending && d.expires_at > now)
-            .map(|d| d.user_code.clone())
-            .collect()
-    }
-
-    pub fn approve_latest(&mut self, user: &str) -> Option<String> {
-        let latest = self.pending_user_codes().pop()?;
-        self.approve(&latest, user).then_some(latest)
     }
 
     pub fn inject(&mut self, fault: Fault, times: u32) {
         for _ in 0..times {
             self.faults.push_back(fault.clone());
         }
-    }
-
-    /// The device-code grant (RFC 8628 §3.4/3.5).
-    pub fn poll_device(
-        &mut self,
-        client_id: &str,
-        device_code: &str,
-    ) -> Result<Grant, OAuthFailure> {
-        self.counters.device_polls += 1;
-        if !self.known_client(client_id) {
-            return Err(OAuthFailure::invalid_client());
-        }
-        let now = self.now();
-        let min_interval = self.min_poll_interval;
-        let Some(index) = self
-            .devices
-            .iter()
-            .position(|d| d.device_code == device_code && d.client_id == client_id)
-        else {
-            return Err(OAuthFailure::invalid_token());
-        };
-        let device = &mut self.devices[index];
-        if device.status == DeviceStatus::Redeemed {
-            return Err(OAuthFailure::invalid_token());
-        }
-        if device.expires_at <= now {
-            return Err(OAuthFailure::new(
-                "expired_token",
-                "The device code has expired",
-            ));
-        }
-        let polled_too_soon = device
-            .last_poll
-            .is_some_and(|last| last.elapsed() < min_interval);
-        device.last_poll = Some(Instant::now());
-        if polled_too_soon {
-            return Err(OAuthFailure::new("slow_down", "Polling too frequently"));
-        }
-        let user = match device.status.clone() {
-            DeviceStatus::Pending => {
-                return Err(OAuthFailure::new(
-                    "authorization_pending",
-                    "The authorization request is still pending",
-                ));
-            }
-            DeviceStatus::Denied => {
-                return Err(OAuthFailure::new(
-                    "access_denied",
-                    "The user denied the request",
-                ));
-            }
-            DeviceStatus::Redeemed => return Err(OAuthFailure::invalid_token()),
-            DeviceStatus::Approved(user) => user,
-        };
-        device.status = DeviceStatus::Redeemed;
-        let (client_id, scope) = (device.client_id.clone(), device.scope.clone());
-        let refresh = scope::has_offline_access(&scope).then(|| {
-            self.chains += 1;
-            self.mint_refresh(&user, &client_id, &scope, self.chains, 1)
-        });
-        Ok(self.grant(&user, &client_id, &scope, refresh))
     }
 
     /// The refresh grant: single-use rotation.
@@ -410,7 +259,7 @@ impl Inner {
         jwt::verify(key, token).is_some_and(|claims| claims.exp > self.now())
     }
 
-    fn mint_refresh(
+    pub(super) fn mint_refresh(
         &mut self,
         user: &str,
         client_id: &str,
@@ -444,7 +293,7 @@ impl Inner {
         (token, log_index)
     }
 
-    fn grant(
+    pub(super) fn grant(
         &self,
         user: &str,
         client_id: &str,
@@ -461,6 +310,6 @@ impl Inner {
     }
 }
 
-fn secs(d: Duration) -> i64 {
+pub(super) fn secs(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
