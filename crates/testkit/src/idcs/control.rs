@@ -9,10 +9,18 @@ use super::state::Shared;
 /// A failure the fake plays instead of (or around) the next answers of
 /// `POST /oauth2/v1/token`. Only [`Fault::Delay`] and [`Fault::ConsumeThenDrop`]
 /// let the grant itself run; every other fault leaves all tokens untouched.
+///
+/// Over HTTP (`POST /_testkit/faults`, body `{"fault": …, "times": n}`) a fault
+/// is `{"kind": "server_error_500"}`, `{"kind": "service_unavailable",
+/// "retry_after_secs": 7}`, `{"kind": "delay", "millis": 250}`,
+/// `{"kind": "close_without_response"}`, `{"kind": "html_ok"}`,
+/// `{"kind": "malformed_json"}`, `{"kind": "truncated_json"}` or
+/// `{"kind": "consume_then_drop"}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// HTTP 500 with an HTML body.
+    #[serde(rename = "server_error_500")]
     ServerError500,
     /// HTTP 503 with `Retry-After: <secs>` and an HTML body.
     ServiceUnavailable { retry_after_secs: u64 },
