@@ -182,3 +182,38 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_is_deferred_to_the_first_use() {
+        let lazy = LazyClient::new(HttpSettings::default());
+        assert!(!lazy.is_built());
+        lazy.get().unwrap();
+        assert!(lazy.is_built());
+    }
+
+    #[test]
+    fn an_unreadable_or_empty_ca_file_is_invalid_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        for path in [missing, empty] {
+            let settings = HttpSettings {
+                extra_ca_file: Some(path.clone()),
+                ..HttpSettings::default()
+            };
+            let error = build_client(&settings).unwrap_err();
+            assert_eq!(error.what, "CA file", "{error}");
+            assert!(error.problem.contains(&path.display().to_string()));
+            // A failed build is not remembered as built.
+            let lazy = LazyClient::new(settings);
+            assert!(lazy.get().is_err());
+            assert!(!lazy.is_built());
+        }
+    }
+}

@@ -100,3 +100,110 @@ fn endpoint_url(
     }
     Ok(url)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+    use super::*;
+
+    const ENDPOINT: &str =
+        "discovery document https://idcs.example.com/.well-known/openid-configuration";
+
+    fn domain() -> ServiceUrl {
+        ServiceUrl::parse("https://idcs.example.com").unwrap()
+    }
+
+    fn answer(status: u16, content_type: &str, body: &str) -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        Answer {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn discover(status: u16, content_type: &str, body: &str) -> Result<Endpoints, ProviderError> {
+        endpoints_from_answer(&domain(), ENDPOINT, answer(status, content_type, body))
+    }
+
+    fn problem(result: Result<Endpoints, ProviderError>) -> String {
+        match result {
+            Err(ProviderError::Malformed { problem, .. }) => problem,
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_document_means_the_domain_paths() {
+        let fallback = fallback_endpoints(&domain()).unwrap();
+        assert_eq!(
+            fallback.token.as_str(),
+            "https://idcs.example.com/oauth2/v1/token"
+        );
+        for (status, content_type, body) in [
+            (404, "text/plain", "not found"),
+            (403, "text/html", "<html>forbidden</html>"),
+            (200, "text/html", "<html>Sign In</html>"),
+        ] {
+            assert_eq!(
+                discover(status, content_type, body).unwrap(),
+                fallback,
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_document_without_device_or_revocation_endpoints() {
+        let endpoints = discover(
+            200,
+            "application/json",
+            r#"{"token_endpoint":"https://idcs.example.com/t"}"#,
+        )
+        .unwrap();
+        assert_eq!(endpoints.token.as_str(), "https://idcs.example.com/t");
+        assert_eq!(
+            endpoints.device_authorization.as_str(),
+            "https://idcs.example.com/oauth2/v1/device"
+        );
+        assert_eq!(endpoints.revocation, None);
+    }
+
+    #[test]
+    fn unsafe_or_missing_endpoints_are_refused() {
+        let cases = [
+            (
+                r#"{"token_endpoint":"http://evil.example.com/t"}"#,
+                "token_endpoint is not an https:// URL (http:// only to loopback)",
+            ),
+            (
+                r#"{"token_endpoint":"http://127.0.0.1:9/t"}"#,
+                "token_endpoint uses http:// while the domain uses https://",
+            ),
+            (
+                r#"{"token_endpoint":"https://idcs.example.com/t","revocation_endpoint":"ftp://x/r"}"#,
+                "revocation_endpoint is not an https:// URL (http:// only to loopback)",
+            ),
+            (
+                r#"{"issuer":"https://idcs.example.com"}"#,
+                "the discovery document has no token_endpoint",
+            ),
+            (
+                r#"{"token_endpoint":"#,
+                "the body is not valid JSON (truncated?)",
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(problem(discover(200, "application/json", body)), expected);
+        }
+    }
+
+    #[test]
+    fn a_server_error_is_passed_on_not_replaced_by_the_fallback() {
+        let error = discover(503, "text/html", "<html>busy</html>").unwrap_err();
+        assert!(matches!(error, ProviderError::Server { status: 503, .. }));
+    }
+}
