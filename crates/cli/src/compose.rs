@@ -45,6 +45,7 @@ impl App {
                 })?;
                 KeySource::passphrase(value)
             }
+            KeyChoice::PassphrasePrompt => KeySource::passphrase(prompt_passphrase()?),
         };
         let options = StoreOptions {
             lock_timeout: settings.lock_timeout,
@@ -142,4 +143,28 @@ impl<P: IdentityProvider> IdentityProvider for PollIntervalOverride<P> {
     ) -> Result<bool, ProviderError> {
         self.inner.revoke(client_id, token).await
     }
+}
+
+/// Reads the store passphrase from the terminal without echo. Scripts have no
+/// terminal: they are told to use a variable instead of hanging on a prompt.
+fn prompt_passphrase() -> Result<String, Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(StoreError::KeyUnavailable {
+            reason: "--ask-passphrase needs a terminal; use --passphrase-env VAR or OCI_IAM_SSO_KEY in scripts".into(),
+        }
+        .into());
+    }
+    let passphrase = rpassword::prompt_password("Store passphrase: ").map_err(|e| {
+        Failure::from(StoreError::KeyUnavailable {
+            reason: format!("could not read the passphrase: {e}"),
+        })
+    })?;
+    if passphrase.is_empty() {
+        return Err(StoreError::KeyUnavailable {
+            reason: "the passphrase is empty".into(),
+        }
+        .into());
+    }
+    Ok(passphrase)
 }

@@ -22,6 +22,8 @@ pub enum KeyChoice {
     KeyFile(PathBuf),
     /// A passphrase read from the named environment variable.
     PassphraseEnv(String),
+    /// A passphrase typed at the terminal (`--ask-passphrase`).
+    PassphrasePrompt,
 }
 
 impl std::fmt::Debug for KeyChoice {
@@ -30,6 +32,7 @@ impl std::fmt::Debug for KeyChoice {
             KeyChoice::Base64(_) => f.write_str("Base64([redacted])"),
             KeyChoice::KeyFile(path) => write!(f, "KeyFile({})", path.display()),
             KeyChoice::PassphraseEnv(var) => write!(f, "PassphraseEnv({var})"),
+            KeyChoice::PassphrasePrompt => f.write_str("PassphrasePrompt"),
         }
     }
 }
@@ -147,6 +150,8 @@ pub fn load(
     };
     let key = if let Some(var) = &global.passphrase_env {
         KeyChoice::PassphraseEnv(var.clone())
+    } else if global.ask_passphrase {
+        KeyChoice::PassphrasePrompt
     } else if let Some(key) = env("OCI_IAM_SSO_KEY").filter(|k| !k.trim().is_empty()) {
         KeyChoice::Base64(Zeroizing::new(key))
     } else {
@@ -243,6 +248,7 @@ mod tests {
             profile: None,
             store: None,
             passphrase_env: None,
+            ask_passphrase: false,
             config,
         }
     }

@@ -333,3 +333,16 @@ fn status_and_logout() {
     cli_snapshot!("logout_again", env.filters(), env.cmd().arg("logout"));
     cli_snapshot!("token_after_logout", env.filters(), env.cmd().arg("token"));
 }
+
+#[test]
+fn a_passphrase_prompt_without_a_terminal_is_refused_not_hung() {
+    let env = logged_in();
+    let output = cli_snapshot!(
+        "token_ask_passphrase_without_tty",
+        env.filters(),
+        env.cmd()
+            .env_remove("OCI_IAM_SSO_KEY")
+            .args(["token", "--ask-passphrase"])
+    );
+    assert_eq!(output.status.code(), Some(14));
+}

@@ -450,7 +450,7 @@ fn store_remedy(error: &StoreError) -> Option<String> {
         StoreError::WrongKey { .. } => {
             "use the key the store was created with (OCI_IAM_SSO_KEY, the key file, or the passphrase); nothing was changed".into()
         }
-        StoreError::KeyUnavailable { .. } => "set OCI_IAM_SSO_KEY, or run once on a terminal to create the key file".into(),
+        StoreError::KeyUnavailable { .. } => "set OCI_IAM_SSO_KEY (base64 of 32 bytes) or --passphrase-env VAR, or drop the key options to use the key file".into(),
         StoreError::Corrupt { .. } => {
             "the file was left untouched: restore it from a backup, or move it aside and log in again".into()
         }

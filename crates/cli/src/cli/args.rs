@@ -64,6 +64,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "VAR")]
     pub passphrase_env: Option<String>,
 
+    /// Ask for the store passphrase on the terminal (never when stdin is not a TTY)
+    #[arg(long, global = true, conflicts_with = "passphrase_env")]
+    pub ask_passphrase: bool,
+
     /// Settings file [default: <config dir>/oci-iam-sso/config.toml]
     #[arg(long, global = true, env = "OCI_IAM_SSO_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
