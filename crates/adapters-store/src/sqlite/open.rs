@@ -169,7 +169,10 @@ fn inspect(opening: &Opening<'_>, conn: &Connection) -> Result<Found, StoreError
         .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
         .map_err(sql)?;
     if check != "ok" {
-        return Err(opening.corrupt(format!("SQLite integrity check: {check}")));
+        // SQLite's report spans lines ("*** in database main ***\nTree 5 …");
+        // errors are one line.
+        let report = check.split_whitespace().collect::<Vec<_>>().join(" ");
+        return Err(opening.corrupt(format!("SQLite integrity check: {report}")));
     }
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
