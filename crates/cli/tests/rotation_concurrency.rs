@@ -12,6 +12,20 @@ use std::time::{Duration, Instant};
 use oci_iam_sso_testkit::{Fault, Ttls};
 use support::{KEY, TestEnv, approving};
 
+/// Where the store keeps the OS lock of `profile`, beside the database.
+fn lock_file(env: &TestEnv, profile: &str) -> std::fs::File {
+    let mut dir = env.store_path().into_os_string();
+    dir.push(".locks");
+    let path = std::path::PathBuf::from(dir).join(format!("{profile}.lock"));
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .expect("the lock file opens")
+}
+
 /// No run may take longer than this (the lock waits up to 30 s by default).
 const DEADLINE: Duration = Duration::from_secs(90);
 
@@ -182,4 +196,36 @@ fn eight_profiles_times_eight_processes() {
     tokens.sort();
     tokens.dedup();
     assert_eq!(tokens.len(), 8, "each profile has its own token");
+}
+
+/// Another process holding the profile's lock (here the test itself) makes
+/// `token` wait, bounded by the lock timeout setting, then fail plainly with
+/// the store-busy exit code; released in time, the waiter carries on.
+#[test]
+fn a_held_lock_is_waited_for_within_the_lock_timeout() {
+    let env = logged_in_with_expiring_access(&["default"]);
+    let before = env.control.counters();
+    let held = lock_file(&env, "default");
+    held.lock().expect("the test takes the profile lock");
+
+    let output = cli_snapshot!(
+        "lock_timeout",
+        env.filters(),
+        env.cmd().env("OCI_IAM_SSO_LOCK_TIMEOUT", "1s").arg("token")
+    );
+    assert_eq!(output.status.code(), Some(15), "store busy");
+    assert_eq!(env.control.counters().refresh_grants, before.refresh_grants);
+
+    // Released while the process waits (default timeout 30 s): it goes on.
+    let waiting = spawn_token(&env, "default");
+    std::thread::sleep(Duration::from_millis(300));
+    held.unlock().expect("unlock");
+    drop(held);
+    let output = finish(waiting, Instant::now() + DEADLINE);
+    let token = the_one_token("default", &[output]);
+    assert!(resource_accepts(&env.resource_url, &token));
+    assert_eq!(
+        env.control.counters().refresh_grants,
+        before.refresh_grants + 1
+    );
 }

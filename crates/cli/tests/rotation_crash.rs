@@ -254,3 +254,51 @@ fn kill_minus_nine_never_loses_a_token_silently() {
         "a consumed token is only ever sent by the check after a lost rotation"
     );
 }
+
+/// A store cut short (as a crash of the disk or a bad copy leaves it) or
+/// overwritten in the middle is refused with a clear error, and the file is
+/// left byte for byte as it was, so nothing in it is lost to a rewrite.
+#[test]
+fn a_damaged_store_is_refused_and_never_rewritten() {
+    let env = TestEnv::start(approving());
+    env.add_profile("default");
+    env.login("default");
+    let path = env.store_path();
+    // Fold the WAL into the database file so the file alone holds the tokens.
+    env.cmd().args(["status"]).assert().success();
+    let whole = std::fs::read(&path).expect("store");
+
+    let damages: [(&str, Vec<u8>); 3] = [
+        ("store_truncated_header", whole[..60].to_vec()),
+        ("store_truncated_half", whole[..whole.len() / 2].to_vec()),
+        ("store_overwritten_middle", {
+            let mut bytes = whole.clone();
+            let middle = bytes.len() / 2;
+            bytes[middle - 512..middle + 512].fill(0x5a);
+            bytes
+        }),
+    ];
+    for (name, damaged) in damages {
+        std::fs::write(&path, &damaged).expect("damage the store");
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.clone().into_os_string();
+            side.push(suffix);
+            let _ = std::fs::remove_file(std::path::PathBuf::from(side));
+        }
+        let output = cli_snapshot!(
+            name,
+            env.filters(),
+            env.cmd().args(["token", "--force-refresh"])
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(13),
+            "{name}: the store exit code"
+        );
+        assert_eq!(
+            std::fs::read(&path).expect("store"),
+            damaged,
+            "{name}: the damaged file is left as it was"
+        );
+    }
+}
