@@ -224,7 +224,13 @@ fn parse_setting_duration(text: &str) -> Result<Duration, String> {
         return Ok(Duration::from_secs(seconds));
     }
     humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is not a duration like 90s, 10m or 1h ({e})"))
+        // A value can span lines (a TOML multi-line string); the error must not.
+        .map_err(|e| {
+            format!(
+                "`{}` is not a duration like 90s, 10m or 1h ({e})",
+                one_line(text)
+            )
+        })
 }
 
 fn expand_home(path: &str) -> PathBuf {
