@@ -13,6 +13,8 @@ mod login;
 mod run;
 
 #[cfg(test)]
+mod args_tests;
+#[cfg(test)]
 mod tests;
 
 pub use args::{

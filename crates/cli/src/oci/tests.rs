@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::{CommandFactory as _, Parser, Subcommand};
 use oci_iam_sso_adapters_store::oci::FsOciFiles;
 use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
 use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName};
@@ -390,95 +389,4 @@ async fn setup_config_writes_tenancy_and_region() {
     )
     .await;
     assert_eq!(bad.unwrap_err().exit_code(), 3);
-}
-
-/// A top level shaped like the CLI's: a global `--profile` of its own, and the
-/// OCI commands flattened in as `WIRING.md` says.
-#[derive(Debug, Parser)]
-struct TopLevel {
-    #[arg(long, global = true)]
-    profile: Option<String>,
-    #[command(subcommand)]
-    command: Top,
-}
-
-#[derive(Debug, Subcommand)]
-enum Top {
-    Setup {
-        #[command(flatten)]
-        oci: OciGlobalArgs,
-        #[command(subcommand)]
-        command: SetupCommand,
-    },
-    Session {
-        #[command(flatten)]
-        oci: OciGlobalArgs,
-        #[command(subcommand)]
-        command: SessionCommand,
-    },
-    DbToken {
-        #[command(flatten)]
-        oci: OciGlobalArgs,
-        #[command(subcommand)]
-        command: DbTokenCommand,
-    },
-}
-
-#[test]
-fn the_commands_parse_under_a_top_level_with_its_own_profile_flag() {
-    TopLevel::command().debug_assert();
-    let parsed = TopLevel::try_parse_from([
-        "x",
-        "session",
-        "authenticate",
-        "--profile",
-        "work",
-        "--region",
-        "us-ashburn-1",
-        "--no-browser",
-        "--port",
-        "9999",
-    ])
-    .unwrap();
-    let Top::Session {
-        oci,
-        command: SessionCommand::Authenticate(args),
-    } = parsed.command
-    else {
-        panic!()
-    };
-    assert_eq!(args.profile.profile.as_deref(), Some("work"));
-    assert_eq!(oci.region.as_deref(), Some("us-ashburn-1"));
-    assert_eq!(args.port, 9999);
-    let parsed = TopLevel::try_parse_from([
-        "x",
-        "db-token",
-        "get",
-        "--key-size",
-        "4096",
-        "--config-file",
-        "/c",
-    ])
-    .unwrap();
-    let Top::DbToken {
-        oci,
-        command: DbTokenCommand::Get(args),
-    } = parsed.command
-    else {
-        panic!()
-    };
-    assert_eq!(args.key_size, 4096);
-    assert_eq!(oci.config_file.as_deref(), Some(Path::new("/c")));
-    assert!(TopLevel::try_parse_from(["x", "db-token", "get", "--key-size", "1024"]).is_err());
-    let parsed = TopLevel::try_parse_from([
-        "x",
-        "setup",
-        "config",
-        "--tenancy",
-        "ocid1.tenancy.oc1..t",
-        "--region",
-        "r-1",
-    ])
-    .unwrap();
-    assert!(matches!(parsed.command, Top::Setup { .. }));
 }
