@@ -33,6 +33,14 @@ fn every_command_has_help() {
         &["status"],
         &["logout"],
         &["import"],
+        &["setup"],
+        &["setup", "config"],
+        &["session"],
+        &["session", "authenticate"],
+        &["session", "refresh"],
+        &["session", "validate"],
+        &["db-token"],
+        &["db-token", "get"],
     ] {
         let name = if args.is_empty() {
             "help".to_owned()

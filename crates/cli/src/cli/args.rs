@@ -137,6 +137,27 @@ the token never shows on screen or in the shell history: pipe it in.",
         after_help = "Examples:\n  oci-iam-sso import --profile epm < refresh_token.txt\n  vault read -field=rt secret/epm | oci-iam-sso import --profile epm"
     )]
     Import,
+    /// Write an OCI config profile for session tokens (tenancy and region, no API key)
+    Setup {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(subcommand)]
+        command: crate::oci::SetupCommand,
+    },
+    /// OCI session tokens: browser login, refresh, validate
+    Session {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(subcommand)]
+        command: crate::oci::SessionCommand,
+    },
+    /// OCI database tokens for IAM database authentication
+    DbToken {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(subcommand)]
+        command: crate::oci::DbTokenCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

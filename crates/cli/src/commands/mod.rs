@@ -29,6 +29,9 @@ pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failur
         Command::Status(a) => status::run(&app, a).await,
         Command::Logout => logout::run(&app).await,
         Command::Import => import::run(&app).await,
+        Command::Setup { .. } | Command::Session { .. } | Command::DbToken { .. } => {
+            unreachable!("lib::run dispatches the OCI commands before the store is opened")
+        }
     }
 }
 
