@@ -30,6 +30,20 @@ struct Args {
     /// Answer 404 for the discovery document (to exercise clients' fallback).
     #[arg(long)]
     no_discovery: bool,
+    /// A confidential client allowed the token exchange, as ID:SECRET
+    /// (repeatable). This binary runs no OCI auth service, so its exchanges are
+    /// refused after the client and token checks (`unauthorized_client`).
+    #[arg(long = "confidential-client", value_name = "ID:SECRET", value_parser = id_and_secret)]
+    confidential_clients: Vec<(String, String)>,
+}
+
+fn id_and_secret(value: &str) -> Result<(String, String), String> {
+    match value.split_once(':') {
+        Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned()))
+        }
+        _ => Err("expected ID:SECRET".to_owned()),
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -40,6 +54,7 @@ async fn main() -> ExitCode {
         auto_approve: args.auto_approve,
         discovery: !args.no_discovery,
         port: args.port,
+        confidential_clients: args.confidential_clients,
         ..FakeIdcsConfig::default()
     };
     if !args.client_ids.is_empty() {

@@ -79,6 +79,9 @@ pub struct Counters {
     pub resource_unauthorized: u64,
     /// Requests with a bad OCI signature (counted by the fake OCI auth service).
     pub signature_failures: u64,
+    /// Token exchange grants (§7) evaluated at `/oauth2/v1/token` (accepted or not).
+    #[serde(default)]
+    pub token_exchanges: u64,
 }
 
 /// One refresh token issued in a chain (a device login or a minted token
@@ -230,6 +233,12 @@ impl FakeControl {
                 .lock()
                 .access_claims(user, &client_id, oci_iam_sso_domain::DEFAULT_SCOPE);
         super::jwt::sign(&self.shared.key, &claims)
+    }
+
+    /// From now on the token exchange mints its session tokens with `minter`
+    /// (see [`crate::FakeIdcsConfig::session_minter`]).
+    pub fn set_session_minter(&self, minter: crate::oci::SessionMinter) {
+        self.shared.lock().session_minter = Some(minter);
     }
 
     /// For the fake OCI auth service in this crate.

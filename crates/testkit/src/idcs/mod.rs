@@ -5,6 +5,7 @@
 mod control;
 mod control_http;
 mod device_flow;
+mod exchange;
 mod jwt;
 mod oauth;
 mod random;
@@ -37,6 +38,12 @@ pub struct FakeIdcsConfig {
     pub discovery: bool,
     /// Port of the identity domain on 127.0.0.1 (0: any free port).
     pub port: u16,
+    /// Confidential clients (client id, client secret) allowed the token
+    /// exchange of §7, authenticated with HTTP Basic.
+    pub confidential_clients: Vec<(String, String)>,
+    /// Mints the OCI session tokens the token exchange hands out (from
+    /// [`crate::oci::FakeOciAuth::minter`]); without one the grant is refused.
+    pub session_minter: Option<crate::oci::SessionMinter>,
 }
 
 impl Default for FakeIdcsConfig {
@@ -51,6 +58,8 @@ impl Default for FakeIdcsConfig {
             auto_approve: None,
             discovery: true,
             port: 0,
+            confidential_clients: Vec::new(),
+            session_minter: None,
         }
     }
 }

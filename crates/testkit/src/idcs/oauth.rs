@@ -1,16 +1,18 @@
 //! The identity domain's OAuth endpoints: discovery, device authorization,
-//! token (device code and refresh grants, with injected faults) and revocation.
+//! token (device code and refresh grants, with injected faults; the token
+//! exchange is in [`super::exchange`]) and revocation.
 
 use std::sync::Arc;
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Extension, Form, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::control::Fault;
+use super::exchange;
 use super::jwt;
 use super::random;
 use super::server::ConnectionKill;
@@ -46,14 +48,14 @@ async fn discovery(State(app): App) -> Response {
         "token_endpoint": format!("{base}/oauth2/v1/token"),
         "device_authorization_endpoint": format!("{base}/oauth2/v1/device"),
         "revocation_endpoint": format!("{base}/oauth2/v1/revoke"),
-        "grant_types_supported": [DEVICE_GRANT, "refresh_token"],
+        "grant_types_supported": [DEVICE_GRANT, "refresh_token", exchange::EXCHANGE_GRANT],
         "scopes_supported": ["urn:opc:idm:__myscopes__", "offline_access", "openid"],
     }))
     .into_response()
 }
 
 /// The form's fields, each at most once (RFC 6749 §3.1). `None` is `invalid_request`.
-struct Fields(Vec<(String, String)>);
+pub(crate) struct Fields(Vec<(String, String)>);
 
 impl Fields {
     fn parse(form: FormFields) -> Option<Self> {
@@ -64,14 +66,14 @@ impl Fields {
         unique.then_some(Self(pairs))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, v)| k == name && !v.is_empty())
             .map(|(_, v)| v.as_str())
     }
 
-    fn require(&self, name: &str) -> Result<&str, OAuthFailure> {
+    pub(crate) fn require(&self, name: &str) -> Result<&str, OAuthFailure> {
         self.get(name).ok_or_else(OAuthFailure::invalid_request)
     }
 }
@@ -102,6 +104,7 @@ async fn device_authorization(State(app): App, form: FormFields) -> Response {
 async fn token(
     State(app): App,
     Extension(kill): Extension<ConnectionKill>,
+    headers: HeaderMap,
     form: FormFields,
 ) -> Response {
     let fault = {
@@ -118,7 +121,13 @@ async fn token(
         Some(Fault::ConsumeThenDrop) => true,
         Some(other) => return play_fault(other, &kill).await,
     };
-    let result = run_grant(&app, form);
+    let fields = Fields::parse(form);
+    if let Some(fields) = &fields
+        && fields.get("grant_type") == Some(exchange::EXCHANGE_GRANT)
+    {
+        return exchange::answer(exchange::exchange(&app, &headers, fields), oauth_error);
+    }
+    let result = run_grant(&app, fields);
     if drop_after_grant {
         if let Ok(Grant {
             log_index: Some(index),
@@ -145,8 +154,8 @@ async fn token(
     }
 }
 
-fn run_grant(app: &Shared, form: FormFields) -> Result<Grant, OAuthFailure> {
-    let fields = Fields::parse(form).ok_or_else(OAuthFailure::invalid_request)?;
+fn run_grant(app: &Shared, fields: Option<Fields>) -> Result<Grant, OAuthFailure> {
+    let fields = fields.ok_or_else(OAuthFailure::invalid_request)?;
     let grant_type = fields.require("grant_type")?;
     let client_id = fields.require("client_id")?;
     match grant_type {

@@ -104,6 +104,8 @@ pub(crate) struct Grant {
 
 pub(crate) struct Inner {
     pub client_ids: Vec<String>,
+    pub confidential_clients: Vec<(String, String)>,
+    pub session_minter: Option<crate::oci::SessionMinter>,
     pub discovery: bool,
     pub min_poll_interval: Duration,
     pub auto_approve: Option<String>,
@@ -121,6 +123,8 @@ impl Inner {
     pub fn new(config: &super::FakeIdcsConfig) -> Self {
         Self {
             client_ids: config.client_ids.clone(),
+            confidential_clients: config.confidential_clients.clone(),
+            session_minter: config.session_minter.clone(),
             discovery: config.discovery,
             min_poll_interval: config.min_poll_interval,
             auto_approve: config.auto_approve.clone(),
@@ -149,6 +153,13 @@ impl Inner {
 
     pub(super) fn known_client(&self, client_id: &str) -> bool {
         self.client_ids.iter().any(|c| c == client_id)
+    }
+
+    /// Whether `id` and `secret` are a registered confidential client's.
+    pub(super) fn is_confidential_client(&self, id: &str, secret: &str) -> bool {
+        self.confidential_clients
+            .iter()
+            .any(|(known_id, known_secret)| known_id == id && known_secret == secret)
     }
 
     pub fn inject(&mut self, fault: Fault, times: u32) {

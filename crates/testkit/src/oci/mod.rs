@@ -6,6 +6,7 @@
 //! `login.`): point `--endpoint` / `OCI_CLI_ENDPOINT` at [`FakeOciAuth::url`].
 
 pub mod browser;
+mod minter;
 mod routes;
 mod state;
 mod token;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use minter::SessionMinter;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
 pub use token::{FakeClaims, Jwk};
 pub use verify::MAX_CLOCK_SKEW_SECS;
@@ -75,6 +77,12 @@ impl FakeOciAuth {
 
     pub fn control(&self) -> FakeOciControl {
         self.control.clone()
+    }
+
+    /// Mints sessions of this fake for another one (see
+    /// [`crate::FakeIdcsConfig::session_minter`]).
+    pub fn minter(&self) -> SessionMinter {
+        self.control.minter()
     }
 }
 

@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
 
 use super::token::{FakeClaims, Jwk, mint};
@@ -201,16 +199,12 @@ impl FakeOciControl {
     /// Mints a session bound to a public key (SubjectPublicKeyInfo PEM), as a
     /// browser login would, without the browser.
     pub fn mint_session(&self, public_key_pem: &str) -> Result<String, String> {
-        use rsa::pkcs8::DecodePublicKey as _;
-        use rsa::traits::PublicKeyParts as _;
-        let key = rsa::RsaPublicKey::from_public_key_pem(public_key_pem)
-            .map_err(|e| format!("not an RSA public key PEM: {e}"))?;
-        let jwk = Jwk {
-            kty: "RSA".into(),
-            n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-            e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-            kid: Some("Ignored".into()),
-        };
-        Ok(self.lock().new_session(jwk))
+        self.minter().mint_for_public_key_pem(public_key_pem)
+    }
+
+    /// A handle other fakes mint this fake's sessions with (the identity
+    /// domain's token exchange).
+    pub fn minter(&self) -> super::SessionMinter {
+        super::SessionMinter::new(self.clone())
     }
 }
