@@ -306,6 +306,16 @@ pub enum Error {
     HttpStatus { what: String, status: u16 },
     #[error("OCI: {0}")]
     Oci(#[from] crate::oci::OciError),
+    /// The token exchange needs a confidential client, and the profile has no secret.
+    #[error("profile `{0}` has no client secret, which the token exchange needs")]
+    NoClientSecret(ProfileName),
+    #[error(
+        "the identity domain refused to exchange the access token of profile `{profile}` for an OCI session: {error}"
+    )]
+    TokenExchangeRefused {
+        profile: ProfileName,
+        error: OAuthError,
+    },
 }
 
 fn ecid_suffix(ecid: &Option<String>) -> String {
@@ -362,6 +372,11 @@ impl Error {
             Error::PersistFailed { .. } => exit::TOKEN_LOST,
             Error::HttpStatus { .. } => exit::HTTP_STATUS,
             Error::Oci(e) => e.exit_code(),
+            Error::NoClientSecret(_) => exit::CONFIG,
+            Error::TokenExchangeRefused { error, .. } => match error.kind {
+                crate::OAuthErrorKind::InvalidGrant(_) => exit::LOGIN_REQUIRED,
+                _ => exit::CLIENT_CONFIG,
+            },
         }
     }
 
@@ -405,6 +420,17 @@ impl Error {
             ),
             Error::HttpStatus { .. } => return None,
             Error::Oci(e) => return e.remedy(),
+            Error::NoClientSecret(p) => format!(
+                "store the confidential client's secret: `oci-iam-sso profile remove {p}`, then `oci-iam-sso profile add {p} --domain-url URL --client-id ID --client-secret-env VAR` with the secret in the variable VAR, then {}",
+                login(p)
+            ),
+            Error::TokenExchangeRefused { profile, error } => match error.kind {
+                crate::OAuthErrorKind::InvalidClient => format!(
+                    "check the client id and secret of profile `{profile}` (re-add it with `oci-iam-sso profile add {profile} ... --client-secret-env VAR`)"
+                ),
+                crate::OAuthErrorKind::InvalidGrant(_) => format!("{} and try again", login(profile)),
+                _ => "ask the domain administrator to allow the token exchange grant for this client and to set up an identity propagation trust with OCI".into(),
+            },
         })
     }
 }

@@ -1,11 +1,13 @@
 //! OCI session and database tokens: the types, the error kinds, the ports the
-//! OCI adapters implement and the use cases (refresh, validate, db-token get).
+//! OCI adapters implement and the use cases (refresh, validate, db-token get,
+//! and the token exchange that makes a session from an identity-domain login).
 //!
 //! The browser login (`session authenticate`) is mostly process work — a
 //! loopback listener and a browser — so it lives in the CLI; it only uses the
 //! ports defined here to write its results.
 
 mod error;
+mod exchange;
 mod jwt;
 mod ports;
 mod types;
@@ -13,10 +15,13 @@ mod usecase;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exchange;
 
 pub use error::OciError;
+pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
 pub use jwt::{SessionClaims, decode_claims};
-pub use ports::{OciAuthService, OciFiles, OciKeys};
+pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use types::{
     DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciProfile, OciProfileName,
     PrivateKeyPem, Region, SessionCredentials,
@@ -28,5 +33,5 @@ pub use usecase::{
 /// Mocks of the OCI ports, for tests in this crate.
 #[cfg(test)]
 pub(crate) mod mocks {
-    pub use super::ports::{MockOciAuthService, MockOciFiles, MockOciKeys};
+    pub use super::ports::{MockOciAuthService, MockOciFiles, MockOciKeys, MockTokenExchanger};
 }

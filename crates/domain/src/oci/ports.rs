@@ -1,12 +1,12 @@
 //! The OCI ports: the auth service (HTTP, signed requests), the files (config,
-//! session and db-token files) and key generation. Each method's doc states
-//! its contract.
+//! session and db-token files), key generation and the identity domain's token
+//! exchange. Each method's doc states its contract.
 
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
-use crate::SessionToken;
+use crate::{AccessToken, ClientId, ClientSecret, ProviderError, SessionToken};
 
 use super::{
     DbScope, KeyPair, KeySize, OciError, OciProfile, OciProfileName, Region, SessionCredentials,
@@ -101,4 +101,26 @@ pub trait OciFiles: Send + Sync {
 pub trait OciKeys: Send + Sync {
     /// MUST return a fresh key pair (e = 65537) of the given size.
     async fn generate(&self, size: KeySize) -> Result<KeyPair, OciError>;
+}
+
+/// The identity domain's token exchange (§7 of the protocol facts): an access
+/// token traded for an OCI session token (UPST) by a confidential client.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait TokenExchanger: Send + Sync {
+    /// MUST send once (never retry on its own) `POST {token endpoint}` with
+    /// `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`,
+    /// `requested_token_type=urn:oci:token-type:oci-upst`, `subject_token`,
+    /// `subject_token_type=jwt` and `public_key` (base64 DER
+    /// SubjectPublicKeyInfo, no PEM armour), authenticated with HTTP Basic
+    /// `client_id:client_secret`, and return the answer's `token`.
+    /// MUST return `ProviderError::OAuth` for an OAuth error answer (401
+    /// `invalid_client` included) and never quote a response body.
+    async fn exchange_for_oci_session(
+        &self,
+        client_id: &ClientId,
+        client_secret: &ClientSecret,
+        access_token: &AccessToken,
+        public_key_der_base64: &str,
+    ) -> Result<SessionToken, ProviderError>;
 }

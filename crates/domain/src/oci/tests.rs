@@ -23,7 +23,7 @@ impl Clock for FixedClock {
     async fn sleep(&self, _: Duration) {}
 }
 
-fn b64url(bytes: &[u8]) -> String {
+pub(super) fn b64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
