@@ -1,10 +1,12 @@
 //! The identity-domain OAuth client: the domain's `IdentityProvider` port over
-//! HTTP (discovery, RFC 8628 device grant, refresh grant, RFC 7009 revocation).
+//! HTTP (discovery, RFC 8628 device grant, refresh grant, RFC 7009 revocation),
+//! and the token exchange for OCI sessions ([`exchange`]).
 //!
 //! This file builds and sends the requests; [`response`] reads the answers and
 //! [`discovery`] finds the endpoints.
 
 mod discovery;
+mod exchange;
 #[doc(hidden)]
 pub mod fuzzing;
 mod response;
@@ -88,17 +90,26 @@ impl HttpIdentityProvider {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> Result<Answer, ProviderError> {
+        read_answer(self.form_request(url, form)?, endpoint, BODY_LIMIT).await
+    }
+
+    /// A form POST to `url`, not yet sent (the token exchange adds client
+    /// authentication to it).
+    fn form_request(
+        &self,
+        url: &ServiceUrl,
+        form: &[(&str, &str)],
+    ) -> Result<reqwest::RequestBuilder, ProviderError> {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        let request = self
+        Ok(self
             .client
             .get()?
             .post(url.as_url().clone())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
-            .body(body);
-        read_answer(request, endpoint, BODY_LIMIT).await
+            .body(body))
     }
 
     async fn token_endpoint(&self) -> Result<(ServiceUrl, String), ProviderError> {
