@@ -426,7 +426,7 @@ impl Error {
             ),
             Error::TokenExchangeRefused { profile, error } => match error.kind {
                 crate::OAuthErrorKind::InvalidClient => format!(
-                    "check the client id and secret of profile `{profile}` (re-add it with `oci-iam-sso profile add {profile} ... --client-secret-env VAR`)"
+                    "check the client id and secret of profile `{profile}`; to store another secret, `oci-iam-sso profile remove {profile}`, then `oci-iam-sso profile add {profile} ... --client-secret-env VAR` and log in again"
                 ),
                 crate::OAuthErrorKind::InvalidGrant(_) => format!("{} and try again", login(profile)),
                 _ => "ask the domain administrator to allow the token exchange grant for this client and to set up an identity propagation trust with OCI".into(),
