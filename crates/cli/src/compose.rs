@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use oci_iam_sso_adapters_http::{HttpIdentityProvider, HttpResourceClient, HttpSettings};
 use oci_iam_sso_adapters_store::{KeySource, SqliteTokenStore, StoreOptions};
+use oci_iam_sso_domain::oci::TokenExchanger;
 use oci_iam_sso_domain::{
     ClientId, DeviceAuthorization, DeviceCode, Endpoints, Error, IdentityProvider, Profile,
     ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, StoreError, TokenResponse,
@@ -86,6 +87,14 @@ impl App {
             }),
             None => Box::new(http),
         }
+    }
+
+    /// The token exchange (§7) at `profile`'s domain.
+    pub fn token_exchanger(&self, profile: &Profile) -> Box<dyn TokenExchanger> {
+        Box::new(HttpIdentityProvider::new(
+            profile.domain_url.clone(),
+            self.http_settings(),
+        ))
     }
 
     pub fn resources(&self) -> Box<dyn ResourceClient> {

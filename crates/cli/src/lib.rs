@@ -29,6 +29,17 @@ pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
     // neither its settings nor its key, so a problem there must not stop them.
     let mut stdout = std::io::stdout().lock();
     let oci = match cli.command {
+        // The one OCI command that needs the token store (an identity-domain
+        // login): it gets the settings the identity-domain commands get.
+        Command::Session {
+            oci,
+            command: oci::SessionCommand::Exchange(args),
+        } => {
+            let settings = settings::load(&cli.global, &|name| std::env::var(name).ok())?;
+            return runtime
+                .block_on(oci::run_exchange(args, &oci, settings, &mut stdout))
+                .map(|()| oci_iam_sso_domain::exit::OK);
+        }
         Command::Setup { oci, command } => {
             runtime.block_on(oci::run_setup(command, &oci, &mut stdout))
         }

@@ -39,6 +39,7 @@ fn every_command_has_help() {
         &["session", "authenticate"],
         &["session", "refresh"],
         &["session", "validate"],
+        &["session", "exchange"],
         &["db-token"],
         &["db-token", "get"],
     ] {

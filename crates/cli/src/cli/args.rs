@@ -144,7 +144,7 @@ the token never shows on screen or in the shell history: pipe it in.",
         #[command(subcommand)]
         command: crate::oci::SetupCommand,
     },
-    /// OCI session tokens: browser login, refresh, validate
+    /// OCI session tokens: browser login, refresh, validate, token exchange
     Session {
         #[command(flatten)]
         oci: crate::oci::OciGlobalArgs,
@@ -164,7 +164,7 @@ the token never shows on screen or in the shell history: pipe it in.",
 pub enum ProfileCommand {
     /// Create a profile (an existing one is refused: remove it first)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --resource-url https://epm-host\n  export OCI_IAM_SSO_CLIENT_ID=0a1b2c   # keeps the id out of the process list\n  oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com"
+        after_help = "Examples:\n  oci-iam-sso profile add epm --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --resource-url https://epm-host\n  export OCI_IAM_SSO_CLIENT_ID=0a1b2c   # keeps the id out of the process list\n  oci-iam-sso profile add epm --domain-url idcs-abc.identity.oraclecloud.com\n  export CI_SECRET=...   # a confidential application, for `session exchange`\n  oci-iam-sso profile add ci --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --client-secret-env CI_SECRET"
     )]
     Add(ProfileAddArgs),
     /// List profiles (name and domain, tab separated)
@@ -203,6 +203,11 @@ pub struct ProfileAddArgs {
     /// Base URL that `call /path` joins paths to (an EPM host, for example)
     #[arg(long, value_name = "URL")]
     pub resource_url: Option<String>,
+    /// Environment variable holding the client secret of a confidential
+    /// application (only `session exchange` needs one); the secret is stored
+    /// encrypted and never given on the command line
+    #[arg(long, value_name = "VAR")]
+    pub client_secret_env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -36,7 +36,10 @@ pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failur
 }
 
 /// The access-token use case wired to the app's store and clock.
-fn access_tokens<'a>(app: &'a App, provider: &'a dyn IdentityProvider) -> AccessTokens<'a> {
+pub(crate) fn access_tokens<'a>(
+    app: &'a App,
+    provider: &'a dyn IdentityProvider,
+) -> AccessTokens<'a> {
     AccessTokens {
         provider,
         store: app.store.as_ref(),

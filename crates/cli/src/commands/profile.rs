@@ -1,6 +1,6 @@
 //! `profile add|list|show|remove`: the identity domain and client behind a name.
 
-use oci_iam_sso_domain::{ClientId, Error, Profile, ProfileName, Scope, ServiceUrl};
+use oci_iam_sso_domain::{ClientId, ClientSecret, Error, Profile, ProfileName, Scope, ServiceUrl};
 use serde_json::json;
 
 use crate::cli::args::{ProfileAddArgs, ProfileCommand};
@@ -28,7 +28,11 @@ async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
             .as_deref()
             .map(ServiceUrl::parse)
             .transpose()?,
-        client_secret: None,
+        client_secret: args
+            .client_secret_env
+            .as_deref()
+            .map(client_secret_from)
+            .transpose()?,
         name,
     };
     if app.store.profile(&profile.name).await?.is_some() {
@@ -44,6 +48,21 @@ async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
         profile.name
     ));
     Ok(0)
+}
+
+/// The secret in the variable `var`: read here, so it never appears in argv
+/// (which other users can see) or in the shell history.
+fn client_secret_from(var: &str) -> Result<ClientSecret, Failure> {
+    let secret = std::env::var(var)
+        .ok()
+        .map(ClientSecret::new)
+        .filter(|secret| !secret.is_empty());
+    secret.ok_or_else(|| {
+        Failure::input(
+            format!("--client-secret-env: the variable {var} is not set or is empty"),
+            "export the confidential application's secret in that variable, then run `profile add` again",
+        )
+    })
 }
 
 async fn list(app: &App, json: bool) -> Result<u8, Failure> {

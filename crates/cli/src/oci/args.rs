@@ -84,6 +84,36 @@ key_file, tenancy, region and security_token_file. Gives up after 5 minutes. Nev
         after_help = "Examples:\n  oci-iam-sso session validate\n  oci-iam-sso session validate --local --profile prod"
     )]
     Validate(ValidateArgs),
+    /// Make a session from an identity-domain login, with no browser (token exchange)
+    #[command(
+        long_about = "Makes an OCI session without a browser: takes a valid access token of an \
+identity-domain profile (refreshing it when needed, like `token`), makes a fresh RSA-2048 key \
+pair, and asks the identity domain to exchange the token for an OCI session token bound to that \
+key (OAuth token exchange, requested token type urn:oci:token-type:oci-upst). The key pair and \
+the token are written to ~/.oci/sessions/<profile>/ (0700, files 0600) and the OCI profile is \
+rewritten exactly as `session authenticate` does, so the OCI CLI, the SDKs and `db-token get` \
+use it as their own.\n\n\
+Needs, once: an identity-domain profile for a confidential application whose secret is stored \
+(`profile add NAME ... --client-secret-env VAR`), a `login` with it, and a domain administrator \
+who allowed the token exchange grant for that application and set up an identity propagation \
+trust with OCI. Run it from cron every 50 minutes to keep a session (sessions live an hour).",
+        after_help = "Examples:\n  export CLIENT_SECRET=...   # the confidential application's secret, never in argv\n  oci-iam-sso profile add ci --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --client-secret-env CLIENT_SECRET\n  oci-iam-sso --profile ci login\n  oci-iam-sso session exchange --idcs-profile ci --profile DEFAULT --region us-ashburn-1\n  oci-iam-sso session exchange --idcs-profile ci && oci-iam-sso db-token get"
+    )]
+    Exchange(ExchangeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    #[command(flatten)]
+    pub profile: OciProfileArg,
+    /// Identity-domain profile (of `profile add`) whose login is exchanged
+    /// [default: the settings' default_profile, else `default`]
+    #[arg(long, value_name = "NAME")]
+    pub idcs_profile: Option<String>,
+    /// Tenancy OCID, used only when the session token names no tenancy
+    /// [default: the OCI profile's `tenancy`]
+    #[arg(long, value_name = "OCID")]
+    pub tenancy: Option<String>,
 }
 
 #[derive(Debug, Args)]

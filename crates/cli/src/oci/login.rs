@@ -5,12 +5,16 @@
 //! to the console with the public key; the token comes back to the listener,
 //! and only then are the key, the token and the profile written.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use oci_iam_sso_adapters_store::oci::files::{login_public_key, random_uuid};
-use oci_iam_sso_domain::oci::{KeySize, OciError, OciFiles as _, OciKeys as _, decode_claims};
-use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl};
+use oci_iam_sso_domain::oci::{
+    KeySize, OciError, OciFiles as _, OciKeys as _, Region, decode_claims,
+};
+use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
 use super::context::OciContext;
@@ -20,7 +24,7 @@ use crate::clock::{SystemClock, rfc3339};
 /// How long the login may take, from the browser opening to the token arriving.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-fn print(out: &mut dyn Write, text: &str) -> Result<(), OciError> {
+pub(crate) fn print(out: &mut dyn Write, text: &str) -> Result<(), OciError> {
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
@@ -41,20 +45,7 @@ pub(crate) async fn authenticate_within(
     timeout: Duration,
 ) -> Result<(), Error> {
     let context = OciContext::new(globals, &args.profile)?;
-    // A malformed config file fails here, before anyone logs in for nothing.
-    let existing = context
-        .files
-        .read_config()?
-        .and_then(|config| config.profile(context.profile.as_str()))
-        .unwrap_or_default();
-    let region_name = context
-        .region
-        .clone()
-        .or_else(|| existing.get("region").cloned())
-        .ok_or_else(|| {
-            InvalidInput::new("region", "pass --region (the profile has no `region` yet)")
-        })?;
-    let region = context.files.region(&region_name)?;
+    let (region, existing) = target_region(&context)?;
 
     let mut listener = LoginListener::bind(args.port).await?;
     let key = context.files.generate(KeySize::Rsa2048).await?;
@@ -127,6 +118,39 @@ pub(crate) async fn authenticate_within(
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)
         .await?;
+    Ok(print_new_session(out, &context, &dir, claims.expires_at)?)
+}
+
+/// The region a new session of `context.profile` is for (`--region`, else the
+/// profile's), and the profile's current entries. A malformed config file
+/// fails here, before anyone logs in for nothing.
+// The domain's `Error` is what every `run_*` returns; boxing it here would only move the cost.
+#[allow(clippy::result_large_err)]
+pub(crate) fn target_region(
+    context: &OciContext,
+) -> Result<(Region, BTreeMap<String, String>), Error> {
+    let existing = context
+        .files
+        .read_config()?
+        .and_then(|config| config.profile(context.profile.as_str()))
+        .unwrap_or_default();
+    let region_name = context
+        .region
+        .clone()
+        .or_else(|| existing.get("region").cloned())
+        .ok_or_else(|| {
+            InvalidInput::new("region", "pass --region (the profile has no `region` yet)")
+        })?;
+    Ok((context.files.region(&region_name)?, existing))
+}
+
+/// What a new session looks like on screen, from a browser login or an exchange.
+pub(crate) fn print_new_session(
+    out: &mut dyn Write,
+    context: &OciContext,
+    session_dir: &Path,
+    expires_at: Timestamp,
+) -> Result<(), OciError> {
     print(
         out,
         &format!(
@@ -136,23 +160,26 @@ pub(crate) async fn authenticate_within(
     )?;
     print(
         out,
-        &format!("Session token written to: {}", dir.join("token").display()),
+        &format!(
+            "Session token written to: {}",
+            session_dir.join("token").display()
+        ),
     )?;
     print(
         out,
         &format!(
             "Session of profile [{}] is valid until {}",
             context.profile,
-            rfc3339(claims.expires_at)
+            rfc3339(expires_at)
         ),
     )?;
-    Ok(print(
+    print(
         out,
         &format!(
             "Try: oci-iam-sso session validate --profile {}",
             context.profile
         ),
-    )?)
+    )
 }
 
 /// Starts the browser command (its words, then the URL) without waiting for it.

@@ -1,4 +1,4 @@
-//! The OCI commands: `setup config`, `session authenticate|refresh|validate`
+//! The OCI commands: `setup config`, `session authenticate|refresh|validate|exchange`
 //! and `db-token get`. The CLI's `main` wires these enums and `run_*`
 //! functions in (see `WIRING.md` beside this file).
 //!
@@ -8,6 +8,7 @@
 
 mod args;
 mod context;
+mod exchange;
 mod listener;
 mod login;
 mod run;
@@ -18,7 +19,8 @@ mod args_tests;
 mod tests;
 
 pub use args::{
-    AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, OciGlobalArgs, OciProfileArg, SessionCommand,
-    SetupCommand, SetupConfigArgs, ValidateArgs,
+    AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, ExchangeArgs, OciGlobalArgs, OciProfileArg,
+    SessionCommand, SetupCommand, SetupConfigArgs, ValidateArgs,
 };
+pub use exchange::run_exchange;
 pub use run::{run_db_token, run_session, run_setup};

@@ -67,6 +67,9 @@ pub async fn run_session(
 ) -> Result<(), Error> {
     match command {
         SessionCommand::Authenticate(args) => super::login::authenticate(args, globals, out).await,
+        SessionCommand::Exchange(_) => {
+            unreachable!("lib::run dispatches `session exchange` with the token store")
+        }
         SessionCommand::Refresh(profile) => {
             let context = OciContext::new(globals, &profile)?;
             let claims = RefreshSession {
