@@ -79,7 +79,8 @@ impl App {
     /// The identity provider of `profile`'s domain. Cheap: no client is built
     /// and nothing is sent until a method needs the network.
     pub fn provider(&self, profile: &Profile) -> Box<dyn IdentityProvider> {
-        let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings());
+        let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings())
+            .with_client_secret(profile.client_secret.clone());
         match self.settings.device_poll_interval {
             Some(interval) => Box::new(PollIntervalOverride {
                 inner: http,

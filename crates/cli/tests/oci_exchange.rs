@@ -51,11 +51,23 @@ fn start_oci() -> Oci {
     }
 }
 
-/// Both fakes; the domain knows the confidential client (for the device login
-/// too) and mints its exchanged sessions with the OCI fake.
+/// Both fakes; the domain knows the client only as confidential, so the device
+/// login and every refresh must authenticate with its secret too, and it mints
+/// its exchanged sessions with the OCI fake.
 fn fakes() -> (TestEnv, Oci) {
+    fakes_with(vec![CLIENT_ID.into()])
+}
+
+/// As [`fakes`], but the client may also log in as a public client (without its
+/// secret), so the exchange step itself can be shown refusing a missing or
+/// wrong secret.
+fn fakes_lenient() -> (TestEnv, Oci) {
+    fakes_with(vec![CLIENT_ID.into(), CONFIDENTIAL.into()])
+}
+
+fn fakes_with(public_clients: Vec<String>) -> (TestEnv, Oci) {
     let env = TestEnv::start(FakeIdcsConfig {
-        client_ids: vec![CLIENT_ID.into(), CONFIDENTIAL.into()],
+        client_ids: public_clients,
         confidential_clients: vec![(CONFIDENTIAL.into(), SECRET.into())],
         ..approving()
     });
@@ -191,7 +203,7 @@ fn the_default_identity_profile_and_oci_profile_are_used_without_flags() {
 
 #[test]
 fn without_a_client_secret_the_remedy_says_how_to_store_one() {
-    let (env, oci) = fakes();
+    let (env, oci) = fakes_lenient();
     add_confidential(&env, "ci", None);
     env.login("ci");
     let output = cli_snapshot!(
@@ -213,9 +225,17 @@ fn without_a_client_secret_the_remedy_says_how_to_store_one() {
 
 #[test]
 fn a_wrong_client_secret_is_refused_and_nothing_is_written() {
+    // A wrong secret fails every grant, so the profile cannot log in; an
+    // imported refresh token gets as far as the refresh, which is refused
+    // before the token is consumed.
     let (env, oci) = fakes();
     add_confidential(&env, "ci", Some("ci-SECRET-wrong"));
-    env.login("ci");
+    let refresh_token = env.control.issue_refresh_token_for("ci.user@example.com");
+    env.cmd()
+        .args(["import", "--profile", "ci"])
+        .write_stdin(format!("{refresh_token}\n"))
+        .assert()
+        .success();
     let output = cli_snapshot!(
         "exchange_wrong_client_secret",
         env.filters(),
@@ -229,7 +249,8 @@ fn a_wrong_client_secret_is_refused_and_nothing_is_written() {
         ])
     );
     assert_eq!(output.status.code(), Some(7));
-    assert_eq!(env.control.counters().token_exchanges, 1);
+    assert_eq!(env.control.counters().token_exchanges, 0);
+    assert!(env.control.is_refresh_token_current(&refresh_token));
     assert!(!text(&output.stderr).contains("SECRET"));
     assert!(!env.home().join(".oci").exists());
 }
@@ -273,4 +294,19 @@ fn profile_add_refuses_an_unset_secret_variable() {
         ])
     );
     assert_eq!(output.status.code(), Some(3));
+}
+
+#[test]
+fn a_confidential_client_logs_in_only_with_its_secret() {
+    let (env, _oci) = fakes();
+    add_confidential(&env, "ci", Some("ci-SECRET-wrong"));
+    let output = env
+        .cmd()
+        .args(["login", "--profile", "ci", "--no-browser"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(7), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("invalid_client"));
+    assert!(!text(&output.stderr).contains("SECRET"));
+    assert_eq!(env.control.counters().device_authorizations, 0);
 }

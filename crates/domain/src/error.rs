@@ -405,6 +405,7 @@ impl Error {
                 crate::OAuthErrorKind::InvalidScope => {
                     "use scopes of a single resource, for example `urn:opc:idm:__myscopes__ offline_access` (`profile add --scope`)".into()
                 }
+                crate::OAuthErrorKind::InvalidClient => "check the client id and, for a confidential client, its secret (`oci-iam-sso profile remove`, then `profile add ... --client-secret-env VAR`)".into(),
                 _ => "check the client id and that the domain administrator enabled the Device Code and Refresh Token grants for it".into(),
             },
             Error::DeviceLogin { profile, failure } => match failure {

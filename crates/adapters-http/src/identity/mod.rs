@@ -13,8 +13,8 @@ mod response;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    ClientId, DeviceAuthorization, DeviceCode, Endpoints, IdentityProvider, ProviderError,
-    RefreshToken, Scope, ServiceUrl, TokenResponse,
+    ClientId, ClientSecret, DeviceAuthorization, DeviceCode, Endpoints, IdentityProvider,
+    ProviderError, RefreshToken, Scope, ServiceUrl, TokenResponse,
 };
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use tokio::sync::OnceCell;
@@ -36,6 +36,8 @@ pub struct HttpIdentityProvider {
     domain: ServiceUrl,
     client: LazyClient,
     endpoints: OnceCell<Endpoints>,
+    /// A confidential client authenticates every grant with HTTP Basic.
+    client_secret: Option<ClientSecret>,
 }
 
 impl HttpIdentityProvider {
@@ -45,6 +47,7 @@ impl HttpIdentityProvider {
             domain: domain_url,
             client: LazyClient::new(settings),
             endpoints: OnceCell::new(),
+            client_secret: None,
         }
     }
 
@@ -59,7 +62,15 @@ impl HttpIdentityProvider {
             domain: domain_url,
             client: LazyClient::new(settings),
             endpoints: OnceCell::new_with(Some(endpoints)),
+            client_secret: None,
         }
+    }
+
+    /// Authenticates every request that carries a `client_id` with HTTP Basic
+    /// (`client_secret_basic`), as confidential clients must.
+    pub fn with_client_secret(mut self, secret: Option<ClientSecret>) -> Self {
+        self.client_secret = secret;
+        self
     }
 
     pub fn domain_url(&self) -> &ServiceUrl {
@@ -90,7 +101,12 @@ impl HttpIdentityProvider {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> Result<Answer, ProviderError> {
-        read_answer(self.form_request(url, form)?, endpoint, BODY_LIMIT).await
+        let mut request = self.form_request(url, form)?;
+        let client_id = form.iter().find(|(name, _)| *name == "client_id");
+        if let (Some(secret), Some((_, client_id))) = (&self.client_secret, client_id) {
+            request = request.basic_auth(client_id, Some(secret.expose_secret()));
+        }
+        read_answer(request, endpoint, BODY_LIMIT).await
     }
 
     /// A form POST to `url`, not yet sent (the token exchange adds client

@@ -78,13 +78,17 @@ impl Fields {
     }
 }
 
-async fn device_authorization(State(app): App, form: FormFields) -> Response {
+async fn device_authorization(State(app): App, headers: HeaderMap, form: FormFields) -> Response {
     let answer = (|| {
         let fields = Fields::parse(form).ok_or_else(OAuthFailure::invalid_request)?;
         if fields.require("response_type")? != "device_code" {
             return Err(OAuthFailure::invalid_request());
         }
         let client_id = fields.require("client_id")?;
+        let basic = exchange::basic_credentials(&headers);
+        if !app.lock().client_authenticates(client_id, basic.as_ref()) {
+            return Err(OAuthFailure::invalid_client());
+        }
         let scope = fields.require("scope")?;
         app.lock().start_device(client_id, scope)
     })();
@@ -126,6 +130,12 @@ async fn token(
         && fields.get("grant_type") == Some(exchange::EXCHANGE_GRANT)
     {
         return exchange::answer(exchange::exchange(&app, &headers, fields), oauth_error);
+    }
+    if let Some(client_id) = fields.as_ref().and_then(|f| f.get("client_id")) {
+        let basic = exchange::basic_credentials(&headers);
+        if !app.lock().client_authenticates(client_id, basic.as_ref()) {
+            return oauth_error(&OAuthFailure::invalid_client());
+        }
     }
     let result = run_grant(&app, fields);
     if drop_after_grant {

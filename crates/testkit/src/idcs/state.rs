@@ -153,6 +153,28 @@ impl Inner {
 
     pub(super) fn known_client(&self, client_id: &str) -> bool {
         self.client_ids.iter().any(|c| c == client_id)
+            || self
+                .confidential_clients
+                .iter()
+                .any(|(id, _)| id == client_id)
+    }
+
+    /// A confidential client must prove itself on every grant (RFC 6749 §2.3.1);
+    /// a public client needs nothing but its id.
+    pub(super) fn client_authenticates(
+        &self,
+        client_id: &str,
+        basic: Option<&(String, String)>,
+    ) -> bool {
+        let confidential = self
+            .confidential_clients
+            .iter()
+            .any(|(id, _)| id == client_id);
+        let public = self.client_ids.iter().any(|c| c == client_id);
+        match basic {
+            Some((id, secret)) => id == client_id && self.is_confidential_client(id, secret),
+            None => public || !confidential,
+        }
     }
 
     /// Whether `id` and `secret` are a registered confidential client's.
