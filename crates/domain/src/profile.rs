@@ -12,12 +12,7 @@ impl ProfileName {
 
     pub fn new(value: impl Into<String>) -> Result<Self, InvalidInput> {
         let value = value.into();
-        let ok = !value.is_empty()
-            && value.len() <= 64
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-        if ok {
+        if value.len() <= 64 && is_profile_name(&value) {
             Ok(Self(value))
         } else {
             Err(InvalidInput::new(
@@ -36,6 +31,15 @@ impl std::fmt::Display for ProfileName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The OCI config rule for profile names, `^[A-Za-z0-9._\-@]+$`, which both
+/// identity-domain and OCI profiles follow so names are safe in paths and SQL.
+pub(crate) fn is_profile_name(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
 /// What a profile knows about its identity domain and client.

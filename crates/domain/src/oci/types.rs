@@ -16,11 +16,7 @@ impl OciProfileName {
 
     pub fn new(value: impl Into<String>) -> Result<Self, InvalidInput> {
         let value = value.into();
-        let ok = !value.is_empty()
-            && value
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-        if ok {
+        if crate::profile::is_profile_name(&value) {
             Ok(Self(value))
         } else {
             Err(InvalidInput::new(
