@@ -101,7 +101,10 @@ async fn setup_config_creates_the_file_and_its_directory_privately() {
         .unwrap();
     assert_eq!(
         fs::read_to_string(&config).unwrap(),
-        "[DEFAULT]\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\n"
+        format!(
+            "[DEFAULT]\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\nsecurity_token_file={}\n",
+            home.path().join(".oci/sessions/DEFAULT/token").display()
+        )
     );
     assert_eq!(mode(&config), 0o600);
     assert_eq!(mode(config.parent().unwrap()), 0o700);

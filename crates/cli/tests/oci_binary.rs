@@ -2,11 +2,6 @@
 //! in a temporary directory and no terminal on stdin: browser login through a
 //! scripted browser, db-token get, and the failures (expired session, 401,
 //! wrong key, unwritable location, malformed config) with their exit codes.
-//!
-//! These need `main` to dispatch the OCI commands (crates/cli/src/oci/WIRING.md).
-//! PARKED: this file is not compiled here. Once the commands are wired, move it
-//! to `crates/cli/tests/oci_binary.rs` (step 3 of WIRING.md). It passed, all 5
-//! tests, with exactly the wiring WIRING.md describes applied in a scratch copy.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
@@ -207,5 +202,59 @@ async fn a_malformed_config_exits_3_naming_the_line() {
         text(&output.stderr).contains("line 3"),
         "{}",
         text(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn setup_config_writes_a_session_profile_without_an_api_key() {
+    let env = env().await;
+    let output = env
+        .run(&[
+            "setup",
+            "config",
+            "--tenancy",
+            FAKE_TENANCY,
+            "--region",
+            "us-ashburn-1",
+            "--profile",
+            "work",
+        ])
+        .await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let config = std::fs::read_to_string(env.path(".oci/config")).unwrap();
+    assert!(config.contains("[work]"), "{config}");
+    assert!(
+        config.contains(&format!("tenancy={FAKE_TENANCY}"))
+            || config.contains(&format!("tenancy = {FAKE_TENANCY}")),
+        "{config}"
+    );
+    assert!(
+        config.contains("region") && config.contains("us-ashburn-1"),
+        "{config}"
+    );
+    assert!(config.contains("security_token_file"), "{config}");
+    assert!(
+        !config.contains("key_file") || config.contains("sessions"),
+        "no API key: {config}"
+    );
+    assert_eq!(mode(&env.path(".oci/config")), 0o600);
+
+    let bad = env
+        .run(&[
+            "setup",
+            "config",
+            "--tenancy",
+            "not-an-ocid",
+            "--region",
+            "us-ashburn-1",
+        ])
+        .await;
+    assert_eq!(bad.status.code(), Some(3), "{}", text(&bad.stderr));
+    assert_eq!(
+        text(&bad.stderr)
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .count(),
+        1
     );
 }

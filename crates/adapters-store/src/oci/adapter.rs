@@ -210,7 +210,17 @@ impl OciFiles for FsOciFiles {
         tenancy: &str,
         region: &Region,
     ) -> Result<PathBuf, OciError> {
-        self.rewrite_profile(name, &[("tenancy", tenancy), ("region", region.name())])?;
+        // The guide's initial profile names the token file that `session
+        // authenticate` will fill, so every tool agrees on where it lives.
+        let token_file = self.session_dir(name).join("token");
+        self.rewrite_profile(
+            name,
+            &[
+                ("tenancy", tenancy),
+                ("region", region.name()),
+                ("security_token_file", &token_file.to_string_lossy()),
+            ],
+        )?;
         Ok(self.config_path.clone())
     }
 

@@ -376,7 +376,10 @@ async fn setup_config_writes_tenancy_and_region() {
     let config = env.home.path().join(".oci/config");
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),
-        "[fra]\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\n"
+        format!(
+            "[fra]\ntenancy=ocid1.tenancy.oc1..t\nregion=eu-frankfurt-1\nsecurity_token_file={}\n",
+            env.home.path().join(".oci/sessions/fra/token").display()
+        )
     );
     assert_eq!(mode(&config), 0o600);
     let bad = run_setup(
