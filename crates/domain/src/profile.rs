@@ -17,7 +17,10 @@ impl ProfileName {
         } else {
             Err(InvalidInput::new(
                 "profile name",
-                format!("`{value}` must be 1 to 64 of the characters A-Z a-z 0-9 . _ - @"),
+                crate::profile::name_problem(
+                    &value,
+                    "1 to 64 of the characters A-Z a-z 0-9 . _ - @",
+                ),
             ))
         }
     }
@@ -34,12 +37,28 @@ impl std::fmt::Display for ProfileName {
 }
 
 /// The OCI config rule for profile names, `^[A-Za-z0-9._\-@]+$`, which both
-/// identity-domain and OCI profiles follow so names are safe in paths and SQL.
+/// identity-domain and OCI profiles follow so names are safe in paths and SQL,
+/// narrowed by one rule: no leading `.`. A name becomes a directory
+/// (`~/.oci/sessions/<profile>`), and `.` or `..` there would be the sessions
+/// directory itself or `~/.oci`; other dot names would be hidden.
 pub(crate) fn is_profile_name(value: &str) -> bool {
+    has_profile_name_characters(value) && !value.starts_with('.')
+}
+
+fn has_profile_name_characters(value: &str) -> bool {
     !value.is_empty()
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+/// Why `value` is not a profile name, in words; `rule` states the allowed characters.
+pub(crate) fn name_problem(value: &str, rule: &str) -> String {
+    if has_profile_name_characters(value) && value.starts_with('.') {
+        format!("`{value}` must not start with `.`")
+    } else {
+        format!("`{value}` must be {rule}")
+    }
 }
 
 /// What a profile knows about its identity domain and client.
@@ -66,6 +85,19 @@ mod tests {
         }
         for bad in ["", "a b", "../x", "a/b", "x;rm", &"a".repeat(65)] {
             assert!(ProfileName::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_starting_with_a_dot_are_refused_as_they_would_leave_or_hide_in_the_directory() {
+        // `..` as an OCI profile would make `~/.oci/sessions/..` the session directory.
+        for bad in [".", "..", ".hidden", "..x"] {
+            assert!(ProfileName::new(bad).is_err(), "{bad}");
+            assert!(crate::oci::OciProfileName::new(bad).is_err(), "{bad}");
+        }
+        for ok in ["a.", "a..b", "DEFAULT"] {
+            assert!(ProfileName::new(ok).is_ok(), "{ok}");
+            assert!(crate::oci::OciProfileName::new(ok).is_ok(), "{ok}");
         }
     }
 }

@@ -7,7 +7,8 @@ use zeroize::Zeroizing;
 
 use crate::{InvalidInput, SessionToken};
 
-/// The name of a profile in the OCI config file: `^[A-Za-z0-9._\-@]+$`.
+/// The name of a profile in the OCI config file: `^[A-Za-z0-9._\-@]+$`, not
+/// starting with `.` (the name is also a directory under `~/.oci/sessions`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OciProfileName(String);
 
@@ -21,7 +22,7 @@ impl OciProfileName {
         } else {
             Err(InvalidInput::new(
                 "OCI profile name",
-                format!("`{value}` must be made of the characters A-Z a-z 0-9 . _ - @"),
+                crate::profile::name_problem(&value, "made of the characters A-Z a-z 0-9 . _ - @"),
             ))
         }
     }
