@@ -32,14 +32,34 @@ impl Clock for SystemClock {
 }
 
 /// RFC 3339 in UTC, seconds precision, for humans and JSON.
+/// Times are clamped to 1970..=9999, the range RFC 3339 can write (a server's
+/// absurd expiry must not crash every later `status`).
 pub fn rfc3339(at: Timestamp) -> String {
-    let seconds = u64::try_from(at.unix()).unwrap_or(0);
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
+    use std::fmt::Write as _;
+    const LAST_SECOND_OF_9999: u64 = 253_402_300_799;
+    let seconds = u64::try_from(at.unix())
+        .unwrap_or(0)
+        .min(LAST_SECOND_OF_9999);
+    let mut text = String::new();
+    let formatted = humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(seconds));
+    match write!(text, "{formatted}") {
+        Ok(()) => text,
+        Err(_) => "9999-12-31T23:59:59Z".to_owned(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn far_future_times_are_clamped_not_a_panic() {
+        assert_eq!(
+            rfc3339(Timestamp::from_unix(i64::MAX)),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(rfc3339(Timestamp::from_unix(-5)), "1970-01-01T00:00:00Z");
+    }
 
     #[test]
     fn formats_rfc3339() {

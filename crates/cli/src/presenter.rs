@@ -72,6 +72,7 @@ impl Presenter for StderrPresenter {
         let spawned = Command::new(program)
             .args(args)
             .arg(url.as_str())
+            .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

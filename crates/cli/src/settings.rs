@@ -56,6 +56,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The variable the store passphrase is read from, when one is used.
+    pub fn passphrase_var(&self) -> Option<&str> {
+        match &self.key {
+            KeyChoice::PassphraseEnv(var) => Some(var),
+            _ => None,
+        }
+    }
+
     /// The profile a single-profile command works on.
     pub fn profile(&self) -> &str {
         self.explicit_profile

@@ -165,6 +165,24 @@ fn exec_passes_the_token_in_the_environment_only() {
 }
 
 #[test]
+fn exec_never_hands_the_store_key_to_the_program() {
+    let env = logged_in();
+    let output = env
+        .cmd()
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf '[%s]' \"${OCI_IAM_SSO_KEY-unset}\"",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[unset]");
+}
+
+#[test]
 fn exec_propagates_exit_codes_and_signals() {
     let env = logged_in();
     let status = env
@@ -196,4 +214,24 @@ fn exec_needs_a_login() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(4));
+}
+
+#[test]
+fn call_errors_never_repeat_the_query_string() {
+    let env = logged_in();
+    let output = env
+        .cmd()
+        .args([
+            "call",
+            "/interop/rest/v1/no-such-thing?signature=SECRET-SIG",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(16), "{stderr}");
+    assert!(
+        stderr.contains("/interop/rest/v1/no-such-thing"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SECRET-SIG"), "{stderr}");
 }

@@ -88,7 +88,7 @@ impl DevicePoll {
             Err(ProviderError::OAuth(ref e)) => match e.kind {
                 OAuthErrorKind::AuthorizationPending => self,
                 OAuthErrorKind::SlowDown => DevicePoll {
-                    interval: self.interval + SLOW_DOWN_INCREMENT,
+                    interval: self.interval.saturating_add(SLOW_DOWN_INCREMENT),
                     ..self
                 },
                 OAuthErrorKind::AccessDenied => {

@@ -183,3 +183,15 @@ fn browser_url_prefers_the_complete_uri() {
         "https://idcs.example.com/ui/v1/device?user_code=ABCD"
     );
 }
+
+#[test]
+fn slow_down_on_a_huge_interval_saturates_instead_of_panicking() {
+    let poll = DevicePoll {
+        interval: Duration::MAX,
+        deadline: T0.plus(Duration::from_secs(300)),
+    };
+    match poll.step(Err(oauth("slow_down", None)), T0) {
+        PollStep::Continue { wait, .. } => assert_eq!(wait, Duration::MAX),
+        other => panic!("{other:?}"),
+    }
+}

@@ -107,7 +107,7 @@ impl OAuthError {
             OAuthErrorKind::InvalidGrant(InvalidGrant::Expired) => {
                 Some(format!("{EXPIRED_PREFIX} : [redacted]"))
             }
-            _ => description.map(|d| one_line(&d, 200)),
+            _ => description.map(|d| one_line(&redact_token_like(&d), 200)),
         };
         let ecid = ecid.map(|e| one_line(&e, 64));
         Self {
@@ -138,6 +138,23 @@ fn classify_invalid_grant(description: Option<&str>) -> InvalidGrant {
     } else {
         InvalidGrant::Other
     }
+}
+
+/// Servers sometimes echo what they were sent; a description is shown to the
+/// user (and lands in CI logs), so any word that could be a token is hidden.
+/// Real descriptions are prose: their words are short.
+fn redact_token_like(text: &str) -> String {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "._~+/=-".contains(c);
+    text.split(' ')
+        .map(|word| {
+            if word.chars().count() >= 32 && word.chars().all(token_char) {
+                "[redacted]"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn one_line(text: &str, max: usize) -> String {
@@ -452,7 +469,7 @@ fn provider_remedy(error: &ProviderError) -> Option<String> {
         ProviderError::OAuth(e) if e.ecid.is_some() => "quote the ecid to Oracle support if the problem persists".into(),
         ProviderError::OAuth(_) => return None,
         ProviderError::Unauthorized { .. } => {
-            "the token was refused by the resource server: check that the user has a role on this service, then retry with `--force-refresh`".into()
+            "the resource server refused even a freshly refreshed token: check that the user has a role on this service and that the URL is the right environment".into()
         }
         ProviderError::Server { .. } => "the service is having trouble; try again in a few minutes".into(),
         ProviderError::Transport { .. } => "check the URL, the network and any proxy (HTTPS_PROXY), then try again".into(),

@@ -107,8 +107,14 @@ impl UserCode {
 }
 
 impl std::fmt::Display for UserCode {
+    /// Control characters from the server never reach the terminal (escape
+    /// sequences could rewrite what the user sees).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        use std::fmt::Write as _;
+        self.0
+            .chars()
+            .filter(|c| !c.is_control())
+            .try_for_each(|c| f.write_char(c))
     }
 }
 
@@ -127,6 +133,11 @@ mod tests {
     #[test]
     fn surrounding_whitespace_is_trimmed() {
         assert_eq!(AccessToken::new(" at\n").expose_secret(), "at");
+    }
+
+    #[test]
+    fn a_user_code_never_prints_control_characters() {
+        assert_eq!(UserCode::new("AB\u{1b}[2JCD\n").to_string(), "AB[2JCD");
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn cases() -> Vec<(&'static str, String)> {
     let with = |error: &str, description: &str| {
         format!(r#"{{"error":"{error}","error_description":"{description}","ecid":"q7bN2-0042"}}"#)
     };
-    let long = "x".repeat(300);
+    let long = "much too long ".repeat(30);
     vec![
         (
             "refresh token expired",

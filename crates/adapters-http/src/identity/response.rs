@@ -16,6 +16,9 @@ use serde_json::{Map, Value};
 
 use crate::client::Answer;
 
+/// The longest lifetime or interval taken from a server: one year.
+const MAX_SERVER_DURATION: Duration = Duration::from_secs(366 * 86_400);
+
 /// A successful token response (RFC 6749 §5.1), or the error it stands for.
 pub(crate) fn token_response(
     endpoint: &str,
@@ -32,18 +35,21 @@ pub(crate) fn token_response(
         }
     }
     let access_token = fields.required_string("access_token")?;
-    let token_type = fields
-        .optional_string("token_type")?
-        .unwrap_or_else(|| "Bearer".to_owned());
-    let expires_in = fields.optional_seconds("expires_in")?;
     let refresh_token = fields.optional_string("refresh_token")?;
-    let scope =
-        match fields.optional_string("scope")? {
-            Some(text) => Some(Scope::parse(&text).map_err(|_| {
-                fields.malformed("the scope is not a list of scope tokens".to_owned())
-            })?),
-            None => None,
-        };
+    // After a 2xx the old refresh token is spent: the tokens above are all that
+    // matter now, so a server's odd optional field is defaulted, never a reason
+    // to throw the new refresh token away.
+    let token_type = fields
+        .optional_string("token_type")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "Bearer".to_owned());
+    let expires_in = fields.optional_seconds("expires_in").ok().flatten();
+    let scope = fields
+        .optional_string("scope")
+        .ok()
+        .flatten()
+        .and_then(|text| Scope::parse(&text).ok());
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
         token_type,
@@ -230,7 +236,7 @@ impl<'a> Fields<'a> {
     ) -> Result<Option<Duration>, ProviderError> {
         let value = self.object.remove(name);
         let not_seconds = || self.malformed(format!("{name} is not a number of seconds"));
-        match value {
+        let seconds = match value {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(seconds) => Ok(Some(Duration::from_secs(seconds))),
@@ -246,7 +252,10 @@ impl<'a> Fields<'a> {
                 .map(|seconds| Some(Duration::from_secs(seconds)))
                 .map_err(|_| not_seconds()),
             Some(_) => Err(not_seconds()),
-        }
+        }?;
+        // No token or code lives for years; a larger figure is a server bug that
+        // would overflow expiry arithmetic, so it is capped.
+        Ok(seconds.map(|d| d.min(MAX_SERVER_DURATION)))
     }
 
     /// A URL we may send a browser to: https, or http to loopback.

@@ -55,7 +55,11 @@ pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
 
     output::stderr_line(format!("HTTP {} {}", response.status, response.reason).trim_end());
     output::stdout_bytes(&response.body);
-    let what = format!("{} {}", request.method, request.url);
+    // Query strings can carry keys or signatures: messages name the path only.
+    let mut shown = request.url.as_url().clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let what = format!("{} {}", request.method, shown);
     match response.status {
         401 => Err(Error::Provider(ProviderError::Unauthorized { endpoint: what }).into()),
         status if status >= 400 => Err(Error::HttpStatus { what, status }.into()),

@@ -30,23 +30,29 @@ pub async fn run(app: &App, args: ExecArgs) -> Result<u8, Failure> {
         .split_first()
         .ok_or_else(|| Failure::input("no program to run", "write it after `--`"))?;
     let shown = program.to_string_lossy().into_owned();
-    let mut child = tokio::process::Command::new(program)
+    let mut command = tokio::process::Command::new(program);
+    command
         .args(rest)
         .env(TOKEN_VAR, access.token.expose_secret())
-        .spawn()
-        .map_err(|e| {
-            // The shell's codes: 127 not found, 126 found but not runnable.
-            let code = if e.kind() == std::io::ErrorKind::NotFound {
-                127
-            } else {
-                126
-            };
-            Failure::cli(
-                format!("cannot run `{shown}`: {e}"),
-                Some("check the program name and PATH"),
-                code,
-            )
-        })?;
+        // The program gets one access token, never the key to every profile's
+        // refresh token.
+        .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR);
+    if let Some(var) = app.settings.passphrase_var() {
+        command.env_remove(var);
+    }
+    let mut child = command.spawn().map_err(|e| {
+        // The shell's codes: 127 not found, 126 found but not runnable.
+        let code = if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        };
+        Failure::cli(
+            format!("cannot run `{shown}`: {e}"),
+            Some("check the program name and PATH"),
+            code,
+        )
+    })?;
     drop(access);
 
     // Ctrl-C reaches the program too (same process group); stay alive until it

@@ -44,9 +44,11 @@ impl DeviceLogin<'_> {
         let mut poll = DevicePoll::start(&authorization, self.clock.now());
         let mut wait = poll.first_wait();
         let response = loop {
-            self.presenter
-                .waiting(wait, self.clock.now().until(poll.deadline));
-            self.clock.sleep(wait).await;
+            // Never sleep past the code's deadline, whatever interval the server asked for.
+            let remaining = self.clock.now().until(poll.deadline);
+            let nap = wait.min(remaining);
+            self.presenter.waiting(nap, remaining);
+            self.clock.sleep(nap).await;
             if self.clock.now() >= poll.deadline {
                 return Err(failed(DeviceLoginFailure::Expired));
             }

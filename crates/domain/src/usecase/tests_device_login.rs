@@ -323,7 +323,7 @@ async fn the_server_saying_expired_token_ends_with_expired() {
 
 #[tokio::test]
 async fn the_local_deadline_stops_polling_without_asking_the_server() {
-    // Polls at 5 s and 10 s; the next wait ends at 15 s, past the 12 s lifetime.
+    // Polls at 5 s and 10 s; the last wait stops at the 12 s lifetime, not at 15 s.
     let pending = || Err(oauth("authorization_pending", None));
     let (error, sleeps) = failed_login(vec![pending(), pending()], secs(12)).await;
     assert!(
@@ -336,7 +336,35 @@ async fn the_local_deadline_stops_polling_without_asking_the_server() {
         ),
         "{error:?}"
     );
-    assert_eq!(sleeps, vec![secs(5), secs(5), secs(5)]);
+    assert_eq!(sleeps, vec![secs(5), secs(5), secs(2)]);
+}
+
+#[tokio::test]
+async fn a_huge_server_interval_never_sleeps_past_the_deadline() {
+    let mut auth = authorization(None, secs(300));
+    auth.interval = Some(Duration::MAX);
+    let provider = provider(auth, vec![]);
+    let store = MockTokenStore::new();
+    let clock = ManualClock::at(T0);
+    let presenter = presenter();
+    let login = DeviceLogin {
+        provider: &provider,
+        store: &store,
+        clock: &clock,
+        presenter: &presenter,
+    };
+    let error = login.run(&profile(), NO_BROWSER).await.expect_err("fails");
+    assert!(
+        matches!(
+            error,
+            Error::DeviceLogin {
+                failure: DeviceLoginFailure::Expired,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(clock.sleeps(), vec![secs(300)]);
 }
 
 #[tokio::test]
