@@ -207,3 +207,56 @@ async fn generated_keys_are_rsa_65537_with_the_oci_fingerprint() {
         assert!(!format!("{key:?}").contains("PRIVATE KEY"));
     }
 }
+
+#[tokio::test]
+async fn values_that_would_inject_config_lines_are_refused_and_nothing_is_written() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    fs::write(&config, ORIGINAL).unwrap();
+    let files = FsOciFiles::new(config.clone(), home.path().into(), None);
+    let region = files.region("us-phoenix-1").unwrap();
+    let name = OciProfileName::new("session").unwrap();
+    for tenancy in [
+        "ocid1.tenancy.oc1..t\nuser=ocid1.user.oc1..evil",
+        "ocid1.tenancy.oc1..t\r[DEFAULT]",
+        "not-an-ocid",
+    ] {
+        let error = files
+            .setup_profile(&name, tenancy, &region)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, OciError::Config(_)), "{error:?}");
+        assert!(!error.to_string().contains('\n'), "{error}");
+        let error = files
+            .save_new_session(
+                &name,
+                &region,
+                tenancy,
+                &key_pair(),
+                &SessionToken::new("a.b.c"),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, OciError::Config(_)), "{error:?}");
+    }
+    // A home whose path holds a line break would put one into `key_file`.
+    let odd_home = home.path().join("x\nuser=ocid1.user.oc1..evil");
+    let odd = FsOciFiles::new(config.clone(), odd_home.clone(), None);
+    let error = odd
+        .save_new_session(
+            &name,
+            &region,
+            "ocid1.tenancy.oc1..t",
+            &key_pair(),
+            &SessionToken::new("a.b.c"),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("key_file"), "{error}");
+    assert!(
+        !odd_home.exists(),
+        "no session files are written for a refused profile"
+    );
+    assert!(!home.path().join(".oci").exists());
+    assert_eq!(fs::read_to_string(&config).unwrap(), ORIGINAL);
+}

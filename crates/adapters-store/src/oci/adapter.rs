@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{
     KeyPair, KeySize, OciError, OciFiles, OciKeys, OciProfile, OciProfileName, PrivateKeyPem,
-    Region, SessionCredentials,
+    Region, SessionCredentials, is_tenancy_ocid,
 };
 
-use super::config::{OciConfig, expand_tilde};
+use super::config::{ConfigValueError, OciConfig, check_entries, expand_tilde};
 use super::files::{self, FileError};
 use super::realms::resolve_region;
 
@@ -74,9 +74,15 @@ impl FsOciFiles {
         entries: &[(&str, &str)],
     ) -> Result<(), OciError> {
         let mut config = self.read_config()?.unwrap_or_else(OciConfig::empty);
-        config.set(name.as_str(), entries);
+        config
+            .set(name.as_str(), entries)
+            .map_err(|e| self.refused(e))?;
         files::ensure_parent(&self.config_path).map_err(files_error)?;
         files::write_atomic(&self.config_path, config.text().as_bytes()).map_err(files_error)
+    }
+
+    fn refused(&self, error: ConfigValueError) -> OciError {
+        OciError::Config(format!("{}: {error}", self.config_path.display()))
     }
 
     fn path_value(&self, value: Option<&String>) -> Option<PathBuf> {
@@ -90,6 +96,18 @@ fn files_error(e: FileError) -> OciError {
     OciError::Files {
         path: e.path,
         detail: e.detail,
+    }
+}
+
+/// The tenancy lands in the config file; the callers check it too, this is the last gate.
+fn check_tenancy(tenancy: &str) -> Result<(), OciError> {
+    if is_tenancy_ocid(tenancy) {
+        Ok(())
+    } else {
+        Err(OciError::Config(format!(
+            "`{}` is not a tenancy OCID (ocid1.tenancy.<realm>..<id>)",
+            tenancy.escape_debug()
+        )))
     }
 }
 
@@ -188,19 +206,27 @@ impl OciFiles for FsOciFiles {
         key: &KeyPair,
         token: &SessionToken,
     ) -> Result<PathBuf, OciError> {
+        check_tenancy(tenancy)?;
         let dir = self.session_dir(name);
-        let (key_file, token_file) =
-            files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
-        self.rewrite_profile(
-            name,
-            &[
-                ("fingerprint", &key.fingerprint),
-                ("key_file", &key_file.to_string_lossy()),
-                ("tenancy", tenancy),
-                ("region", region.name()),
-                ("security_token_file", &token_file.to_string_lossy()),
-            ],
-        )?;
+        let key_file = dir
+            .join(files::SESSION_PRIVATE_KEY)
+            .to_string_lossy()
+            .into_owned();
+        let token_file = dir
+            .join(files::SESSION_TOKEN)
+            .to_string_lossy()
+            .into_owned();
+        let entries = [
+            ("fingerprint", key.fingerprint.as_str()),
+            ("key_file", key_file.as_str()),
+            ("tenancy", tenancy),
+            ("region", region.name()),
+            ("security_token_file", token_file.as_str()),
+        ];
+        // Checked before anything is written: a refused entry leaves no new files behind.
+        check_entries(name.as_str(), &entries).map_err(|e| self.refused(e))?;
+        files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
+        self.rewrite_profile(name, &entries)?;
         Ok(dir)
     }
 
@@ -210,6 +236,7 @@ impl OciFiles for FsOciFiles {
         tenancy: &str,
         region: &Region,
     ) -> Result<PathBuf, OciError> {
+        check_tenancy(tenancy)?;
         // The guide's initial profile names the token file that `session
         // authenticate` will fill, so every tool agrees on where it lives.
         let token_file = self.session_dir(name).join("token");

@@ -117,6 +117,41 @@ pub fn valid_profile_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
 }
 
+/// A profile name, key or value that [`OciConfig::set`] will not write. It
+/// names the key, never the value (a value may be anything the caller had).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigValueError {
+    #[error("profile name `{0}` must be made of A-Z a-z 0-9 . _ - @")]
+    ProfileName(String),
+    #[error("the key `{0}` is not a plain config key (letters, digits, `_`, `-`, `.`)")]
+    Key(String),
+    #[error("the value of `{0}` contains a line break or another control character")]
+    Value(String),
+}
+
+/// Keys are this tool's own names; values come from flags, paths and tokens.
+/// [`OciConfig::set`] checks with this; callers may check before other writes.
+pub fn check_entries(profile: &str, entries: &[(&str, &str)]) -> Result<(), ConfigValueError> {
+    if !valid_profile_name(profile) {
+        return Err(ConfigValueError::ProfileName(
+            profile.escape_debug().to_string(),
+        ));
+    }
+    for (key, value) in entries {
+        let plain_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !plain_key {
+            return Err(ConfigValueError::Key(key.escape_debug().to_string()));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(ConfigValueError::Value((*key).to_owned()));
+        }
+    }
+    Ok(())
+}
+
 impl OciConfig {
     pub fn empty() -> Self {
         Self {
@@ -197,10 +232,15 @@ impl OciConfig {
     /// Sets keys of one profile, creating it at the end of the file when absent.
     /// Existing keys are replaced in place; new keys go after the profile's last
     /// key line. Every other line is left untouched.
-    pub fn set(&mut self, profile: &str, entries: &[(&str, &str)]) {
+    ///
+    /// Refuses, changing nothing, a profile name, key or value that would not
+    /// read back as written: a line break in a value would start a new line —
+    /// another key (`user=…`) or another `[profile]` — so any control character is refused.
+    pub fn set(&mut self, profile: &str, entries: &[(&str, &str)]) -> Result<(), ConfigValueError> {
+        check_entries(profile, entries)?;
         if !self.has_profile(profile) {
             self.append_profile(profile, entries);
-            return;
+            return Ok(());
         }
         let ending = self.line_ending();
         for (key, value) in entries {
@@ -236,6 +276,7 @@ impl OciConfig {
                 self.parsed.insert(after + 1, parsed);
             }
         }
+        Ok(())
     }
 
     fn append_profile(&mut self, profile: &str, entries: &[(&str, &str)]) {
@@ -344,22 +385,64 @@ mod tests {
     #[test]
     fn editing_replaces_in_place_and_appends_after_the_last_key() {
         let mut config = OciConfig::parse("[p]\nregion=a\n# keep me\n\n[q]\nregion=b").unwrap();
-        config.set("p", &[("REGION", "z"), ("tenancy", "t")]);
-        config.set("q", &[("fingerprint", "f")]);
-        config.set("new", &[("region", "r")]);
+        config
+            .set("p", &[("REGION", "z"), ("tenancy", "t")])
+            .unwrap();
+        config.set("q", &[("fingerprint", "f")]).unwrap();
+        config.set("new", &[("region", "r")]).unwrap();
         assert_eq!(
             config.text(),
             "[p]\nREGION=z\ntenancy=t\n# keep me\n\n[q]\nregion=b\nfingerprint=f\n\n[new]\nregion=r\n"
         );
         let mut empty = OciConfig::empty();
-        empty.set("DEFAULT", &[("region", "r")]);
+        empty.set("DEFAULT", &[("region", "r")]).unwrap();
         assert_eq!(empty.text(), "[DEFAULT]\nregion=r\n");
     }
 
     #[test]
     fn crlf_files_stay_crlf() {
         let mut config = OciConfig::parse("[p]\r\nregion=a\r\n").unwrap();
-        config.set("p", &[("tenancy", "t")]);
+        config.set("p", &[("tenancy", "t")]).unwrap();
         assert_eq!(config.text(), "[p]\r\nregion=a\r\ntenancy=t\r\n");
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_nothing_changes() {
+        let original = "[p]\nregion=a\n";
+        let mut config = OciConfig::parse(original).unwrap();
+        for value in [
+            "ocid1.tenancy.oc1..t\nuser=ocid1.user.oc1..evil",
+            "t\r[DEFAULT]",
+            "t\u{0}",
+            "t\u{1b}[2J",
+        ] {
+            // An existing key and a new key, in an existing and in a new profile.
+            for (profile, key) in [("p", "region"), ("p", "tenancy"), ("new", "region")] {
+                let error = config.set(profile, &[(key, value)]).unwrap_err();
+                assert_eq!(error, ConfigValueError::Value(key.to_owned()));
+                assert!(!error.to_string().contains("evil"), "{error}");
+            }
+        }
+        for key in ["bad\nkey", "a=b", "", "[x]"] {
+            assert!(matches!(
+                config.set("p", &[(key, "v")]),
+                Err(ConfigValueError::Key(_))
+            ));
+        }
+        for profile in ["a]\n[b", "", "a b"] {
+            assert!(matches!(
+                config.set(profile, &[("region", "v")]),
+                Err(ConfigValueError::ProfileName(_))
+            ));
+        }
+        // A refused entry refuses the whole edit: the good entry before it is not written.
+        assert!(
+            config
+                .set("p", &[("fingerprint", "f"), ("tenancy", "t\nx=y")])
+                .is_err()
+        );
+        assert_eq!(config.text(), original);
+        // Printable text (a `#`, spaces, non-ASCII letters) stays allowed in paths.
+        config.set("p", &[("key_file", "~/dir é/#k.pem")]).unwrap();
     }
 }

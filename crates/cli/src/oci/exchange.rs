@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget};
+use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, is_tenancy_ocid};
 use oci_iam_sso_domain::{Error, InvalidInput, ProfileName};
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
@@ -70,16 +70,21 @@ pub async fn run_exchange(
         .map_err(|e| Error::from(e).into())
 }
 
+/// A `--tenancy` flag: it is written into the config file, so it must be a
+/// plain OCID (no line break could add a key or a profile there).
 // The domain's `Error` is what the OCI helpers return; boxing it here would only move the cost.
 #[allow(clippy::result_large_err)]
-fn tenancy_ocid(value: &str) -> Result<String, Error> {
+pub(crate) fn tenancy_ocid(value: &str) -> Result<String, Error> {
     let value = value.trim();
-    if value.starts_with("ocid1.tenancy.") {
+    if is_tenancy_ocid(value) {
         Ok(value.to_owned())
     } else {
         Err(InvalidInput::new(
             "tenancy",
-            format!("`{value}` is not a tenancy OCID (ocid1.tenancy.…)"),
+            format!(
+                "`{}` is not a tenancy OCID (ocid1.tenancy.<realm>..<id>: lowercase letters, digits, `.`, `_`, `-`)",
+                value.escape_debug()
+            ),
         )
         .into())
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use oci_iam_sso_adapters_store::oci::files::{login_public_key, random_uuid};
 use oci_iam_sso_domain::oci::{
-    KeySize, OciError, OciFiles as _, OciKeys as _, Region, decode_claims,
+    KeySize, OciError, OciFiles as _, OciKeys as _, Region, decode_claims, is_tenancy_ocid,
 };
 use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
 
@@ -109,16 +109,39 @@ pub(crate) async fn authenticate_within(
             OciError::Login("the console sent a token that has already expired".into()).into(),
         );
     }
-    let tenancy = claims
-        .tenant
-        .clone()
-        .or_else(|| existing.get("tenancy").cloned())
-        .ok_or_else(|| OciError::Login("the session token names no tenancy".into()))?;
+    let tenancy = login_tenancy(claims.tenant.as_deref(), existing.get("tenancy"))?;
     let dir = context
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)
         .await?;
     Ok(print_new_session(out, &context, &dir, claims.expires_at)?)
+}
+
+/// The tenancy of a new session: the token's `tenant` claim, else the
+/// profile's. It goes into the config file, so it must be a plain OCID.
+pub(crate) fn login_tenancy(
+    tenant_claim: Option<&str>,
+    from_profile: Option<&String>,
+) -> Result<String, OciError> {
+    let tenancy = match tenant_claim {
+        Some(tenant) if !is_tenancy_ocid(tenant) => {
+            return Err(OciError::Login(
+                "the session token's `tenant` is not a tenancy OCID".into(),
+            ));
+        }
+        Some(tenant) => tenant.to_owned(),
+        None => from_profile
+            .cloned()
+            .ok_or_else(|| OciError::Login("the session token names no tenancy".into()))?,
+    };
+    if is_tenancy_ocid(&tenancy) {
+        Ok(tenancy)
+    } else {
+        Err(OciError::Config(format!(
+            "the profile's `tenancy` ({}) is not a tenancy OCID",
+            tenancy.escape_debug()
+        )))
+    }
 }
 
 /// The region a new session of `context.profile` is for (`--region`, else the

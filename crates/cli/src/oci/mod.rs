@@ -17,6 +17,8 @@ mod run;
 mod args_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_security;
 
 pub use args::{
     AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, ExchangeArgs, OciGlobalArgs, OciProfileArg,

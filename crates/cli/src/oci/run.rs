@@ -28,14 +28,8 @@ pub async fn run_setup(
         .region
         .as_deref()
         .ok_or_else(|| InvalidInput::new("region", "`setup config` needs --region"))?;
-    let tenancy = args.tenancy.trim();
-    if !tenancy.starts_with("ocid1.tenancy.") {
-        return Err(InvalidInput::new(
-            "tenancy",
-            format!("`{tenancy}` is not a tenancy OCID (ocid1.tenancy.…)"),
-        )
-        .into());
-    }
+    let tenancy = super::exchange::tenancy_ocid(&args.tenancy)?;
+    let tenancy = tenancy.as_str();
     let region = context.files.region(region_name)?;
     use oci_iam_sso_domain::oci::OciFiles as _;
     let path = context

@@ -17,13 +17,13 @@ use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, Rejecti
 
 use super::*;
 
-struct Env {
-    fake: FakeOciAuth,
-    home: tempfile::TempDir,
-    globals: OciGlobalArgs,
+pub(super) struct Env {
+    pub(super) fake: FakeOciAuth,
+    pub(super) home: tempfile::TempDir,
+    pub(super) globals: OciGlobalArgs,
 }
 
-async fn env() -> Env {
+pub(super) async fn env() -> Env {
     let fake = FakeOciAuth::start(FakeOciConfig::default()).await.unwrap();
     let home = tempfile::tempdir().unwrap();
     let globals = OciGlobalArgs {
@@ -40,11 +40,11 @@ async fn env() -> Env {
     }
 }
 
-fn mode(path: &Path) -> u32 {
+pub(super) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn profile(name: &str) -> OciProfileArg {
+pub(super) fn profile(name: &str) -> OciProfileArg {
     OciProfileArg {
         profile: Some(name.into()),
     }
@@ -81,7 +81,7 @@ impl Env {
         self.home.path().join(".oci/sessions").join(name)
     }
 
-    async fn session_cmd(&self, command: SessionCommand) -> (Result<(), Error>, String) {
+    pub(super) async fn session_cmd(&self, command: SessionCommand) -> (Result<(), Error>, String) {
         let mut out = Vec::new();
         let result = run_session(command, &self.globals, &mut out).await;
         (result, String::from_utf8(out).unwrap())

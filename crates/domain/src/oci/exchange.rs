@@ -12,7 +12,7 @@ use crate::{AccessTokens, Clock, Error, OAuthErrorKind, Profile, ProviderError, 
 
 use super::{
     KeySize, OciError, OciFiles, OciKeys, OciProfileName, Region, SessionClaims, TokenExchanger,
-    decode_claims,
+    decode_claims, is_tenancy_ocid,
 };
 
 /// The access token must outlive the exchange request by at least this much.
@@ -96,16 +96,36 @@ impl ExchangeSession<'_> {
             }
             .into());
         }
-        let tenancy = claims
-            .tenant
-            .clone()
-            .or_else(|| target.tenancy.clone())
-            .ok_or_else(|| {
-                crate::InvalidInput::new(
+        // The tenancy is written into the config file: a claim or flag that is
+        // not a plain OCID (a line break, say) must not get that far.
+        let tenancy = match (&claims.tenant, &target.tenancy) {
+            (Some(tenant), _) if !is_tenancy_ocid(tenant) => {
+                return Err(OciError::Malformed {
+                    endpoint: "token exchange".into(),
+                    problem: "the session token's `tenant` is not a tenancy OCID".into(),
+                }
+                .into());
+            }
+            (Some(tenant), _) => tenant.clone(),
+            (None, Some(flag)) if !is_tenancy_ocid(flag) => {
+                return Err(crate::InvalidInput::new(
+                    "tenancy",
+                    format!(
+                        "`{}` is not a tenancy OCID (ocid1.tenancy.…)",
+                        flag.escape_debug()
+                    ),
+                )
+                .into());
+            }
+            (None, Some(flag)) => flag.clone(),
+            (None, None) => {
+                return Err(crate::InvalidInput::new(
                     "tenancy",
                     "the session token names no tenancy: pass --tenancy OCID",
                 )
-            })?;
+                .into());
+            }
+        };
         let session_dir = self
             .files
             .save_new_session(&target.profile, &target.region, &tenancy, &key, &token)

@@ -24,7 +24,7 @@ pub use jwt::{SessionClaims, decode_claims};
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use types::{
     DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciProfile, OciProfileName,
-    PrivateKeyPem, Region, SessionCredentials,
+    PrivateKeyPem, Region, SessionCredentials, is_tenancy_ocid,
 };
 pub use usecase::{
     DbTokenIssued, GetDbToken, REFRESH_BEFORE_EXPIRY, RefreshSession, SessionState, ValidateSession,

@@ -265,6 +265,41 @@ async fn an_unusable_session_token_is_not_written() {
 }
 
 #[tokio::test]
+async fn a_tenant_claim_that_is_not_a_tenancy_ocid_is_not_written() {
+    // `\\n` is a JSON escape: the claim decodes to a value with a line break,
+    // which would add a key to the config file.
+    for tenant in [
+        r"ocid1.tenancy.oc1..t\nuser=ocid1.user.oc1..x",
+        "t",
+        "ocid1.user.oc1..u",
+    ] {
+        let mut ports = Ports::strict();
+        snapshot(&mut ports.store, Some(fresh(1)));
+        ports.keys = keys();
+        ports.exchanger = exchanger("at-1", Ok(session_jwt(3600, Some(tenant))));
+        let error = ports
+            .run(&profile(), Some("ocid1.tenancy.oc1..given"))
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("tenancy OCID"), "{error}");
+        assert_eq!(error.exit_code(), exit::MALFORMED, "{tenant}");
+    }
+}
+
+#[tokio::test]
+async fn a_tenancy_flag_that_is_not_a_tenancy_ocid_is_not_written() {
+    let mut ports = Ports::strict();
+    snapshot(&mut ports.store, Some(fresh(1)));
+    ports.keys = keys();
+    ports.exchanger = exchanger("at-1", Ok(session_jwt(3600, None)));
+    let error = ports
+        .run(&profile(), Some("ocid1.tenancy.oc1..t\n[DEFAULT]"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.exit_code(), exit::CONFIG, "{error}");
+}
+
+#[tokio::test]
 async fn a_session_without_tenancy_needs_the_flag() {
     let mut ports = Ports::strict();
     snapshot(&mut ports.store, Some(fresh(1)));
