@@ -2,12 +2,18 @@
 //! opens, it serves a page at `/` whose script sends the URL fragment (where
 //! the console put the token) back as `GET /token?<fragment>`, and returns
 //! that token. A tiny HTTP/1.1 server: one request per connection.
+//!
+//! Any local process or web page can send a `GET /token?…` here, so a token
+//! is taken only when it is bound to this login's key pair (its `jwk` claim;
+//! only the holder of that private key can use the session) and, when the
+//! console sent an id_token with a `nonce`, when that is this login's nonce.
+//! Anything else gets a 400 and the listener keeps waiting.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use oci_iam_sso_domain::SessionToken;
-use oci_iam_sso_domain::oci::OciError;
+use oci_iam_sso_domain::oci::{OciError, RsaPublicNumbers, bound_public_key, string_claim};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -28,6 +34,27 @@ if (window.location.hash.length > 1) {
 "#;
 
 const DONE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>oci-iam-sso login</title></head>\n<body><p>Authorization completed. You can close this window and return to the terminal.</p></body></html>\n";
+
+/// What a token must show to be this login's.
+#[derive(Debug)]
+pub(crate) struct LoginBinding {
+    /// The public half of the key pair this login generated and sent to the console.
+    pub public_key: RsaPublicNumbers,
+    /// The `nonce` this login sent to the console.
+    pub nonce: String,
+}
+
+impl LoginBinding {
+    /// The session token must be bound to our key; an id_token, when it came
+    /// and names a nonce, must name ours.
+    fn accepts(&self, session_token: &str, id_token: Option<&str>) -> bool {
+        let our_key = bound_public_key(session_token).is_some_and(|key| key == self.public_key);
+        let our_nonce = id_token
+            .and_then(|t| string_claim(t, "nonce"))
+            .is_none_or(|nonce| nonce == self.nonce);
+        our_key && our_nonce
+    }
+}
 
 /// Listens on `localhost:PORT` (127.0.0.1, and ::1 when available).
 #[derive(Debug)]
@@ -88,14 +115,18 @@ impl LoginListener {
         format!("http://localhost:{}", self.port)
     }
 
-    /// Serves requests until one brings a `security_token` (or the console's error).
-    pub async fn wait_for_token(&mut self) -> Result<SessionToken, OciError> {
+    /// Serves requests until one brings a `security_token` bound to this
+    /// login (or the console's error).
+    pub async fn wait_for_token(
+        &mut self,
+        binding: &LoginBinding,
+    ) -> Result<SessionToken, OciError> {
         loop {
             let Some(stream) = self.connections.recv().await else {
                 return Err(OciError::Login("the local listener stopped".into()));
             };
             // A stuck or slow client must not hold up the login.
-            match tokio::time::timeout(Duration::from_secs(10), self.serve(stream)).await {
+            match tokio::time::timeout(Duration::from_secs(10), self.serve(stream, binding)).await {
                 Ok(Some(outcome)) => return outcome,
                 Ok(None) | Err(_) => continue,
             }
@@ -103,7 +134,11 @@ impl LoginListener {
     }
 
     /// One request. `Some` ends the login (with the token or the console's error).
-    async fn serve(&self, mut stream: TcpStream) -> Option<Result<SessionToken, OciError>> {
+    async fn serve(
+        &self,
+        mut stream: TcpStream,
+        binding: &LoginBinding,
+    ) -> Option<Result<SessionToken, OciError>> {
         let head = read_head(&mut stream).await?;
         let mut lines = head.split("\r\n");
         let mut request_line = lines.next()?.split(' ');
@@ -140,6 +175,18 @@ impl LoginListener {
                         .map(|(_, v)| v.clone())
                 };
                 if let Some(token) = value("security_token").filter(|t| !t.is_empty()) {
+                    if !binding.accepts(&token, value("id_token").as_deref()) {
+                        // Not this login's token (another key pair, another nonce):
+                        // refuse it and keep waiting for the console's redirect.
+                        respond(
+                            &mut stream,
+                            "400 Bad Request",
+                            "text/plain",
+                            "this token was not issued to this login\n",
+                        )
+                        .await;
+                        return None;
+                    }
                     respond(&mut stream, "200 OK", "text/html; charset=utf-8", DONE).await;
                     return Some(Ok(SessionToken::new(token)));
                 }

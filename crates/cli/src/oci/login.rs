@@ -10,15 +10,16 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::oci::files::{login_public_key, random_uuid};
+use oci_iam_sso_adapters_store::oci::files::{login_public_key, public_key_jwk, random_uuid};
 use oci_iam_sso_domain::oci::{
-    KeySize, OciError, OciFiles as _, OciKeys as _, Region, decode_claims, is_tenancy_ocid,
+    KeySize, OciError, OciFiles as _, OciKeys as _, Region, RsaPublicNumbers, decode_claims,
+    is_tenancy_ocid,
 };
 use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
 use super::context::OciContext;
-use super::listener::LoginListener;
+use super::listener::{LoginBinding, LoginListener};
 use crate::clock::{SystemClock, rfc3339};
 
 /// How long the login may take, from the browser opening to the token arriving.
@@ -50,6 +51,13 @@ pub(crate) async fn authenticate_within(
     let mut listener = LoginListener::bind(args.port).await?;
     let key = context.files.generate(KeySize::Rsa2048).await?;
     let public_key = login_public_key(&key.public_pem).map_err(OciError::Other)?;
+    let binding = LoginBinding {
+        public_key: public_key_jwk(&key.public_pem)
+            .ok()
+            .and_then(|jwk| RsaPublicNumbers::from_jwk_json(&jwk))
+            .ok_or_else(|| OciError::Other("the generated public key has no RSA JWK".into()))?,
+        nonce: random_uuid(),
+    };
     let base = match &context.endpoint {
         Some(endpoint) => endpoint.clone(),
         None => ServiceUrl::parse(&region.login_url())?,
@@ -61,7 +69,7 @@ pub(crate) async fn authenticate_within(
             .append_pair("action", "login")
             .append_pair("client_id", "iaas_console")
             .append_pair("response_type", "token id_token")
-            .append_pair("nonce", &random_uuid())
+            .append_pair("nonce", &binding.nonce)
             .append_pair("scope", "openid")
             .append_pair("public_key", &public_key)
             .append_pair("redirect_uri", &listener.redirect_uri());
@@ -93,7 +101,7 @@ pub(crate) async fn authenticate_within(
         ),
     )?;
 
-    let token = tokio::time::timeout(timeout, listener.wait_for_token())
+    let token = tokio::time::timeout(timeout, listener.wait_for_token(&binding))
         .await
         .map_err(|_| {
             OciError::Login(format!(

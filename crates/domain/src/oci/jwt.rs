@@ -46,6 +46,66 @@ pub fn decode_claims(token: &str) -> Result<SessionClaims, OciError> {
     })
 }
 
+/// An RSA public key as its modulus and exponent (big-endian, leading zero
+/// bytes dropped so two encodings of one key compare equal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RsaPublicNumbers {
+    modulus: Vec<u8>,
+    exponent: Vec<u8>,
+}
+
+impl RsaPublicNumbers {
+    /// From a JWK's JSON text (`{"kty":"RSA","n":…,"e":…}`, n and e base64url).
+    pub fn from_jwk_json(json: &str) -> Option<Self> {
+        Self::from_jwk(&serde_json::from_str(json).ok()?)
+    }
+
+    fn from_jwk(jwk: &serde_json::Value) -> Option<Self> {
+        if jwk.get("kty")?.as_str()? != "RSA" {
+            return None;
+        }
+        let number = |name: &str| {
+            let bytes = base64url_decode(jwk.get(name)?.as_str()?)?;
+            let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+            let trimmed = bytes[first..].to_vec();
+            (!trimmed.is_empty()).then_some(trimmed)
+        };
+        Some(Self {
+            modulus: number("n")?,
+            exponent: number("e")?,
+        })
+    }
+}
+
+/// The public key a session token is bound to: its `jwk` claim, which the
+/// OCI auth service writes as JSON text (an object is read too). Only the
+/// holder of the matching private key can use the token. `None` when the
+/// token has no readable RSA `jwk`.
+pub fn bound_public_key(token: &str) -> Option<RsaPublicNumbers> {
+    let claims = payload_json(token)?;
+    match claims.get("jwk")? {
+        serde_json::Value::String(text) => RsaPublicNumbers::from_jwk_json(text),
+        object @ serde_json::Value::Object(_) => RsaPublicNumbers::from_jwk(object),
+        _ => None,
+    }
+}
+
+/// A string claim of a JWT (such as an id_token's `nonce`); `None` when the
+/// token is not a JWT or has no such string claim.
+pub fn string_claim(token: &str, name: &str) -> Option<String> {
+    Some(payload_json(token)?.get(name)?.as_str()?.to_owned())
+}
+
+fn payload_json(token: &str) -> Option<serde_json::Value> {
+    let mut parts = token.trim().split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    serde_json::from_slice(&base64url_decode(payload)?).ok()
+}
+
 /// Unpadded (or padded) base64url, as in JWTs. The domain has no base64
 /// dependency and needs only this decoder.
 fn base64url_decode(text: &str) -> Option<Vec<u8>> {
@@ -94,6 +154,55 @@ mod tests {
         assert_eq!(claims.subject.as_deref(), Some("ocid1.user.oc1..u"));
         assert_eq!(claims.tenant.as_deref(), Some("ocid1.tenancy.oc1..t"));
         assert_eq!(claims.expires_at, Timestamp::from_unix(1_767_229_200));
+    }
+
+    fn jwt_with(claims: &serde_json::Value) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let bytes = claims.to_string().into_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            }
+        }
+        format!("e30.{out}.c2ln")
+    }
+
+    #[test]
+    fn reads_the_bound_key_from_json_text_or_an_object() {
+        let jwk = serde_json::json!({"kty": "RSA", "n": "AQID", "e": "AQAB", "kid": "Ignored"});
+        let expected = RsaPublicNumbers::from_jwk_json(&jwk.to_string()).unwrap();
+        let as_text = jwt_with(&serde_json::json!({"exp": 1, "jwk": jwk.to_string()}));
+        let as_object = jwt_with(&serde_json::json!({"exp": 1, "jwk": jwk}));
+        assert_eq!(bound_public_key(&as_text).as_ref(), Some(&expected));
+        assert_eq!(bound_public_key(&as_object).as_ref(), Some(&expected));
+        // A leading zero byte in `n` is the same number.
+        let padded = serde_json::json!({"kty": "RSA", "n": "AAECAw", "e": "AQAB"}).to_string();
+        assert_eq!(
+            RsaPublicNumbers::from_jwk_json(&padded).as_ref(),
+            Some(&expected)
+        );
+        let other = serde_json::json!({"kty": "RSA", "n": "AQIE", "e": "AQAB"}).to_string();
+        assert_ne!(
+            RsaPublicNumbers::from_jwk_json(&other).as_ref(),
+            Some(&expected)
+        );
+        for missing in [
+            serde_json::json!({"exp": 1}),
+            serde_json::json!({"exp": 1, "jwk": "not json"}),
+            serde_json::json!({"exp": 1, "jwk": {"kty": "EC", "n": "AQID", "e": "AQAB"}}),
+            serde_json::json!({"exp": 1, "jwk": {"kty": "RSA", "n": "", "e": "AQAB"}}),
+        ] {
+            assert!(bound_public_key(&jwt_with(&missing)).is_none(), "{missing}");
+        }
+        assert!(bound_public_key("not-a-jwt").is_none());
+        let id_token = jwt_with(&serde_json::json!({"nonce": "n-1"}));
+        assert_eq!(string_claim(&id_token, "nonce").as_deref(), Some("n-1"));
+        assert_eq!(string_claim(&id_token, "sub"), None);
     }
 
     #[test]

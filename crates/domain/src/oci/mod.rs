@@ -20,7 +20,7 @@ mod tests_exchange;
 
 pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
-pub use jwt::{SessionClaims, decode_claims};
+pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, string_claim};
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use types::{
     DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciProfile, OciProfileName,
