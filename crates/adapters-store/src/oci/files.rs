@@ -131,6 +131,23 @@ pub fn ensure_parent(path: &Path) -> Result<(), FileError> {
 /// Writes `bytes` to `path` atomically with mode 0600: a temporary file in the
 /// same directory, written and synced, renamed over `path`, then the directory synced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    let (dir, temp) = write_temp(path, bytes)?;
+    let result = fs::rename(&temp, path).and_then(|()| sync_dir(dir));
+    result.map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        FileError::at(path, e)
+    })
+}
+
+/// Writes `bytes` (synced, 0600) to a new temporary file next to `path`;
+/// returns the directory and the temporary file's path.
+///
+/// The name ends in 64 random bits and the file is opened with `create_new`
+/// (O_CREAT|O_EXCL): another user who can write to the directory cannot guess
+/// the name beforehand, and a symlink or file planted there makes the open
+/// fail instead of being followed or truncated.
+fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), FileError> {
+    use rand_core::RngCore as _;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -139,25 +156,30 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         .file_name()
         .ok_or_else(|| FileError::at(path, "not a file path"))?
         .to_string_lossy();
-    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let temp = dir.join(format!(".{name}.tmp-{:016x}", rand_core::OsRng.next_u64()));
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&temp)?;
-        // `mode` applies only to new files; a stale temp file keeps its mode otherwise.
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)?;
-        fs::File::open(dir)?.sync_all()
+        file.sync_all()
     })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&temp);
-        FileError::at(path, e)
-    })
+    match result {
+        Ok(()) => Ok((dir, temp)),
+        Err(e) => {
+            // Only a file this call created is removed (not one that was already there).
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = fs::remove_file(&temp);
+            }
+            Err(FileError::at(path, e))
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
 }
 
 /// Writes a new session's files into `dir` (0700): both keys, then the token.
@@ -211,6 +233,29 @@ mod tests {
             1,
             "no temp file left"
         );
+    }
+
+    #[test]
+    fn the_temporary_file_is_never_one_planted_in_advance() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "keep").unwrap();
+        // The temporary name used to be `.token.tmp-<pid>`: anyone able to write
+        // the directory could plant a symlink there and have the token written through it.
+        let planted = dir
+            .path()
+            .join(format!(".token.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let path = dir.path().join("token");
+        write_atomic(&path, b"secret").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "secret");
+        assert!(fs::symlink_metadata(&planted).unwrap().is_symlink());
+        // Two writes use two different names.
+        let (_, first) = write_temp(&path, b"a").unwrap();
+        let (_, second) = write_temp(&path, b"b").unwrap();
+        assert_ne!(first, second);
+        assert_eq!(mode(&first), 0o600);
     }
 
     #[test]
