@@ -28,12 +28,15 @@ pub use verify::MAX_CLOCK_SKEW_SECS;
 pub struct FakeOciConfig {
     /// Lifetime of minted session tokens (OCI: at most 60 minutes).
     pub token_ttl: Duration,
+    /// Port on 127.0.0.1 (0: any free port).
+    pub port: u16,
 }
 
 impl Default for FakeOciConfig {
     fn default() -> Self {
         Self {
             token_ttl: Duration::from_secs(3600),
+            port: 0,
         }
     }
 }
@@ -47,7 +50,7 @@ pub struct FakeOciAuth {
 }
 
 impl FakeOciAuth {
-    /// Binds 127.0.0.1 on a free port and serves until dropped.
+    /// Binds 127.0.0.1 on the configured port (default: a free one) and serves until dropped.
     pub async fn start(config: FakeOciConfig) -> std::io::Result<Self> {
         let control = FakeOciControl {
             state: Arc::new(Mutex::new(state::State::new(config.token_ttl))),
@@ -61,7 +64,7 @@ impl FakeOciAuth {
             .route("/20160918/regions", get(routes::regions))
             .route("/v1/oauth2/authorize", get(routes::authorize))
             .with_state(control.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let task = tokio::spawn(async move {
             // Serving ends only with an I/O error on the listener; the test then fails on its requests.
