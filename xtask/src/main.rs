@@ -3,14 +3,18 @@
 //! - `ci`    — format check, clippy with `-D warnings` on all targets, every test
 //!   (nextest when installed, else `cargo test`), then the doc tests.
 //! - `demo`  — the identity-domain journey on the bundled fake identity domain.
-//! - `bench` — side-by-side timings of the hot paths, printed with ratios.
+//! - `bench` — side-by-side timings of the hot paths, printed with ratios
+//!   (`db-token get` against the real OCI CLI's, installed into
+//!   `target/bench-venv` from PyPI when it is not on PATH).
 //!
 //! Only std: xtask must build fast on a clean machine.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod bench_db_token;
 mod demo;
+mod oci_cli;
 mod process;
 
 use std::process::ExitCode;
@@ -27,7 +31,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "  demo   log in, get tokens and call an API on the bundled fake identity domain"
             );
-            eprintln!("  bench  time `token` on a cache hit against `cat`, and other hot paths");
+            eprintln!("  bench  time `token` on a cache hit against `cat`, and `db-token get`");
+            eprintln!("         against the OCI CLI's ([RUNS] [--db-token-runs N])");
             return ExitCode::from(2);
         }
     };

@@ -53,10 +53,14 @@ pub fn build_binaries(release: bool) -> Result<PathBuf, String> {
         args.push("--release");
     }
     cargo(&args)?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    Ok(target_dir().join(if release { "release" } else { "debug" }))
+}
+
+/// Cargo's target directory (`CARGO_TARGET_DIR`, else `target/` of the workspace).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target.join(if release { "release" } else { "debug" }))
+        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -96,9 +100,61 @@ impl Drop for TempHome {
     }
 }
 
+/// A fake (`fake-idcs`, `fake-oci`) running as a child process until dropped.
+pub struct FakeProcess {
+    child: std::process::Child,
+    values: Vec<(String, String)>,
+}
+
+impl FakeProcess {
+    /// Starts `bin_dir/name` with `args` and waits until it printed a
+    /// `key=value` line for each of `keys`.
+    pub fn start(bin_dir: &Path, name: &str, args: &[&str], keys: &[&str]) -> Result<Self, String> {
+        use std::io::BufRead;
+        let mut child = Command::new(bin_dir.join(name))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        let stdout = child.stdout.take().ok_or(format!("{name} has no stdout"))?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut values = Vec::new();
+        while !keys.iter().all(|k| values.iter().any(|(n, _)| n == k)) {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{name} exited before printing {}", keys.join(", ")));
+            };
+            if let Some((key, value)) = line.split_once('=') {
+                values.push((key.trim().to_owned(), value.trim().to_owned()));
+            }
+        }
+        // Keep draining stdout so the fake never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Self { child, values })
+    }
+
+    /// The value of a `key=value` line the fake printed ("" if it did not).
+    pub fn value(&self, key: &str) -> String {
+        self.values
+            .iter()
+            .find(|(n, _)| n == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FakeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The fake identity domain, running as a child process until dropped.
 pub struct FakeIdcs {
-    child: std::process::Child,
+    _process: FakeProcess,
     pub domain_url: String,
     pub resource_url: String,
     pub control_url: String,
@@ -106,44 +162,63 @@ pub struct FakeIdcs {
 
 impl FakeIdcs {
     pub fn start(bin_dir: &Path, extra_args: &[&str]) -> Result<Self, String> {
-        use std::io::BufRead;
-        let mut child = Command::new(bin_dir.join("fake-idcs"))
-            .args(["--port", "0"])
-            .args(extra_args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start fake-idcs: {e}"))?;
-        let stdout = child.stdout.take().ok_or("fake-idcs has no stdout")?;
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let (mut domain_url, mut resource_url, mut control_url) = (None, None, None);
-        while domain_url.is_none() || resource_url.is_none() || control_url.is_none() {
-            let Some(Ok(line)) = lines.next() else {
-                let _ = child.kill();
-                return Err("fake-idcs exited before printing its URLs".into());
-            };
-            match line.split_once('=') {
-                Some(("domain_url", v)) => domain_url = Some(v.trim().to_owned()),
-                Some(("resource_url", v)) => resource_url = Some(v.trim().to_owned()),
-                Some(("control_url", v)) => control_url = Some(v.trim().to_owned()),
-                _ => {}
-            }
-        }
-        // Keep draining stdout so the fake never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let mut args = vec!["--port", "0"];
+        args.extend_from_slice(extra_args);
+        let process = FakeProcess::start(
+            bin_dir,
+            "fake-idcs",
+            &args,
+            &["domain_url", "resource_url", "control_url"],
+        )?;
         Ok(Self {
-            child,
-            domain_url: domain_url.unwrap_or_default(),
-            resource_url: resource_url.unwrap_or_default(),
-            control_url: control_url.unwrap_or_default(),
+            domain_url: process.value("domain_url"),
+            resource_url: process.value("resource_url"),
+            control_url: process.value("control_url"),
+            _process: process,
         })
     }
 }
 
-impl Drop for FakeIdcs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// The fake OCI auth service with a session already logged in for `profile`
+/// under `home`, running as a child process until dropped.
+pub struct FakeOci {
+    _process: FakeProcess,
+    /// `http://127.0.0.1:PORT`: what `--endpoint` / `OCI_CLI_ENDPOINT` point at.
+    pub oci_url: String,
+    /// Base of the control API (`POST {control_url}/status`).
+    pub control_url: String,
+    pub config_file: PathBuf,
+}
+
+impl FakeOci {
+    pub fn start(bin_dir: &Path, home: &Path, profile: &str, region: &str) -> Result<Self, String> {
+        let home = home.display().to_string();
+        let process = FakeProcess::start(
+            bin_dir,
+            "fake-oci",
+            &[
+                "--port",
+                "0",
+                "--write-session-for-home",
+                &home,
+                "--profile",
+                profile,
+                "--region",
+                region,
+            ],
+            &["oci_url", "control_url", "config_file"],
+        )?;
+        Ok(Self {
+            oci_url: process.value("oci_url"),
+            control_url: process.value("control_url"),
+            config_file: PathBuf::from(process.value("config_file")),
+            _process: process,
+        })
+    }
+
+    /// The fake's counters and last rejection reason, as its JSON text.
+    pub fn status(&self) -> Result<String, String> {
+        http_post_json(&format!("{}/status", self.control_url), "{}")
     }
 }
 
