@@ -111,10 +111,16 @@ pub fn fingerprint(spki_der: &[u8]) -> String {
         .join(":")
 }
 
-/// Creates `dir` (and parents) and makes `dir` itself 0700.
+/// Creates `dir` and any missing parents with mode 0700. A directory that
+/// already exists keeps its mode: it may be the user's choice, or not ours at
+/// all (`--db-token-location ~` is the home directory), so it is never chmodded.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
-    fs::create_dir_all(dir).map_err(|e| FileError::at(dir, e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| FileError::at(dir, e))
+    use std::os::unix::fs::DirBuilderExt as _;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| FileError::at(dir, e))
 }
 
 /// Creates the parent of `path` 0700 when it does not exist yet (an existing
@@ -256,6 +262,27 @@ mod tests {
         let (_, second) = write_temp(&path, b"b").unwrap();
         assert_ne!(first, second);
         assert_eq!(mode(&first), 0o600);
+    }
+
+    #[test]
+    fn new_directories_are_0700_and_existing_ones_keep_their_mode() {
+        let root = tempfile::tempdir().unwrap();
+        let existing = root.path().join("home");
+        fs::create_dir(&existing).unwrap();
+        fs::set_permissions(&existing, fs::Permissions::from_mode(0o755)).unwrap();
+        let key = KeyPair {
+            private_pem: PrivateKeyPem::new("PRIVATE".into()),
+            public_pem: "PUBLIC".into(),
+            fingerprint: "f".into(),
+        };
+        // `db-token get --db-token-location ~` must not chmod the home directory.
+        write_db_token_files(&existing, "jwt", &key).unwrap();
+        assert_eq!(mode(&existing), 0o755);
+        assert_eq!(mode(&existing.join(DB_TOKEN)), 0o600);
+        let created = existing.join("a/b");
+        ensure_private_dir(&created).unwrap();
+        assert_eq!(mode(&existing.join("a")), 0o700);
+        assert_eq!(mode(&created), 0o700);
     }
 
     #[test]
