@@ -96,7 +96,7 @@ impl HttpOciAuthService {
             // reqwest writes `host` and `content-length` itself, from the URL and
             // the body: the same values that were signed.
             if !matches!(*name, "host" | "content-length") {
-                builder = builder.header(*name, value);
+                builder = builder.header(*name, header_value(name, value, &endpoint)?);
             }
         }
         if matches!(method, reqwest::Method::POST) {
@@ -107,6 +107,23 @@ impl HttpOciAuthService {
             .map_err(|e| provider_to_oci(e, &endpoint))?;
         Ok((endpoint, answer))
     }
+}
+
+/// A signed header's value. `authorization` carries `keyId="ST$<session
+/// token>"`, so it is marked sensitive: HTTP/2 keeps it out of the HPACK
+/// table and `Debug` of the request or header map prints `Sensitive`.
+fn header_value(
+    name: &str,
+    value: &str,
+    endpoint: &str,
+) -> Result<reqwest::header::HeaderValue, OciError> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        OciError::Other(format!(
+            "{endpoint}: the signed `{name}` header is not valid"
+        ))
+    })?;
+    header.set_sensitive(name.eq_ignore_ascii_case("authorization"));
+    Ok(header)
 }
 
 fn provider_to_oci(error: ProviderError, endpoint: &str) -> OciError {
@@ -224,5 +241,26 @@ impl OciAuthService for HttpOciAuthService {
             Err(OciError::Unauthorized { .. }) => Ok(false),
             Err(other) => Err(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authorization_header_is_sensitive_and_never_shown() {
+        let signature = r#"Signature keyId="ST$secret.session.token",signature="x""#;
+        let header = header_value("authorization", signature, "e").expect("valid header");
+        assert!(header.is_sensitive());
+        assert!(!format!("{header:?}").contains("secret"));
+        assert!(
+            !header_value("date", "Tue, 21 Jul 2026 12:00:00 GMT", "e")
+                .expect("valid header")
+                .is_sensitive()
+        );
+        let error =
+            header_value("authorization", "ST$secret\n", "e").expect_err("a line break is refused");
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 }
