@@ -260,3 +260,43 @@ async fn values_that_would_inject_config_lines_are_refused_and_nothing_is_writte
     assert!(!home.path().join(".oci").exists());
     assert_eq!(fs::read_to_string(&config).unwrap(), ORIGINAL);
 }
+
+#[tokio::test]
+async fn a_config_rewrite_waits_for_the_config_lock() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    fs::write(&config, ORIGINAL).unwrap();
+    let held = fs::File::create(home.path().join("config.lock")).unwrap();
+    held.lock().unwrap();
+    // Another "process" holds the lock for a while, checks the file did not
+    // change meanwhile, then lets go.
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let watched = config.clone();
+    let holder = std::thread::spawn(move || {
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let unchanged = fs::read_to_string(&watched).unwrap() == ORIGINAL;
+        held.unlock().unwrap();
+        unchanged
+    });
+    locked_rx.recv().unwrap();
+    let files = FsOciFiles::new(config.clone(), home.path().into(), None);
+    let region = files.region("us-phoenix-1").unwrap();
+    files
+        .setup_profile(
+            &OciProfileName::new("new").unwrap(),
+            "ocid1.tenancy.oc1..t",
+            &region,
+        )
+        .await
+        .unwrap();
+    assert!(
+        holder.join().unwrap(),
+        "the config changed while another process held the lock"
+    );
+    let text = fs::read_to_string(&config).unwrap();
+    assert!(
+        text.starts_with(ORIGINAL) && text.contains("[new]"),
+        "{text}"
+    );
+}

@@ -73,12 +73,39 @@ impl FsOciFiles {
         name: &OciProfileName,
         entries: &[(&str, &str)],
     ) -> Result<(), OciError> {
+        files::ensure_parent(&self.config_path).map_err(files_error)?;
+        // Two logins (or a login and `setup config`) at once would each read the
+        // file, edit their copy and write it back: the last writer would drop the
+        // other's profile. The read-edit-write runs under an exclusive lock.
+        let _lock = self.lock_config()?;
         let mut config = self.read_config()?.unwrap_or_else(OciConfig::empty);
         config
             .set(name.as_str(), entries)
             .map_err(|e| self.refused(e))?;
-        files::ensure_parent(&self.config_path).map_err(files_error)?;
         files::write_atomic(&self.config_path, config.text().as_bytes()).map_err(files_error)
+    }
+
+    /// An exclusive lock on `<config>.lock` (0600), held until the file is dropped.
+    /// A separate file, because the config file itself is replaced by a rename.
+    fn lock_config(&self) -> Result<std::fs::File, OciError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut path = self.config_path.clone().into_os_string();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let failed = |e: std::io::Error| OciError::Files {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(failed)?;
+        file.lock().map_err(failed)?;
+        Ok(file)
     }
 
     fn refused(&self, error: ConfigValueError) -> OciError {
