@@ -188,7 +188,8 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
-/// Writes a new session's files into `dir` (0700): both keys, then the token.
+/// Writes a new session's files into `dir` (0700): the key pair and the token,
+/// replacing an older session's as one unit as far as a plain directory allows.
 /// Returns the paths of the private key and the token.
 pub fn write_session_files(
     dir: &Path,
@@ -196,24 +197,71 @@ pub fn write_session_files(
     token: &str,
 ) -> Result<(PathBuf, PathBuf), FileError> {
     ensure_private_dir(dir)?;
-    let private = dir.join(SESSION_PRIVATE_KEY);
-    let token_path = dir.join(SESSION_TOKEN);
-    write_atomic(&private, key.private_pem.expose_secret().as_bytes())?;
-    write_atomic(&dir.join(SESSION_PUBLIC_KEY), key.public_pem.as_bytes())?;
-    write_atomic(&token_path, token.as_bytes())?;
-    Ok((private, token_path))
+    replace_together(
+        dir,
+        &[
+            (
+                SESSION_PRIVATE_KEY,
+                key.private_pem.expose_secret().as_bytes(),
+            ),
+            (SESSION_PUBLIC_KEY, key.public_pem.as_bytes()),
+            (SESSION_TOKEN, token.as_bytes()),
+        ],
+    )?;
+    Ok((dir.join(SESSION_PRIVATE_KEY), dir.join(SESSION_TOKEN)))
 }
 
-/// Writes a database token's files into `dir` (0700). The token goes last, so
-/// a reader that finds a new token also finds its key.
+/// Replaces several files of `dir` so that a failure leaves the old set whole.
+///
+/// Why this way: a token only works with its own key, so writing them one
+/// after the other (key, then token) left a window where a failure — disk
+/// full, quota, an I/O error — kept the old token next to the new key and
+/// broke a session that worked. Every step that can fail for such reasons
+/// (create, write, fsync) now runs first, on temporary files; only then are
+/// they renamed into place, and a rename within one directory of files just
+/// created needs no space and no new permission. The other design, a fresh
+/// directory swapped in with one rename, would need the session directory to
+/// become a symlink (a directory cannot be renamed over a non-empty one),
+/// changing the layout the OCI CLI and SDKs expect (§3). What remains is a
+/// crash of the machine between the renames, which this cannot rule out.
+pub fn replace_together(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), FileError> {
+    let mut written: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        match write_temp(&path, bytes) {
+            Ok((_, temp)) => written.push((temp, path)),
+            Err(e) => {
+                for (temp, _) in &written {
+                    let _ = fs::remove_file(temp);
+                }
+                return Err(e);
+            }
+        }
+    }
+    for (index, (temp, path)) in written.iter().enumerate() {
+        if let Err(e) = fs::rename(temp, path) {
+            for (temp, _) in &written[index..] {
+                let _ = fs::remove_file(temp);
+            }
+            return Err(FileError::at(path, e));
+        }
+    }
+    sync_dir(dir).map_err(|e| FileError::at(dir, e))
+}
+
+/// Writes a database token's files into `dir` (0700), replaced together as a
+/// session's are ([`replace_together`]); the token is renamed last, so a reader
+/// that finds a new token also finds its key.
 pub fn write_db_token_files(dir: &Path, token: &str, key: &KeyPair) -> Result<(), FileError> {
     ensure_private_dir(dir)?;
-    write_atomic(
-        &dir.join(DB_PRIVATE_KEY),
-        key.private_pem.expose_secret().as_bytes(),
-    )?;
-    write_atomic(&dir.join(DB_PUBLIC_KEY), key.public_pem.as_bytes())?;
-    write_atomic(&dir.join(DB_TOKEN), token.as_bytes())
+    replace_together(
+        dir,
+        &[
+            (DB_PRIVATE_KEY, key.private_pem.expose_secret().as_bytes()),
+            (DB_PUBLIC_KEY, key.public_pem.as_bytes()),
+            (DB_TOKEN, token.as_bytes()),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -285,6 +333,54 @@ mod tests {
         ensure_private_dir(&created).unwrap();
         assert_eq!(mode(&existing.join("a")), 0o700);
         assert_eq!(mode(&created), 0o700);
+    }
+
+    #[test]
+    fn a_failure_while_writing_leaves_the_old_session_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_path = dir.path().join(SESSION_PRIVATE_KEY);
+        fs::write(&key_path, "old key").unwrap();
+        // The second file cannot be created (its temporary name is longer than
+        // any file system allows): the first must not have been replaced.
+        let unwritable = "t".repeat(250);
+        let error = replace_together(
+            dir.path(),
+            &[
+                (SESSION_PRIVATE_KEY, b"new key".as_slice()),
+                (unwritable.as_str(), b"new token".as_slice()),
+            ],
+        )
+        .unwrap_err();
+        assert!(error.path.ends_with(&unwritable), "{error}");
+        assert_eq!(fs::read_to_string(&key_path).unwrap(), "old key");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file is left"
+        );
+    }
+
+    #[test]
+    fn a_new_session_replaces_key_and_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = dir.path().join("s");
+        for (private, token) in [("K1", "T1"), ("K2", "T2")] {
+            let key = KeyPair {
+                private_pem: PrivateKeyPem::new(private.into()),
+                public_pem: "PUBLIC".into(),
+                fingerprint: "f".into(),
+            };
+            write_session_files(&session, &key, token).unwrap();
+            assert_eq!(
+                fs::read_to_string(session.join(SESSION_PRIVATE_KEY)).unwrap(),
+                private
+            );
+            assert_eq!(
+                fs::read_to_string(session.join(SESSION_TOKEN)).unwrap(),
+                token
+            );
+        }
+        assert_eq!(fs::read_dir(&session).unwrap().count(), 3);
     }
 
     #[test]
