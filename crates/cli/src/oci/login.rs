@@ -226,6 +226,8 @@ fn open_browser(command: Option<&str>, url: &str) -> Result<(), String> {
     std::process::Command::new(program)
         .args(words)
         .arg(url)
+        // A browser has no business with the token store's key.
+        .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
