@@ -270,7 +270,14 @@ async fn a_failing_store_loses_the_tokens_loudly() {
 
 /// Runs a login whose polls get `answers` and which must fail without storing.
 async fn failed_login(answers: Vec<PollAnswer>, expires_in: Duration) -> (Error, Vec<Duration>) {
-    let provider = provider(authorization(None, expires_in), answers);
+    failed_login_with(authorization(None, expires_in), answers).await
+}
+
+async fn failed_login_with(
+    auth: DeviceAuthorization,
+    answers: Vec<PollAnswer>,
+) -> (Error, Vec<Duration>) {
+    let provider = provider(auth, answers);
     let store = MockTokenStore::new(); // no expectations: nothing may be stored
     let clock = ManualClock::at(T0);
     let presenter = presenter();
@@ -343,17 +350,7 @@ async fn the_local_deadline_stops_polling_without_asking_the_server() {
 async fn a_huge_server_interval_never_sleeps_past_the_deadline() {
     let mut auth = authorization(None, secs(300));
     auth.interval = Some(Duration::MAX);
-    let provider = provider(auth, vec![]);
-    let store = MockTokenStore::new();
-    let clock = ManualClock::at(T0);
-    let presenter = presenter();
-    let login = DeviceLogin {
-        provider: &provider,
-        store: &store,
-        clock: &clock,
-        presenter: &presenter,
-    };
-    let error = login.run(&profile(), NO_BROWSER).await.expect_err("fails");
+    let (error, sleeps) = failed_login_with(auth, vec![]).await;
     assert!(
         matches!(
             error,
@@ -364,7 +361,7 @@ async fn a_huge_server_interval_never_sleeps_past_the_deadline() {
         ),
         "{error:?}"
     );
-    assert_eq!(clock.sleeps(), vec![secs(300)]);
+    assert_eq!(sleeps, vec![secs(300)]);
 }
 
 #[tokio::test]
