@@ -175,6 +175,30 @@ fn check_status(endpoint: &str, answer: &Answer) -> Result<(), OciError> {
     }
 }
 
+impl HttpOciAuthService {
+    /// A signed POST of a JSON body to the auth service that answers `{"token": …}`.
+    async fn post_for_token(
+        &self,
+        region: &Region,
+        path: &str,
+        body: serde_json::Value,
+        session: &SessionCredentials,
+        what: &str,
+    ) -> Result<SessionToken, OciError> {
+        let url = self.url(region, Service::Auth, path)?;
+        let (endpoint, answer) = self
+            .signed(
+                reqwest::Method::POST,
+                &url,
+                Some(body.to_string().into_bytes()),
+                session,
+                what,
+            )
+            .await?;
+        token_answer(&endpoint, &answer)
+    }
+}
+
 #[async_trait]
 impl OciAuthService for HttpOciAuthService {
     async fn refresh_session(
@@ -182,18 +206,15 @@ impl OciAuthService for HttpOciAuthService {
         region: &Region,
         session: &SessionCredentials,
     ) -> Result<SessionToken, OciError> {
-        let url = self.url(region, Service::Auth, "/v1/authentication/refresh")?;
-        let body = json!({ "currentToken": session.token.expose_secret() }).to_string();
-        let (endpoint, answer) = self
-            .signed(
-                reqwest::Method::POST,
-                &url,
-                Some(body.into_bytes()),
-                session,
-                "session refresh",
-            )
-            .await?;
-        token_answer(&endpoint, &answer)
+        let body = json!({ "currentToken": session.token.expose_secret() });
+        self.post_for_token(
+            region,
+            "/v1/authentication/refresh",
+            body,
+            session,
+            "session refresh",
+        )
+        .await
     }
 
     async fn generate_db_token(
@@ -203,22 +224,15 @@ impl OciAuthService for HttpOciAuthService {
         scope: &DbScope,
         public_key_pem: &str,
     ) -> Result<SessionToken, OciError> {
-        let url = self.url(
+        let body = json!({ "scope": scope.as_str(), "publicKey": public_key_pem });
+        self.post_for_token(
             region,
-            Service::Auth,
             "/v1/actions/generateScopedAccessToken",
-        )?;
-        let body = json!({ "scope": scope.as_str(), "publicKey": public_key_pem }).to_string();
-        let (endpoint, answer) = self
-            .signed(
-                reqwest::Method::POST,
-                &url,
-                Some(body.into_bytes()),
-                session,
-                "database token",
-            )
-            .await?;
-        token_answer(&endpoint, &answer)
+            body,
+            session,
+            "database token",
+        )
+        .await
     }
 
     async fn validate_session(
