@@ -107,6 +107,28 @@ impl HttpOciAuthService {
             .map_err(|e| provider_to_oci(e, &endpoint))?;
         Ok((endpoint, answer))
     }
+
+    /// A signed POST of a JSON body to the auth service that answers `{"token": …}`.
+    async fn post_for_token(
+        &self,
+        region: &Region,
+        path: &str,
+        body: serde_json::Value,
+        session: &SessionCredentials,
+        what: &str,
+    ) -> Result<SessionToken, OciError> {
+        let url = self.url(region, Service::Auth, path)?;
+        let (endpoint, answer) = self
+            .signed(
+                reqwest::Method::POST,
+                &url,
+                Some(body.to_string().into_bytes()),
+                session,
+                what,
+            )
+            .await?;
+        token_answer(&endpoint, &answer)
+    }
 }
 
 /// A signed header's value. `authorization` carries `keyId="ST$<session
@@ -172,30 +194,6 @@ fn check_status(endpoint: &str, answer: &Answer) -> Result<(), OciError> {
             endpoint: endpoint.to_owned(),
             status: status.as_u16(),
         }),
-    }
-}
-
-impl HttpOciAuthService {
-    /// A signed POST of a JSON body to the auth service that answers `{"token": …}`.
-    async fn post_for_token(
-        &self,
-        region: &Region,
-        path: &str,
-        body: serde_json::Value,
-        session: &SessionCredentials,
-        what: &str,
-    ) -> Result<SessionToken, OciError> {
-        let url = self.url(region, Service::Auth, path)?;
-        let (endpoint, answer) = self
-            .signed(
-                reqwest::Method::POST,
-                &url,
-                Some(body.to_string().into_bytes()),
-                session,
-                what,
-            )
-            .await?;
-        token_answer(&endpoint, &answer)
     }
 }
 
