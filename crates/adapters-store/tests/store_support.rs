@@ -57,6 +57,7 @@ pub fn tokens(profile: &str, generation: u64) -> TokenSet {
         access: Some(IssuedAccessToken {
             token: AccessToken::new(format!("access-PLAINTEXT-{profile}-{generation}")),
             token_type: "Bearer".into(),
+            issued_at: Timestamp::from_unix(1_700_000_000 + generation as i64),
             expires_at: Timestamp::from_unix(1_700_003_600 + generation as i64),
         }),
         refresh_token: Some(RefreshToken::new(format!(

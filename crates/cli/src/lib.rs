@@ -11,6 +11,7 @@ pub mod clock;
 pub mod commands;
 pub mod compose;
 pub mod failure;
+pub mod notices;
 pub mod oci;
 pub mod output;
 pub mod presenter;

@@ -182,13 +182,23 @@ pub fn load(
             )))
         })?),
     };
+    let lock_timeout = duration("lock_timeout", &raw.lock_timeout, Duration::from_secs(30))?;
+    let longest = oci_iam_sso_adapters_store::StoreOptions::MAX_LOCK_TIMEOUT;
+    if lock_timeout > longest {
+        return Err(Failure::from(Error::Settings(format!(
+            "{}: {} is longer than the store can wait (at most {})",
+            origin("lock_timeout"),
+            humantime::format_duration(lock_timeout),
+            humantime::format_duration(Duration::from_secs(longest.as_secs()))
+        ))));
+    }
     Ok(Settings {
         explicit_profile: global.profile.clone().filter(|p| !p.is_empty()),
         default_profile: pick("default_profile", &raw.default_profile)
             .unwrap_or_else(|| oci_iam_sso_domain::ProfileName::DEFAULT.to_owned()),
         store_path,
         key,
-        lock_timeout: duration("lock_timeout", &raw.lock_timeout, Duration::from_secs(30))?,
+        lock_timeout,
         connect_timeout: duration(
             "connect_timeout",
             &raw.connect_timeout,

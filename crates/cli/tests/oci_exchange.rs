@@ -225,21 +225,23 @@ fn without_a_client_secret_the_remedy_says_how_to_store_one() {
 
 #[test]
 fn a_wrong_client_secret_is_refused_and_nothing_is_written() {
-    // A wrong secret fails every grant, so the profile cannot log in; an
-    // imported refresh token gets as far as the refresh, which is refused
-    // before the token is consumed.
+    // A wrong secret fails every grant: the login, and the refresh that
+    // `import` redeems the token with, which is refused before the token is
+    // consumed. The exchange then has no login to start from.
     let (env, oci) = fakes();
     add_confidential(&env, "ci", Some("ci-SECRET-wrong"));
     let refresh_token = env.control.issue_refresh_token_for("ci.user@example.com");
-    env.cmd()
-        .args(["import", "--profile", "ci"])
-        .write_stdin(format!("{refresh_token}\n"))
-        .assert()
-        .success();
     let output = cli_snapshot!(
         "exchange_wrong_client_secret",
         env.filters(),
-        cmd(&env, &oci).args([
+        env.cmd()
+            .args(["import", "--profile", "ci"])
+            .write_stdin(format!("{refresh_token}\n"))
+    );
+    assert_eq!(output.status.code(), Some(7));
+    assert!(!text(&output.stderr).contains("SECRET"));
+    let output = cmd(&env, &oci)
+        .args([
             "session",
             "exchange",
             "--idcs-profile",
@@ -247,8 +249,9 @@ fn a_wrong_client_secret_is_refused_and_nothing_is_written() {
             "--region",
             "us-ashburn-1",
         ])
-    );
-    assert_eq!(output.status.code(), Some(7));
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(4), "not logged in");
     assert_eq!(env.control.counters().token_exchanges, 0);
     assert!(env.control.is_refresh_token_current(&refresh_token));
     assert!(!text(&output.stderr).contains("SECRET"));

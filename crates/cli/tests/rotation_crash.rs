@@ -6,9 +6,11 @@
 //! After every kill the store must hold the refresh token the fake considers
 //! current, except in one case the protocol cannot prevent: the fake consumed
 //! the stored token and issued the next one, and the process died before it
-//! saved the answer. The fake's generation log shows that case (a generation
-//! the store never received); the client must then say the chain is broken
-//! (exit 6) instead of anything worse. Every other outcome fails the test.
+//! kept the answer aside. The fake's generation log shows that case (a
+//! generation the store never received); the client must then say the chain
+//! is broken (exit 6) instead of anything worse. An answer that was kept aside
+//! before the kill must be adopted by the next run. Every other outcome fails
+//! the test.
 //!
 //! The randomness is reproducible: the seed is fixed (override it with
 //! `ROTATION_CRASH_SEED`) and printed with every failure.
@@ -60,6 +62,9 @@ enum Outcome {
     /// The fake consumed the stored token and issued the next, and the
     /// process died before it saved the answer.
     LostInFlight,
+    /// Like `LostInFlight` as the store shows it, but the process had kept
+    /// the answer aside before it died: the next run adopted it.
+    Recovered,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +72,7 @@ struct Tally {
     untouched: usize,
     rotated: usize,
     lost_in_flight: usize,
+    recovered: usize,
     /// Runs whose process was still alive when the kill came.
     killed: usize,
 }
@@ -155,9 +161,10 @@ fn classify(
 }
 
 /// After a run, proves the classification with a real refresh: a kept token is
-/// accepted (and the chain moves on); a token lost in flight is reported as a
-/// broken chain and replaced with a fresh one by `import`.
-fn check_and_recover(env: &TestEnv, outcome: Outcome) -> Result<(), String> {
+/// accepted (and the chain moves on); an answer kept aside is adopted (and is
+/// the fake's current token); a token lost in flight is reported as a broken
+/// chain and replaced with a fresh one by `import`. Returns the final outcome.
+fn check_and_recover(env: &TestEnv, outcome: Outcome) -> Result<Outcome, String> {
     let before = env.control.generation_log().len();
     let output = env
         .cmd()
@@ -179,7 +186,17 @@ fn check_and_recover(env: &TestEnv, outcome: Outcome) -> Result<(), String> {
                 return Err("the checking refresh did not store the next generation".into());
             }
         }
-        Outcome::LostInFlight => {
+        Outcome::LostInFlight if output.status.success() && stderr.contains("kept aside") => {
+            let newest = env.control.generation_log();
+            let newest = newest.last().ok_or("empty log")?;
+            if env.control.generation_log().len() != before
+                || stored_fingerprint(env)? != newest.fingerprint
+            {
+                return Err("the adopted set is not the fake's current token".into());
+            }
+            return Ok(Outcome::Recovered);
+        }
+        Outcome::LostInFlight | Outcome::Recovered => {
             if output.status.code() != Some(6) || !stderr.contains("login") {
                 return Err(format!(
                     "a lost rotation must be reported as a broken chain (exit 6), got {:?}: {stderr}",
@@ -194,7 +211,7 @@ fn check_and_recover(env: &TestEnv, outcome: Outcome) -> Result<(), String> {
                 .success();
         }
     }
-    Ok(())
+    Ok(outcome)
 }
 
 fn one_run(env: &TestEnv, random: &mut Random, tally: &mut Tally) -> Result<(), String> {
@@ -216,13 +233,15 @@ fn one_run(env: &TestEnv, random: &mut Random, tally: &mut Tally) -> Result<(), 
 
     let after = env.control.generation_log();
     let outcome = classify(&before, &after, &stored_fingerprint(env)?)?;
+    let outcome = check_and_recover(env, outcome)
+        .map_err(|e| format!("{e} (delay {delay:?}, kill after {kill_after:?}, {outcome:?})"))?;
     match outcome {
         Outcome::Untouched => tally.untouched += 1,
         Outcome::Rotated => tally.rotated += 1,
         Outcome::LostInFlight => tally.lost_in_flight += 1,
+        Outcome::Recovered => tally.recovered += 1,
     }
-    check_and_recover(env, outcome)
-        .map_err(|e| format!("{e} (delay {delay:?}, kill after {kill_after:?}, {outcome:?})"))
+    Ok(())
 }
 
 #[test]
@@ -243,7 +262,10 @@ fn kill_minus_nine_never_loses_a_token_silently() {
         }
     }
     eprintln!("crash loop (seed {seed}): {tally:?}");
-    assert_eq!(tally.untouched + tally.rotated + tally.lost_in_flight, RUNS);
+    assert_eq!(
+        tally.untouched + tally.rotated + tally.lost_in_flight + tally.recovered,
+        RUNS
+    );
     assert!(
         tally.killed > 0,
         "the kills must land while the refresh runs"

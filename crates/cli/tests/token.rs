@@ -55,17 +55,50 @@ fn token_json_and_options() {
         "a forced refresh gives a new token"
     );
 
-    // The fake's tokens live an hour: asking for two means a refresh.
+    // The fake's tokens live an hour: two cannot be had, and asking for them
+    // must not refresh on every call.
+    for _ in 0..3 {
+        env.cmd()
+            .args(["token", "--min-ttl", "2h"])
+            .assert()
+            .success();
+    }
+    assert_eq!(env.control.counters().refresh_grants, before + 1);
+    // When it does refresh, it says once that the margin cannot be met.
+    let output = env
+        .cmd()
+        .args(["token", "--min-ttl", "2h", "--force-refresh"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("less than the margin"), "{stderr}");
+    assert_eq!(env.control.counters().refresh_grants, before + 2);
+
+    // A margin the lifetime can honour is obeyed: 10 s tokens, 2 s later,
+    // need a refresh for 9 s but not for 5 s (with no clock-skew margin on top).
+    let normal = env.control.ttls();
+    env.control.set_ttls(oci_iam_sso_testkit::Ttls {
+        access: std::time::Duration::from_secs(10),
+        ..normal
+    });
     env.cmd()
-        .args(["token", "--min-ttl", "2h"])
+        .args(["token", "--force-refresh"])
         .assert()
         .success();
-    assert_eq!(env.control.counters().refresh_grants, before + 2);
+    std::thread::sleep(std::time::Duration::from_secs(2));
     env.cmd()
-        .args(["token", "--min-ttl", "30m"])
+        .env("OCI_IAM_SSO_SKEW", "0s")
+        .args(["token", "--min-ttl", "5s"])
         .assert()
         .success();
-    assert_eq!(env.control.counters().refresh_grants, before + 2);
+    assert_eq!(env.control.counters().refresh_grants, before + 3);
+    env.cmd()
+        .env("OCI_IAM_SSO_SKEW", "0s")
+        .args(["token", "--min-ttl", "9s"])
+        .assert()
+        .success();
+    assert_eq!(env.control.counters().refresh_grants, before + 4);
 }
 
 #[test]
@@ -94,59 +127,36 @@ fn expired_refresh_token() {
 
 #[test]
 fn invalid_refresh_token() {
-    let env = TestEnv::start(approving());
-    env.add_profile("default");
-    env.cmd()
-        .arg("import")
-        .write_stdin("not-a-token\n")
-        .assert()
-        .success();
+    // `import` redeems the token first: garbage is refused and replaces nothing.
+    let env = logged_in();
+    let before = env.token("default");
     cli_snapshot!(
         "token_refresh_invalid",
         env.filters(),
-        env.cmd().arg("token")
+        env.cmd().arg("import").write_stdin("not-a-token\n")
     );
+    assert_eq!(env.token("default"), before, "the working login is kept");
+    env.cmd()
+        .args(["token", "--force-refresh"])
+        .assert()
+        .success();
 }
 
 #[test]
 fn consumed_refresh_token() {
-    let env = TestEnv::start(approving());
-    env.add_profile("default");
-    let token = env.control.issue_refresh_token_for("ada@example.com");
+    let env = logged_in();
+    // Someone else redeems the stored refresh token and the answer never
+    // reaches this store (the fake rotates it, then drops the connection).
+    env.control
+        .inject(oci_iam_sso_testkit::Fault::ConsumeThenDrop, 1);
     env.cmd()
-        .arg("import")
-        .write_stdin(format!("{token}\n"))
+        .args(["token", "--force-refresh"])
         .assert()
-        .success();
-    // Another host uses the same refresh token first (its own store).
-    let other = env.home().join("other.db");
-    let other_cmd = || {
-        let mut cmd = env.cmd();
-        cmd.args(["--store", other.to_str().expect("utf-8")]);
-        cmd
-    };
-    other_cmd()
-        .args([
-            "profile",
-            "add",
-            "default",
-            "--domain-url",
-            &env.url,
-            "--client-id",
-            CLIENT_ID,
-        ])
-        .assert()
-        .success();
-    other_cmd()
-        .arg("import")
-        .write_stdin(format!("{token}\n"))
-        .assert()
-        .success();
-    other_cmd().arg("token").assert().success();
+        .code(10);
     cli_snapshot!(
         "token_refresh_consumed",
         env.filters(),
-        env.cmd().arg("token")
+        env.cmd().args(["token", "--force-refresh"])
     );
 }
 

@@ -319,6 +319,13 @@ pub enum Error {
         profile: ProfileName,
         source: StoreError,
     },
+    /// The refresh request left but its answer never came: the server may have
+    /// rotated (and so consumed) the stored refresh token.
+    #[error("the refresh of profile `{profile}` was cut off after the request was sent: {source}")]
+    RefreshOutcomeUnknown {
+        profile: ProfileName,
+        source: ProviderError,
+    },
     #[error("{what} answered HTTP {status}")]
     HttpStatus { what: String, status: u16 },
     #[error("OCI: {0}")]
@@ -387,6 +394,7 @@ impl Error {
             Error::Provider(p) => provider_exit(p),
             Error::Store(s) => store_exit(s),
             Error::PersistFailed { .. } => exit::TOKEN_LOST,
+            Error::RefreshOutcomeUnknown { .. } => exit::NETWORK,
             Error::HttpStatus { .. } => exit::HTTP_STATUS,
             Error::Oci(e) => e.exit_code(),
             Error::NoClientSecret(_) => exit::CONFIG,
@@ -434,6 +442,10 @@ impl Error {
             Error::Store(s) => return store_remedy(s),
             Error::PersistFailed { profile, .. } => format!(
                 "the server has already rotated the token, so {} once the store is writable again",
+                login(profile)
+            ),
+            Error::RefreshOutcomeUnknown { profile, .. } => format!(
+                "check the network and any proxy, then run the command once more; if the server did rotate the token before the connection broke, the stored one is consumed and you must {}",
                 login(profile)
             ),
             Error::HttpStatus { .. } => return None,

@@ -14,6 +14,7 @@ pub mod oci;
 mod ports;
 mod profile;
 mod retry;
+mod rotation;
 mod scope;
 mod secret;
 mod status;
@@ -36,6 +37,7 @@ pub use ports::{
 };
 pub use profile::{Profile, ProfileName};
 pub use retry::{RetryPolicy, may_have_consumed};
+pub use rotation::{IgnoreNotices, Notice, Notices, PendingRotation};
 pub use scope::{DEFAULT_SCOPE, Scope};
 pub use secret::{
     AccessToken, ClientId, ClientSecret, DeviceCode, RefreshToken, SessionToken, UserCode,
@@ -49,7 +51,7 @@ pub use token::{
 pub use url::ServiceUrl;
 pub use usecase::{
     AccessTokens, DeviceLogin, ImportRefreshToken, LoginOptions, Logout, LogoutOutcome,
-    TokenRequest,
+    MAX_IMPORTED_TOKEN_LEN, TokenRequest,
 };
 
 /// Mocks of the ports, for tests in this crate.

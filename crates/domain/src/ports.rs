@@ -7,8 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    AccessToken, ClientId, DeviceAuthorization, DeviceCode, Generation, Profile, ProfileName,
-    ProviderError, RefreshToken, Scope, ServiceUrl, StoreError, Timestamp, TokenResponse, TokenSet,
+    AccessToken, ClientId, DeviceAuthorization, DeviceCode, Generation, PendingRotation, Profile,
+    ProfileName, ProviderError, RefreshToken, Scope, ServiceUrl, StoreError, Timestamp,
+    TokenResponse, TokenSet,
 };
 
 /// The endpoints of an identity domain (or any OAuth 2.0 server).
@@ -71,6 +72,10 @@ pub struct RotationRecord {
     pub generation: Generation,
     /// A short hash of the refresh token, to compare with logs; not reversible.
     pub fingerprint: String,
+    /// Set when this set was first kept aside (at this time) because the store
+    /// could not take it, and adopted later.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered_from: Option<Timestamp>,
 }
 
 /// Where profiles and their token sets live.
@@ -86,7 +91,8 @@ pub trait TokenStore: Send + Sync {
     /// MUST create the profile or update its settings, keeping any stored tokens.
     async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError>;
 
-    /// MUST delete the profile with its tokens and return whether it existed.
+    /// MUST delete the profile with its tokens (and any rotation kept aside) and
+    /// return whether it existed.
     async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError>;
 
     /// A snapshot without taking the lock (for the cache-hit path). MUST return
@@ -107,6 +113,17 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// The profile's exclusive lock. Reads under it see the current state.
+///
+/// A refresh grant consumes the stored refresh token, so its answer must never
+/// be lost: before the grant the use case calls [`prepare_rotation`], right
+/// after it [`keep_pending`], then [`replace`]. A later holder reads
+/// [`pending`] and, when it still applies, [`adopt`]s it.
+///
+/// [`prepare_rotation`]: ProfileLock::prepare_rotation
+/// [`keep_pending`]: ProfileLock::keep_pending
+/// [`replace`]: ProfileLock::replace
+/// [`pending`]: ProfileLock::pending
+/// [`adopt`]: ProfileLock::adopt
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait ProfileLock: Send {
@@ -116,15 +133,38 @@ pub trait ProfileLock: Send {
     /// Compare-and-swap: MUST write `new` only when the stored generation equals
     /// `expected` (`None`: nothing stored) and `new.generation` is greater;
     /// otherwise `StoreError::Conflict`. MUST be durable (committed and synced)
-    /// when it returns `Ok`, and MUST record the rotation in the audit trail.
+    /// when it returns `Ok`, MUST record the rotation in the audit trail, and
+    /// MUST discard any rotation kept aside.
     async fn replace(
         &mut self,
         expected: Option<Generation>,
         new: &TokenSet,
     ) -> Result<(), StoreError>;
 
-    /// MUST delete the stored set (the profile stays).
+    /// MUST delete the stored set and any rotation kept aside (the profile stays).
     async fn clear(&mut self) -> Result<(), StoreError>;
+
+    /// Called before a refresh grant leaves. On `Ok`, a following
+    /// [`keep_pending`](ProfileLock::keep_pending) MUST NOT fail for lack of
+    /// space (reserve it now) nor wait for a lock another process may hold; the
+    /// store SHOULD also check that it takes a write now. MUST NOT keep holding
+    /// anything that makes other profiles wait during the grant.
+    async fn prepare_rotation(&mut self) -> Result<(), StoreError>;
+
+    /// MUST keep `pending` durably (synced, sealed like the store's secrets,
+    /// owner-only) outside the store's own write path before returning `Ok`,
+    /// so that [`pending`](ProfileLock::pending) returns it to the next holder
+    /// even when this process dies now. Replaces what was kept before.
+    async fn keep_pending(&mut self, pending: &PendingRotation) -> Result<(), StoreError>;
+
+    /// MUST return what [`keep_pending`](ProfileLock::keep_pending) kept, unless
+    /// a `replace`, `adopt` or `clear` has discarded it since.
+    async fn pending(&mut self) -> Result<Option<PendingRotation>, StoreError>;
+
+    /// Writes `pending.next` over its base like `replace(pending.base_generation,
+    /// &pending.next)`, with the same MUSTs, and MUST record in the audit trail
+    /// that the set was recovered (`recovered_from = pending.kept_at`).
+    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError>;
 }
 
 /// What the person at the terminal sees during a device login.

@@ -104,6 +104,7 @@ pub fn token_set(generation: u64, access: &str, refresh: &str, expires_at: Times
         access: Some(IssuedAccessToken {
             token: AccessToken::new(access),
             token_type: "Bearer".into(),
+            issued_at: T0.minus(secs(600)),
             expires_at,
         }),
         refresh_token: Some(RefreshToken::new(refresh)),
@@ -161,6 +162,10 @@ pub fn lock_with(
         };
         Ok(read.expect("at least one read is scripted"))
     });
+    // Nothing kept aside, and keeping a rotation aside always works.
+    lock.expect_pending().returning(|| Ok(None));
+    lock.expect_prepare_rotation().returning(|| Ok(()));
+    lock.expect_keep_pending().returning(|_| Ok(()));
     if let Some(outcome) = replace {
         let record = std::sync::Arc::clone(replaced);
         lock.expect_replace()
@@ -253,8 +258,62 @@ pub async fn get_access(
         provider,
         store,
         clock,
+        notices: &crate::IgnoreNotices,
         skew: crate::DEFAULT_SKEW,
         retry: crate::RetryPolicy::default(),
     };
     tokens.get(&profile(), request).await
+}
+
+/// Notices a use case sent, as their `Debug` text, for assertions.
+#[derive(Debug, Default)]
+pub struct RecordedNotices(Mutex<Vec<String>>);
+
+impl RecordedNotices {
+    pub fn taken(&self) -> Vec<String> {
+        self.0.lock().expect("not poisoned").clone()
+    }
+}
+
+impl crate::Notices for RecordedNotices {
+    fn notice(&self, notice: crate::Notice) {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .push(format!("{notice:?}"));
+    }
+}
+
+/// Like [`lock_with`], but keeping a rotation aside answers `keep`.
+pub fn lock_keeping(
+    reads: Vec<Option<TokenSet>>,
+    replace: Result<(), crate::StoreError>,
+    keep: Result<(), crate::StoreError>,
+    replaced: &Replaced,
+) -> crate::mocks::MockProfileLock {
+    let mut lock = crate::mocks::MockProfileLock::new();
+    let reads = Mutex::new(std::collections::VecDeque::from(reads));
+    lock.expect_tokens().returning(move || {
+        let mut reads = reads.lock().expect("not poisoned");
+        let read = if reads.len() > 1 {
+            reads.pop_front()
+        } else {
+            reads.front().cloned()
+        };
+        Ok(read.expect("at least one read is scripted"))
+    });
+    lock.expect_pending().returning(|| Ok(None));
+    lock.expect_prepare_rotation().returning(|| Ok(()));
+    lock.expect_keep_pending().return_once(move |_| keep);
+    let record = std::sync::Arc::clone(replaced);
+    lock.expect_replace()
+        .times(1)
+        .return_once(move |expected, new| {
+            record
+                .lock()
+                .expect("not poisoned")
+                .push((expected, new.clone()));
+            replace
+        });
+    lock
 }

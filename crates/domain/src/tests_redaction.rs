@@ -66,6 +66,7 @@ fn token_types_debug_without_their_values() {
     let issued = IssuedAccessToken {
         token: AccessToken::new(ACCESS),
         token_type: "Bearer".into(),
+        issued_at: T0,
         expires_at: T0,
     };
     assert_no_secret("IssuedAccessToken", &format!("{issued:?}"));

@@ -25,6 +25,7 @@ fn status(tokens: Option<&TokenSet>) -> ProfileStatus {
                 at: t.refresh_issued_at,
                 generation: t.generation,
                 fingerprint: "3f2a9c".into(),
+                recovered_from: None,
             }]
         })
         .unwrap_or_default();

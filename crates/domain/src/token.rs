@@ -52,7 +52,34 @@ pub struct TokenResponse {
 pub struct IssuedAccessToken {
     pub token: AccessToken,
     pub token_type: String,
+    /// When it was received: with `expires_at`, its lifetime.
+    pub issued_at: Timestamp,
     pub expires_at: Timestamp,
+}
+
+impl IssuedAccessToken {
+    /// How long the server let it live.
+    pub fn lifetime(&self) -> Duration {
+        self.issued_at.until(self.expires_at)
+    }
+
+    /// The margin a refresh decision applies to this token: the one asked for
+    /// while the server's lifetime can honour it; otherwise half the lifetime.
+    /// A margin as long as the lifetime would make every fresh token count as
+    /// expiring, and so every call refresh.
+    pub fn effective_margin(&self, requested: Duration) -> Duration {
+        let lifetime = self.lifetime();
+        if requested < lifetime {
+            requested
+        } else {
+            lifetime / 2
+        }
+    }
+
+    /// Whether `requested` is more than this token can honour.
+    pub fn margin_exceeds_lifetime(&self, requested: Duration) -> bool {
+        self.effective_margin(requested) < requested
+    }
 }
 
 /// Everything stored for one profile's login.
@@ -131,12 +158,19 @@ impl TokenSet {
         }
     }
 
-    /// The access token's lifecycle at `now`; `Expired` when there is none.
+    /// The access token's lifecycle at `now` with `margin` (capped by
+    /// [`IssuedAccessToken::effective_margin`]); `Expired` when there is none.
     pub fn access_lifecycle(&self, now: Timestamp, margin: Duration) -> Lifecycle {
         match &self.access {
-            Some(access) => Lifecycle::of(access.expires_at, now, margin),
+            Some(access) => Lifecycle::of(access.expires_at, now, access.effective_margin(margin)),
             None => Lifecycle::Expired,
         }
+    }
+
+    /// The access token while it has not expired at all, whatever the margin:
+    /// for a set another process refreshed a moment ago.
+    pub fn unexpired_access(&self, now: Timestamp) -> Option<&IssuedAccessToken> {
+        self.access.as_ref().filter(|a| now < a.expires_at)
     }
 
     /// The access token when it stays valid for more than `margin` after `now`.
@@ -166,6 +200,7 @@ fn issued(
         } else {
             token_type
         },
+        issued_at: now,
         expires_at: now.plus(expires_in.unwrap_or(DEFAULT_ACCESS_TTL)),
     }
 }

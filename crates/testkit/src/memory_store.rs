@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    Generation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet, TokenStore,
+    Generation, PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError,
+    TokenSet, TokenStore,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -20,6 +21,7 @@ struct Entry {
     profile: Option<Profile>,
     tokens: Option<TokenSet>,
     rotations: Vec<RotationRecord>,
+    pending: Option<PendingRotation>,
     lock: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -88,6 +90,7 @@ impl TokenStore for InMemoryTokenStore {
         // The lock stays, so a holder of it keeps excluding others.
         entry.tokens = None;
         entry.rotations.clear();
+        entry.pending = None;
         Ok(existed)
     }
 
@@ -144,6 +147,52 @@ impl ProfileLock for InMemoryLock {
         expected: Option<Generation>,
         new: &TokenSet,
     ) -> Result<(), StoreError> {
+        self.write(expected, new, None)
+    }
+
+    async fn clear(&mut self) -> Result<(), StoreError> {
+        if let Some(entry) = self.store.data().entries.get_mut(&self.name) {
+            entry.tokens = None;
+            entry.pending = None;
+        }
+        Ok(())
+    }
+
+    async fn prepare_rotation(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn keep_pending(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
+        self.store
+            .data()
+            .entries
+            .entry(self.name.clone())
+            .or_default()
+            .pending = Some(pending.clone());
+        Ok(())
+    }
+
+    async fn pending(&mut self) -> Result<Option<PendingRotation>, StoreError> {
+        Ok(self
+            .store
+            .data()
+            .entries
+            .get(&self.name)
+            .and_then(|e| e.pending.clone()))
+    }
+
+    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
+        self.write(pending.base_generation, &pending.next, Some(pending))
+    }
+}
+
+impl InMemoryLock {
+    fn write(
+        &self,
+        expected: Option<Generation>,
+        new: &TokenSet,
+        recovered: Option<&PendingRotation>,
+    ) -> Result<(), StoreError> {
         let mut data = self.store.data();
         let entry = data.entries.entry(self.name.clone()).or_default();
         let stored = entry.tokens.as_ref().map(|t| t.generation);
@@ -163,14 +212,9 @@ impl ProfileLock for InMemoryLock {
                 .as_ref()
                 .map(|t| crate::fingerprint(t.expose_secret()))
                 .unwrap_or_default(),
+            recovered_from: recovered.map(|p| p.kept_at),
         });
-        Ok(())
-    }
-
-    async fn clear(&mut self) -> Result<(), StoreError> {
-        if let Some(entry) = self.store.data().entries.get_mut(&self.name) {
-            entry.tokens = None;
-        }
+        entry.pending = None;
         Ok(())
     }
 }

@@ -37,15 +37,27 @@ pub(crate) fn create_private_file(path: &Path) -> io::Result<bool> {
     }
 }
 
-/// Opens (creating 0600 if needed) a file for reading and writing.
+/// Opens (creating 0600 if needed) a file for reading and writing, never
+/// through a symbolic link (whoever can write the directory could otherwise
+/// point it at a file of the user's), and narrows an existing one to 0600.
 pub(crate) fn open_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
         .mode(PRIVATE_FILE_MODE)
-        .open(path)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(io::Error::other("it is not a regular file"));
+    }
+    if metadata.permissions().mode() & 0o077 != 0 {
+        // fchmod on the open file: no window for a swap between check and change.
+        file.set_permissions(std::fs::Permissions::from_mode(PRIVATE_FILE_MODE))?;
+    }
+    Ok(file)
 }
 
 /// Narrows a file that group or others may read back to 0600. Does not touch the

@@ -11,10 +11,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use oci_iam_sso_domain::{Generation, ProfileLock, ProfileName, StoreError, TokenSet};
+use oci_iam_sso_domain::{
+    Generation, PendingRotation, ProfileLock, ProfileName, StoreError, Timestamp, TokenSet,
+};
 use rusqlite::{TransactionBehavior, params};
 
 use super::Shared;
+use super::pending::{self, PendingSlot};
 use super::rows::{self, now_unix};
 use super::schema::ROTATIONS_KEPT;
 use crate::key::fingerprint;
@@ -31,6 +34,9 @@ pub struct SqliteProfileLock {
     profile: ProfileName,
     /// Holds the OS lock; closing the file releases it.
     _file: File,
+    slot: PendingSlot,
+    /// The slot, once reserved by `prepare_rotation`.
+    reserved: Option<File>,
 }
 
 impl std::fmt::Debug for SqliteProfileLock {
@@ -74,14 +80,47 @@ impl SqliteProfileLock {
             tokio::time::sleep(pause.min(left)).await;
             pause = (pause * 2).min(MAX_PAUSE);
         }
+        let slot = PendingSlot::new(&shared.pending_dir, &profile);
         Ok(Self {
             shared,
             profile,
             _file: file,
+            slot,
+            reserved: None,
         })
     }
 
-    fn replace_now(&self, expected: Option<Generation>, new: &TokenSet) -> Result<(), StoreError> {
+    fn slot_error(&self, what: &str, e: std::io::Error) -> StoreError {
+        StoreError::Io {
+            location: self.slot.location(),
+            detail: format!("{what}: {e}"),
+        }
+    }
+
+    /// Takes SQLite's write lock and gives it back at once: proof, before a
+    /// grant leaves, that no other program is holding it now. Held across the
+    /// grant it would make every other profile wait behind a network call.
+    fn check_writable(&self) -> Result<(), StoreError> {
+        let shared = &*self.shared;
+        let mut conn = shared.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| shared.sql_error(e))?;
+        tx.rollback().map_err(|e| shared.sql_error(e))
+    }
+
+    /// The rotation was written to the store: the slot's copy has served.
+    fn discard_pending(&self) {
+        // Best effort: a copy left behind no longer applies (its base is gone).
+        let _ = self.slot.discard();
+    }
+
+    fn replace_now(
+        &self,
+        expected: Option<Generation>,
+        new: &TokenSet,
+        recovered_from: Option<Timestamp>,
+    ) -> Result<(), StoreError> {
         let shared = &*self.shared;
         let sql = |e| shared.sql_error(e);
         let mut conn = shared.conn();
@@ -107,8 +146,15 @@ impl SqliteProfileLock {
         );
         let generation = i64::try_from(new.generation.get()).unwrap_or(i64::MAX);
         tx.execute(
-            "INSERT INTO rotations (profile, generation, at, fingerprint) VALUES (?1, ?2, ?3, ?4)",
-            params![self.profile.as_str(), generation, now_unix(), print],
+            "INSERT INTO rotations (profile, generation, at, fingerprint, recovered_from)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                self.profile.as_str(),
+                generation,
+                now_unix(),
+                print,
+                recovered_from.map(Timestamp::unix)
+            ],
         )
         .map_err(sql)?;
         tx.execute(
@@ -118,7 +164,9 @@ impl SqliteProfileLock {
         )
         .map_err(sql)?;
         // synchronous=FULL: the WAL is fsynced before COMMIT returns.
-        tx.commit().map_err(sql)
+        tx.commit().map_err(sql)?;
+        self.discard_pending();
+        Ok(())
     }
 
     fn clear_now(&self) -> Result<(), StoreError> {
@@ -130,6 +178,7 @@ impl SqliteProfileLock {
                 [self.profile.as_str()],
             )
             .map_err(|e| shared.sql_error(e))?;
+        self.discard_pending();
         Ok(())
     }
 }
@@ -145,10 +194,49 @@ impl ProfileLock for SqliteProfileLock {
         expected: Option<Generation>,
         new: &TokenSet,
     ) -> Result<(), StoreError> {
-        self.replace_now(expected, new)
+        self.replace_now(expected, new, None)
     }
 
     async fn clear(&mut self) -> Result<(), StoreError> {
         self.clear_now()
+    }
+
+    async fn prepare_rotation(&mut self) -> Result<(), StoreError> {
+        let file = self
+            .slot
+            .reserve()
+            .map_err(|e| self.slot_error("cannot reserve room to keep the rotated token", e))?;
+        self.reserved = Some(file);
+        self.check_writable()
+    }
+
+    async fn keep_pending(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
+        let file = match self.reserved.take() {
+            Some(file) => file,
+            None => self
+                .slot
+                .reserve()
+                .map_err(|e| self.slot_error("cannot reserve room to keep the token set", e))?,
+        };
+        let sealed = pending::seal(&self.shared.cipher, &self.profile, pending);
+        let written = self.slot.write(&file, &sealed);
+        self.reserved = Some(file);
+        written.map_err(|e| self.slot_error("cannot keep the token set aside", e))
+    }
+
+    async fn pending(&mut self) -> Result<Option<PendingRotation>, StoreError> {
+        let sealed = self
+            .slot
+            .read()
+            .map_err(|e| self.slot_error("cannot read the token set kept aside", e))?;
+        Ok(sealed.and_then(|sealed| pending::open(&self.shared.cipher, &self.profile, &sealed)))
+    }
+
+    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
+        self.replace_now(
+            pending.base_generation,
+            &pending.next,
+            Some(pending.kept_at),
+        )
     }
 }

@@ -12,6 +12,7 @@
 
 mod lock;
 mod open;
+mod pending;
 mod rows;
 mod schema;
 
@@ -32,8 +33,14 @@ pub use lock::SqliteProfileLock;
 /// How the store behaves under contention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// The longest wait for a profile lock, and for SQLite's own write lock.
+    /// The longest wait for a profile lock, and for SQLite's own write lock;
+    /// at most [`StoreOptions::MAX_LOCK_TIMEOUT`].
     pub lock_timeout: Duration,
+}
+
+impl StoreOptions {
+    /// SQLite's busy timeout is a C `int` of milliseconds: about 24.8 days.
+    pub const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 }
 
 impl Default for StoreOptions {
@@ -50,6 +57,8 @@ pub(crate) struct Shared {
     cipher: Cipher,
     location: String,
     lock_dir: PathBuf,
+    /// Rotations kept aside, one slot per profile.
+    pending_dir: PathBuf,
     options: StoreOptions,
 }
 
@@ -135,7 +144,14 @@ impl TokenStore for SqliteTokenStore {
     }
 
     async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError> {
-        rows::remove_profile(&self.shared, name)
+        let removed = rows::remove_profile(&self.shared, name)?;
+        pending::PendingSlot::new(&self.shared.pending_dir, name)
+            .remove()
+            .map_err(|e| StoreError::Io {
+                location: self.shared.pending_dir.display().to_string(),
+                detail: format!("cannot delete the token set kept aside: {e}"),
+            })?;
+        Ok(removed)
     }
 
     async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError> {

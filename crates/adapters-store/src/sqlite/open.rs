@@ -92,9 +92,21 @@ pub(crate) fn open(
         key,
     };
 
+    if options.lock_timeout > StoreOptions::MAX_LOCK_TIMEOUT {
+        return Err(opening.io(format!(
+            "a lock timeout of {}s is longer than SQLite can wait (at most {}s)",
+            options.lock_timeout.as_secs(),
+            StoreOptions::MAX_LOCK_TIMEOUT.as_secs()
+        )));
+    }
     let dir = path.parent().unwrap_or(Path::new(""));
     ensure_private_dir(dir).map_err(|e| opening.io(format!("cannot create its directory: {e}")))?;
     check_file(&opening, path)?;
+    // Locks and kept rotations belong to the file, not to the way it was named:
+    // through a symlink or another spelling of its directory, every process
+    // must meet the same lock.
+    let real_path = std::fs::canonicalize(path)
+        .map_err(|e| opening.io(format!("cannot resolve its path: {e}")))?;
 
     let mut conn = Connection::open_with_flags(
         path,
@@ -120,20 +132,28 @@ pub(crate) fn open(
         (Found::Store(version), Some(cipher)) if version == SCHEMA_VERSION => cipher,
         (_, verified) => set_up(&opening, &mut conn, verified)?,
     };
+    // Only now, known to be ours: a foreign file keeps its mode.
+    restrict_to_owner(path)
+        .map_err(|e| opening.io(format!("cannot restrict it to its owner: {e}")))?;
 
-    let mut lock_dir = path.as_os_str().to_owned();
-    lock_dir.push(".locks");
+    let beside = |suffix: &str| {
+        let mut name = real_path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
     Ok(Shared {
         conn: std::sync::Mutex::new(conn),
         cipher,
         location: opening.location,
-        lock_dir: PathBuf::from(lock_dir),
+        lock_dir: beside(".locks"),
+        pending_dir: beside(".pending"),
         options,
     })
 }
 
 /// Creates the file (0600) when missing; otherwise checks it is a regular file
-/// with an SQLite header, and narrows its permissions to the owner.
+/// with an SQLite header. Its permissions are narrowed only once it is known
+/// to be a token store.
 fn check_file(opening: &Opening<'_>, path: &Path) -> Result<(), StoreError> {
     if create_private_file(path).map_err(|e| opening.io(format!("cannot create it: {e}")))? {
         return Ok(());
@@ -159,7 +179,7 @@ fn check_file(opening: &Opening<'_>, path: &Path) -> Result<(), StoreError> {
             return Err(opening.corrupt("it is not an SQLite database"));
         }
     }
-    restrict_to_owner(path).map_err(|e| opening.io(format!("cannot restrict it to its owner: {e}")))
+    Ok(())
 }
 
 /// Reads what the file holds, without writing.

@@ -194,7 +194,7 @@ pub(crate) fn remove_profile(shared: &Shared, name: &ProfileName) -> Result<bool
 }
 
 const TOKEN_COLUMNS: &str = "generation, access_ct, token_type, access_expires_at, refresh_ct,
-                             refresh_issued_at, scope, chain_started_at";
+                             refresh_issued_at, scope, chain_started_at, access_issued_at";
 
 /// The committed token set of `name` (one autocommit SELECT: a whole snapshot).
 pub(crate) fn read_tokens(
@@ -226,11 +226,15 @@ pub(crate) fn read_tokens_with(
     let access_expires_at: Option<i64> = row.get(3).map_err(sql)?;
     let refresh_ct: Option<Vec<u8>> = row.get(4).map_err(sql)?;
     let scope: Option<String> = row.get(6).map_err(sql)?;
+    let refresh_issued_at: i64 = row.get(5).map_err(sql)?;
+    // Stores written before version 2 did not record it.
+    let access_issued_at: Option<i64> = row.get(8).map_err(sql)?;
     let profile = name.as_str();
     let access = match (access_ct, access_expires_at) {
         (Some(ct), Some(expires_at)) => Some(IssuedAccessToken {
             token: AccessToken::new(open_text(shared, profile, ACCESS_TOKEN, &ct)?),
             token_type: token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            issued_at: Timestamp::from_unix(access_issued_at.unwrap_or(refresh_issued_at)),
             expires_at: Timestamp::from_unix(expires_at),
         }),
         _ => None,
@@ -240,7 +244,7 @@ pub(crate) fn read_tokens_with(
         refresh_token: refresh_ct
             .map(|ct| open_text(shared, profile, REFRESH_TOKEN, &ct).map(RefreshToken::new))
             .transpose()?,
-        refresh_issued_at: Timestamp::from_unix(row.get(5).map_err(sql)?),
+        refresh_issued_at: Timestamp::from_unix(refresh_issued_at),
         scope: scope
             .map(|s| Scope::parse(&s))
             .transpose()
@@ -284,7 +288,7 @@ pub(crate) fn write_tokens(
     let generation = to_sql_u64(shared, tokens.generation.get())?;
     conn.prepare_cached(&format!(
         "INSERT OR REPLACE INTO tokens (profile, {TOKEN_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     ))
     .and_then(|mut s| {
         s.execute(params![
@@ -297,6 +301,7 @@ pub(crate) fn write_tokens(
             tokens.refresh_issued_at.unix(),
             tokens.scope.as_ref().map(ToString::to_string),
             tokens.chain_started_at.unix(),
+            access.map(|a| a.issued_at.unix()),
         ])
     })
     .map_err(|e| shared.sql_error(e))?;
@@ -312,23 +317,29 @@ pub(crate) fn rotations(
     let conn = shared.conn();
     let mut statement = conn
         .prepare_cached(
-            "SELECT at, generation, fingerprint FROM rotations
+            "SELECT at, generation, fingerprint, recovered_from FROM rotations
              WHERE profile = ?1 ORDER BY id DESC LIMIT ?2",
         )
         .map_err(sql)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let records = statement
         .query_map(params![name.as_str(), limit], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get(2)?,
+                row.get::<_, Option<i64>>(3)?,
+            ))
         })
         .map_err(sql)?;
     records
         .map(|record| {
-            let (at, generation, fingerprint) = record.map_err(sql)?;
+            let (at, generation, fingerprint, recovered_from) = record.map_err(sql)?;
             Ok(RotationRecord {
                 at: Timestamp::from_unix(at),
                 generation: Generation::new(u64::try_from(generation).unwrap_or(0)),
                 fingerprint,
+                recovered_from: recovered_from.map(Timestamp::from_unix),
             })
         })
         .collect()

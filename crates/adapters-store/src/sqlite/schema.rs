@@ -9,7 +9,7 @@ use rusqlite::Transaction;
 pub(crate) const APPLICATION_ID: i64 = 0x4f43_4953;
 
 /// The schema this build writes and understands.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// How many audit rows are kept per profile (the oldest are pruned on write).
 pub(crate) const ROTATIONS_KEPT: i64 = 200;
@@ -70,8 +70,16 @@ CREATE TABLE rotations (
 CREATE INDEX rotations_by_profile ON rotations (profile, id);
 ";
 
+/// Version 2: the access token's issue time (its lifetime caps the refresh
+/// margin), and in the audit trail when a set was recovered from the slot it
+/// was kept aside in (the time it was kept), because saving it had failed.
+const V2: &str = "
+ALTER TABLE tokens ADD COLUMN access_issued_at INTEGER;
+ALTER TABLE rotations ADD COLUMN recovered_from INTEGER;
+";
+
 /// `MIGRATIONS[i]` takes a store from version `i` to `i + 1`; version 0 is empty.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Brings a store from `from` up to [`SCHEMA_VERSION`] inside the caller's
 /// transaction (which is `IMMEDIATE`, so concurrent openers take turns).

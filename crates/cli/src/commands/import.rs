@@ -1,8 +1,8 @@
 //! `import`: start a profile's chain from a refresh token piped on stdin.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{IsTerminal, Read};
 
-use oci_iam_sso_domain::{ImportRefreshToken, RefreshToken};
+use oci_iam_sso_domain::{ImportRefreshToken, MAX_IMPORTED_TOKEN_LEN, RefreshToken};
 use zeroize::Zeroizing;
 
 use crate::compose::App;
@@ -18,22 +18,37 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
             "pipe it in: `oci-iam-sso import --profile NAME < token.txt`",
         ));
     }
-    let mut line = Zeroizing::new(String::new());
-    stdin.lock().read_line(&mut line).map_err(|e| {
+    // Read a little more than the limit, never all of an endless pipe.
+    let mut bytes = Zeroizing::new(Vec::new());
+    stdin
+        .lock()
+        .take(MAX_IMPORTED_TOKEN_LEN as u64 + 2)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Failure::input(
+                format!("cannot read stdin: {e}"),
+                "pipe the refresh token in",
+            )
+        })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
         Failure::input(
-            format!("cannot read stdin: {e}"),
-            "pipe the refresh token in",
+            "the refresh token on stdin is not text",
+            "pipe in the token itself: `oci-iam-sso import --profile NAME < token.txt`",
         )
     })?;
-    let token = RefreshToken::new(line.as_str());
+    // One token on one line; a trailing newline is fine.
+    let token = RefreshToken::new(text.strip_suffix('\n').unwrap_or(text));
+    let provider = app.provider(&profile);
     ImportRefreshToken {
+        provider: provider.as_ref(),
         store: app.store.as_ref(),
         clock: &app.clock,
+        notices: &crate::notices::StderrNotices,
     }
     .run(&profile, token)
     .await?;
     output::stderr_line(&format!(
-        "Imported a refresh token into profile `{}`; `oci-iam-sso token --profile {}` will use it.",
+        "Imported the refresh token into profile `{}`: the identity domain accepted it and its successor is stored; `oci-iam-sso token --profile {}` will use it.",
         profile.name, profile.name
     ));
     Ok(0)

@@ -25,6 +25,7 @@ pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
         store: app.store.as_ref(),
         clock: &app.clock,
         presenter: &presenter,
+        notices: &crate::notices::StderrNotices,
     };
     let tokens = login.run(&profile, LoginOptions { open_browser }).await?;
 

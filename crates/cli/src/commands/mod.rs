@@ -19,6 +19,7 @@ use crate::settings::Settings;
 
 /// Runs one command.
 pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failure> {
+    ignore_file_size_signal();
     let app = App::open(settings)?;
     match command {
         Command::Profile(c) => profile::run(&app, c).await,
@@ -35,6 +36,18 @@ pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failur
     }
 }
 
+/// A write past a file-size limit (`ulimit -f`) sends SIGXFSZ, whose default
+/// action kills the process before the store can report the failed write and
+/// keep the rotated token aside. With a handler installed, the write returns
+/// EFBIG instead and the no-loss path runs.
+fn ignore_file_size_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    // The handler stays installed when the stream is dropped; if it cannot be
+    // installed, the default action remains and the kept-aside slot still
+    // holds the set written before the store's write.
+    let _ = signal(SignalKind::from_raw(libc::SIGXFSZ));
+}
+
 /// The access-token use case wired to the app's store and clock.
 pub(crate) fn access_tokens<'a>(
     app: &'a App,
@@ -44,12 +57,13 @@ pub(crate) fn access_tokens<'a>(
         provider,
         store: app.store.as_ref(),
         clock: &app.clock,
+        notices: &crate::notices::StderrNotices,
         skew: app.settings.skew,
         retry: RetryPolicy::default(),
     }
 }
 
 /// Whole seconds as `1h 2m 3s` (no sub-second noise).
-fn human_duration(duration: std::time::Duration) -> String {
+pub(crate) fn human_duration(duration: std::time::Duration) -> String {
     humantime::format_duration(std::time::Duration::from_secs(duration.as_secs())).to_string()
 }

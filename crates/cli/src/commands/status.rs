@@ -87,8 +87,14 @@ fn print_human(status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
         ));
     }
     for rotation in &status.recent_rotations {
+        let recovered = rotation.recovered_from.map_or_else(String::new, |kept_at| {
+            format!(
+                "; saving it had failed, it was kept aside at {} and saved later",
+                rfc3339(kept_at)
+            )
+        });
         line(format!(
-            "  rotation:       generation {} at {} (fingerprint {})",
+            "  rotation:       generation {} at {} (fingerprint {}{recovered})",
             rotation.generation,
             rfc3339(rotation.at),
             rotation.fingerprint

@@ -116,6 +116,7 @@ impl Ports {
                 provider: &self.provider,
                 store: &self.store,
                 clock: &clock,
+                notices: &crate::IgnoreNotices,
                 skew: DEFAULT_SKEW,
                 retry: RetryPolicy::default(),
             },

@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use crate::{
-    Clock, Error, IdentityProvider, InvalidGrant, IssuedAccessToken, OAuthErrorKind, Profile,
+    Clock, Error, IdentityProvider, IssuedAccessToken, Notice, Notices, OAuthErrorKind, Profile,
     ProviderError, RefreshToken, RetryPolicy, TokenSet, TokenStore, retry::may_have_consumed,
 };
+
+use super::persist::{UnderLock, persist_issued, read_under_lock};
 
 /// What the caller needs from the token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub struct AccessTokens<'a> {
     pub provider: &'a dyn IdentityProvider,
     pub store: &'a dyn TokenStore,
     pub clock: &'a dyn Clock,
+    /// Where to say what the user should know although the call succeeded.
+    pub notices: &'a dyn Notices,
     /// Margin before expiry at which a token counts as expiring (clock skew).
     pub skew: Duration,
     pub retry: RetryPolicy,
@@ -31,7 +35,7 @@ impl std::fmt::Debug for AccessTokens<'_> {
         f.debug_struct("AccessTokens")
             .field("skew", &self.skew)
             .field("retry", &self.retry)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,50 +58,75 @@ impl AccessTokens<'_> {
         }
 
         let mut lock = self.store.lock(&profile.name).await?;
-        let mut current = lock
-            .tokens()
-            .await?
-            .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
+        let UnderLock {
+            mut stored,
+            current,
+        } = read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+        let mut current = current.ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
         // Another process may have refreshed while we waited for the lock: use its
-        // result. A forced refresh accepts it too when it is newer than what we saw.
-        if (!request.force_refresh || Some(current.generation) != seen)
+        // result, even inside the margin while it has not expired (single flight:
+        // a margin longer than the server's lifetime must not make every waiting
+        // process refresh in turn). A forced refresh accepts it too.
+        if Some(current.generation) != seen {
+            if let Some(access) = current.unexpired_access(self.clock.now()) {
+                return Ok(access.clone());
+            }
+        } else if !request.force_refresh
             && let Some(access) = current.usable_access(self.clock.now(), margin)
         {
             return Ok(access.clone());
         }
 
-        let mut retried_after_consumed = false;
+        // The grant consumes the refresh token: make sure its answer can be kept
+        // before it leaves.
+        lock.prepare_rotation().await?;
+        let mut reread_after_invalid_grant = false;
         loop {
             let Some(refresh_token) = current.refresh_token.clone() else {
                 return Err(Error::NoRefreshToken(profile.name.clone()));
             };
             match self.refresh_once(profile, &current, &refresh_token).await {
                 Ok(next) => {
-                    lock.replace(Some(current.generation), &next)
-                        .await
-                        .map_err(|source| Error::PersistFailed {
-                            profile: profile.name.clone(),
-                            source,
-                        })?;
-                    return next
+                    let now = self.clock.now();
+                    persist_issued(
+                        lock.as_mut(),
+                        &profile.name,
+                        stored.as_ref(),
+                        &next,
+                        now,
+                        self.notices,
+                    )
+                    .await?;
+                    let access = next
                         .access
-                        .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()));
+                        .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
+                    if access.margin_exceeds_lifetime(margin) {
+                        self.notices.notice(Notice::MarginExceedsLifetime {
+                            requested: margin,
+                            lifetime: access.lifetime(),
+                        });
+                    }
+                    return Ok(access);
                 }
+                // Any `invalid_grant` (consumed, expired, revoked, whatever the
+                // server's words) may mean someone outside our lock (an older
+                // tool, another host) rotated the token: if they stored the newer
+                // one, carry on from it before calling the chain broken.
                 Err(ProviderError::OAuth(e))
-                    if e.kind == OAuthErrorKind::InvalidGrant(InvalidGrant::Consumed)
-                        && !retried_after_consumed =>
+                    if matches!(e.kind, OAuthErrorKind::InvalidGrant(_))
+                        && !reread_after_invalid_grant =>
                 {
-                    // Someone outside our lock (an older tool, another host) rotated the
-                    // token. If they stored the newer one, carry on from it.
-                    retried_after_consumed = true;
-                    match lock.tokens().await? {
+                    reread_after_invalid_grant = true;
+                    let again = read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+                    match again.current {
                         Some(newer)
                             if newer.generation > current.generation
                                 && newer.refresh_token.is_some() =>
                         {
-                            if let Some(access) = newer.usable_access(self.clock.now(), margin) {
+                            if let Some(access) = newer.unexpired_access(self.clock.now()) {
                                 return Ok(access.clone());
                             }
+                            stored = again.stored;
                             current = newer;
                         }
                         _ => {

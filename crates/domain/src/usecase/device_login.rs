@@ -1,8 +1,8 @@
 //! Device login (RFC 8628): show a code, wait for the user, store the first token set.
 
 use crate::{
-    Clock, DeviceLoginFailure, DevicePoll, Error, IdentityProvider, PollStep, Presenter, Profile,
-    TokenSet, TokenStore,
+    Clock, DeviceLoginFailure, DevicePoll, Error, IdentityProvider, Notices, PollStep, Presenter,
+    Profile, TokenSet, TokenStore,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -15,6 +15,7 @@ pub struct DeviceLogin<'a> {
     pub store: &'a dyn TokenStore,
     pub clock: &'a dyn Clock,
     pub presenter: &'a dyn Presenter,
+    pub notices: &'a dyn Notices,
 }
 
 impl std::fmt::Debug for DeviceLogin<'_> {
@@ -74,9 +75,20 @@ impl DeviceLogin<'_> {
             source,
         };
         let mut lock = self.store.lock(&profile.name).await.map_err(lost)?;
-        let previous = lock.tokens().await.map_err(lost)?.map(|t| t.generation);
-        let tokens = TokenSet::from_login(response, self.clock.now(), previous);
-        lock.replace(previous, &tokens).await.map_err(lost)?;
+        let stored = lock.tokens().await.map_err(lost)?;
+        let now = self.clock.now();
+        let tokens = TokenSet::from_login(response, now, stored.as_ref().map(|t| t.generation));
+        // The device code is spent: keep the new login like a rotation, so a
+        // store that cannot take it now does not cost the user another login.
+        super::persist::persist_issued(
+            lock.as_mut(),
+            &profile.name,
+            stored.as_ref(),
+            &tokens,
+            now,
+            self.notices,
+        )
+        .await?;
         Ok(tokens)
     }
 }

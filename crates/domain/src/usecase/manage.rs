@@ -1,14 +1,21 @@
 //! Smaller use cases: import a refresh token, log out, call a resource server.
 
 use crate::{
-    AccessTokens, Clock, Error, IdentityProvider, Profile, ProviderError, RefreshToken,
+    AccessTokens, Clock, Error, IdentityProvider, Notices, Profile, ProviderError, RefreshToken,
     ResourceClient, ResourceRequest, ResourceResponse, TokenRequest, TokenSet, TokenStore,
 };
 
-/// Starts a profile's chain from a refresh token got elsewhere.
+/// The longest refresh token `import` accepts. Identity-domain refresh tokens
+/// are a few hundred bytes to a few KiB; anything far larger is not one.
+pub const MAX_IMPORTED_TOKEN_LEN: usize = 16 * 1024;
+
+/// Starts a profile's chain from a refresh token got elsewhere. The token is
+/// redeemed first: only a token the identity domain accepts replaces anything.
 pub struct ImportRefreshToken<'a> {
+    pub provider: &'a dyn IdentityProvider,
     pub store: &'a dyn TokenStore,
     pub clock: &'a dyn Clock,
+    pub notices: &'a dyn Notices,
 }
 
 impl std::fmt::Debug for ImportRefreshToken<'_> {
@@ -22,10 +29,38 @@ impl ImportRefreshToken<'_> {
         if token.is_empty() {
             return Err(crate::InvalidInput::new("refresh token", "is empty").into());
         }
+        if token.expose_secret().len() > MAX_IMPORTED_TOKEN_LEN {
+            return Err(crate::InvalidInput::new(
+                "refresh token",
+                format!("is longer than {MAX_IMPORTED_TOKEN_LEN} bytes"),
+            )
+            .into());
+        }
         let mut lock = self.store.lock(&profile.name).await?;
-        let previous = lock.tokens().await?.map(|t| t.generation);
-        let tokens = TokenSet::from_imported_refresh_token(token, self.clock.now(), previous);
-        lock.replace(previous, &tokens).await?;
+        let stored = lock.tokens().await?;
+        // Redeeming consumes the imported token: be ready to keep its successor.
+        lock.prepare_rotation().await?;
+        let response = self
+            .provider
+            .refresh(&profile.client_id, &token)
+            .await
+            .map_err(|e| super::refresh_error(&profile.name, e))?;
+        let now = self.clock.now();
+        let tokens = TokenSet::from_imported_refresh_token(
+            token,
+            now,
+            stored.as_ref().map(|t| t.generation),
+        )
+        .rotated(response, now);
+        super::persist::persist_issued(
+            lock.as_mut(),
+            &profile.name,
+            stored.as_ref(),
+            &tokens,
+            now,
+            self.notices,
+        )
+        .await?;
         Ok(tokens)
     }
 }
@@ -34,6 +69,7 @@ impl ImportRefreshToken<'_> {
 pub struct Logout<'a> {
     pub provider: &'a dyn IdentityProvider,
     pub store: &'a dyn TokenStore,
+    pub notices: &'a dyn Notices,
 }
 
 impl std::fmt::Debug for Logout<'_> {
@@ -57,7 +93,10 @@ pub enum LogoutOutcome {
 impl Logout<'_> {
     pub async fn run(&self, profile: &Profile) -> Result<LogoutOutcome, Error> {
         let mut lock = self.store.lock(&profile.name).await?;
-        let Some(tokens) = lock.tokens().await? else {
+        // Revoke the live refresh token, which may be one kept aside.
+        let under =
+            super::persist::read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+        let Some(tokens) = under.current else {
             return Ok(LogoutOutcome::NotLoggedIn);
         };
         let outcome = match &tokens.refresh_token {

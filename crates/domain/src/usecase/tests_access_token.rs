@@ -5,8 +5,8 @@ use mockall::Sequence;
 
 use crate::mocks::{MockIdentityProvider, MockTokenStore};
 use crate::test_support::{
-    ManualClock, Replaced, T0, calls, expired, fresh, get_access, give_lock, lock_with, response,
-    script_refresh, secs, snapshot, token_set,
+    ManualClock, RecordedNotices, Replaced, T0, calls, expired, fresh, get_access, give_lock,
+    lock_keeping, lock_with, response, script_refresh, secs, snapshot, token_set,
 };
 use crate::{Error, Generation, StoreError, TokenRequest, TokenSet, exit};
 
@@ -78,6 +78,15 @@ async fn an_expired_token_is_refreshed_and_stored_before_it_is_returned() {
         .times(1)
         .in_sequence(&mut seq)
         .return_once(|| Ok(Some(expired(3))));
+    lock.expect_pending()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|| Ok(None));
+    // Room to keep the answer is made before the grant leaves...
+    lock.expect_prepare_rotation()
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|| Ok(()));
     let mut provider = MockIdentityProvider::new();
     provider
         .expect_refresh()
@@ -85,6 +94,16 @@ async fn an_expired_token_is_refreshed_and_stored_before_it_is_returned() {
         .times(1)
         .in_sequence(&mut seq)
         .return_once(|_, _| Ok(response("at-new", Some("rt-new"))));
+    // ...and the answer is kept aside before the store is written.
+    lock.expect_keep_pending()
+        .withf(|p| {
+            p.base_generation == Some(Generation::new(3))
+                && p.next.generation == Generation::new(4)
+                && p.base_refresh_token.as_ref().map(|t| t.expose_secret()) == Some("rt-3")
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .return_once(|_| Ok(()));
     let replaced = Replaced::default();
     let record = replaced.clone();
     lock.expect_replace()
@@ -178,7 +197,10 @@ async fn a_forced_refresh_accepts_a_newer_generation_found_under_the_lock() {
     assert_eq!(access.token.expose_secret(), "at-4");
 }
 
-async fn refresh_with_failing_store(failure: StoreError) -> Error {
+async fn refresh_with_failing_store(
+    failure: StoreError,
+    keep: Result<(), StoreError>,
+) -> (Result<crate::IssuedAccessToken, Error>, Vec<String>) {
     let mut provider = MockIdentityProvider::new();
     script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = MockTokenStore::new();
@@ -186,21 +208,42 @@ async fn refresh_with_failing_store(failure: StoreError) -> Error {
     let replaced = Replaced::default();
     give_lock(
         &mut store,
-        lock_with(vec![Some(expired(3))], Some(Err(failure)), &replaced),
+        lock_keeping(vec![Some(expired(3))], Err(failure), keep, &replaced),
     );
     let clock = ManualClock::at(T0);
-    get_access(&provider, &store, &clock, NORMAL)
-        .await
-        .expect_err("the new token must not be handed out unstored")
+    let notices = RecordedNotices::default();
+    let tokens = crate::AccessTokens {
+        provider: &provider,
+        store: &store,
+        clock: &clock,
+        notices: &notices,
+        skew: crate::DEFAULT_SKEW,
+        retry: crate::RetryPolicy::default(),
+    };
+    let result = tokens.get(&crate::test_support::profile(), NORMAL).await;
+    (result, notices.taken())
+}
+
+fn disk_full() -> StoreError {
+    StoreError::Io {
+        location: "/store".into(),
+        detail: "disk full".into(),
+    }
 }
 
 #[tokio::test]
-async fn a_failed_write_is_persist_failed_and_hands_out_nothing() {
-    let error = refresh_with_failing_store(StoreError::Io {
-        location: "/store".into(),
-        detail: "disk full".into(),
-    })
-    .await;
+async fn a_failed_write_of_a_kept_rotation_hands_out_the_token_and_says_so() {
+    let (result, notices) = refresh_with_failing_store(disk_full(), Ok(())).await;
+    let access = result.expect("kept aside, so nothing is lost and the token is usable");
+    assert_eq!(access.token.expose_secret(), "at-new");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("RotationKeptAside"), "{notices:?}");
+}
+
+#[tokio::test]
+async fn a_failed_write_that_could_not_be_kept_is_persist_failed_and_hands_out_nothing() {
+    let (result, _) = refresh_with_failing_store(disk_full(), Err(disk_full())).await;
+    let error = result.expect_err("the new token must not be handed out unstored");
     assert!(
         matches!(
             error,
@@ -216,10 +259,14 @@ async fn a_failed_write_is_persist_failed_and_hands_out_nothing() {
 
 #[tokio::test]
 async fn a_lost_compare_and_swap_is_persist_failed_too() {
-    let error = refresh_with_failing_store(StoreError::Conflict {
-        attempted: 4,
-        found: 4,
-    })
+    let (result, _) = refresh_with_failing_store(
+        StoreError::Conflict {
+            attempted: 4,
+            found: 4,
+        },
+        Ok(()),
+    )
     .await;
+    let error = result.expect_err("a newer set won");
     assert!(matches!(error, Error::PersistFailed { .. }), "{error:?}");
 }

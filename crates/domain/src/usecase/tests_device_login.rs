@@ -72,6 +72,17 @@ fn store(
     lock.expect_tokens()
         .times(1)
         .return_once(move || Ok(previous));
+    // A store that cannot write cannot keep the login aside either.
+    let keep = match &outcome {
+        Ok(()) => Ok(()),
+        Err(_) => Err(StoreError::Io {
+            location: "/store.pending".into(),
+            detail: "no space left on device".into(),
+        }),
+    };
+    lock.expect_keep_pending()
+        .times(1)
+        .return_once(move |_| keep);
     let record = Arc::clone(replaced);
     lock.expect_replace()
         .times(1)
@@ -116,6 +127,7 @@ async fn waits_by_the_intervals_and_stores_the_first_generation() {
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
 
     let tokens = login.run(&profile(), NO_BROWSER).await.expect("login");
@@ -152,6 +164,7 @@ async fn a_new_login_continues_the_stored_generations() {
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
 
     let tokens = login.run(&profile(), NO_BROWSER).await.expect("login");
@@ -179,6 +192,7 @@ async fn the_progress_line_gets_the_wait_and_the_time_left() {
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
     login.run(&profile(), NO_BROWSER).await.expect("login");
 }
@@ -203,6 +217,7 @@ async fn login_with_browser(
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
     login.run(&profile(), BROWSER).await.expect("login");
     assert_eq!(replaced.lock().expect("not poisoned").len(), 1);
@@ -248,6 +263,7 @@ async fn a_failing_store_loses_the_tokens_loudly() {
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
 
     let error = login
@@ -286,6 +302,7 @@ async fn failed_login_with(
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
     let error = login.run(&profile(), NO_BROWSER).await.expect_err("fails");
     (error, clock.sleeps())
@@ -401,6 +418,7 @@ async fn a_failed_start_shows_no_code() {
         store: &store,
         clock: &clock,
         presenter: &presenter,
+        notices: &crate::IgnoreNotices,
     };
     let error = login.run(&profile(), BROWSER).await.expect_err("fails");
     assert!(

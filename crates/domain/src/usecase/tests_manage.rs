@@ -82,6 +82,7 @@ async fn a_200_needs_no_refresh() {
         provider: &provider,
         store: &store,
         clock: &clock,
+        notices: &crate::IgnoreNotices,
         skew: DEFAULT_SKEW,
         retry: RetryPolicy::default(),
     };
@@ -106,6 +107,7 @@ async fn call_answered(statuses: Vec<u16>) -> (u16, Vec<String>, Vec<String>) {
         provider: &provider,
         store: &store,
         clock: &clock,
+        notices: &crate::IgnoreNotices,
         skew: DEFAULT_SKEW,
         retry: RetryPolicy::default(),
     };
@@ -168,6 +170,7 @@ async fn logout_with(revoked: Result<bool, crate::ProviderError>) -> Result<Logo
     let logout = Logout {
         provider: &provider,
         store: &store,
+        notices: &crate::IgnoreNotices,
     };
     logout.run(&profile()).await
 }
@@ -204,6 +207,7 @@ async fn logout_when_not_logged_in_touches_nothing() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        notices: &crate::IgnoreNotices,
     };
     let outcome = logout.run(&profile()).await.expect("nothing to do");
     assert!(matches!(outcome, LogoutOutcome::NotLoggedIn), "{outcome:?}");
@@ -222,6 +226,7 @@ async fn a_failed_clear_is_a_store_error() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        notices: &crate::IgnoreNotices,
     };
     let error = logout.run(&profile()).await.expect_err("not cleared");
     assert_eq!(error.exit_code(), exit::STORE);
@@ -230,12 +235,16 @@ async fn a_failed_clear_is_a_store_error() {
 #[tokio::test]
 async fn an_empty_refresh_token_is_rejected_before_the_store() {
     let store = MockTokenStore::new(); // any call panics
+    let provider = MockIdentityProvider::new(); // so does a grant
     let clock = ManualClock::at(T0);
     let import = ImportRefreshToken {
+        provider: &provider,
         store: &store,
         clock: &clock,
+        notices: &crate::IgnoreNotices,
     };
-    for empty in ["", "  \n"] {
+    let too_long = "r".repeat(crate::usecase::MAX_IMPORTED_TOKEN_LEN + 1);
+    for empty in ["", "  \n", too_long.as_str()] {
         let error = import
             .run(&profile(), RefreshToken::new(empty))
             .await
@@ -245,42 +254,81 @@ async fn an_empty_refresh_token_is_rejected_before_the_store() {
     }
 }
 
-async fn import_over(previous: Option<crate::TokenSet>) -> (crate::TokenSet, Replaced) {
+async fn import_over(
+    previous: Option<crate::TokenSet>,
+) -> (crate::TokenSet, Replaced, Vec<String>) {
     let replaced = Replaced::default();
     let lock = lock_with(vec![previous], Some(Ok(())), &replaced);
     let mut store = MockTokenStore::new();
     store.expect_lock().return_once(move |_| Ok(Box::new(lock)));
+    let mut provider = MockIdentityProvider::new();
+    let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let clock = ManualClock::at(T0);
     let import = ImportRefreshToken {
+        provider: &provider,
         store: &store,
         clock: &clock,
+        notices: &crate::IgnoreNotices,
     };
     let set = import
         .run(&profile(), RefreshToken::new("rt-imported\n"))
         .await
         .expect("imported");
-    (set, replaced)
+    (set, replaced, calls(&refreshes))
 }
 
 #[tokio::test]
-async fn an_import_stores_a_first_generation() {
-    let (set, replaced) = import_over(None).await;
+async fn an_import_redeems_the_token_and_stores_its_successor() {
+    let (set, replaced, refreshes) = import_over(None).await;
+    assert_eq!(refreshes, ["rt-imported"], "redeemed once, trimmed");
     let written = replaced.lock().expect("not poisoned").clone();
     assert_eq!(written.len(), 1);
     assert_eq!(written[0].0, None);
     assert_eq!(written[0].1, set);
-    assert_eq!(set.generation, Generation::FIRST);
-    assert!(set.access.is_none());
+    assert_eq!(set.generation, Generation::new(2));
+    assert_eq!(
+        set.access.as_ref().map(|a| a.token.expose_secret()),
+        Some("at-new")
+    );
     assert_eq!(
         set.refresh_token.as_ref().map(RefreshToken::expose_secret),
-        Some("rt-imported")
+        Some("rt-new")
     );
 }
 
 #[tokio::test]
+async fn a_refused_import_replaces_nothing() {
+    let replaced = Replaced::default();
+    // `replace` is not scripted: a write would panic.
+    let lock = lock_with(vec![Some(token_set(4, "at", "rt", T0))], None, &replaced);
+    let mut store = MockTokenStore::new();
+    store.expect_lock().return_once(move |_| Ok(Box::new(lock)));
+    let mut provider = MockIdentityProvider::new();
+    script_refresh(
+        &mut provider,
+        vec![Err(crate::test_support::oauth(
+            "invalid_grant",
+            Some("garbage"),
+        ))],
+    );
+    let clock = ManualClock::at(T0);
+    let import = ImportRefreshToken {
+        provider: &provider,
+        store: &store,
+        clock: &clock,
+        notices: &crate::IgnoreNotices,
+    };
+    let error = import
+        .run(&profile(), RefreshToken::new("garbage"))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.exit_code(), exit::LOGIN_REQUIRED, "{error}");
+}
+
+#[tokio::test]
 async fn an_import_over_a_login_continues_its_generations() {
-    let (set, replaced) = import_over(Some(token_set(4, "at", "rt", T0))).await;
-    assert_eq!(set.generation, Generation::new(5));
+    let (set, replaced, _) = import_over(Some(token_set(4, "at", "rt", T0))).await;
+    assert_eq!(set.generation, Generation::new(6));
     assert_eq!(
         replaced.lock().expect("not poisoned")[0].0,
         Some(Generation::new(4))
@@ -296,6 +344,7 @@ async fn logout_with_only_an_access_token_says_nothing_was_revoked() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        notices: &crate::IgnoreNotices,
     };
     let outcome = logout.run(&profile()).await.expect("logged out");
     assert!(

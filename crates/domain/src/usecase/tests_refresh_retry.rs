@@ -41,6 +41,7 @@ async fn refresh(policy: RetryPolicy, answers: Vec<Answer>) -> Outcome {
         provider: &provider,
         store: &store,
         clock: &clock,
+        notices: &crate::IgnoreNotices,
         skew: DEFAULT_SKEW,
         retry: policy,
     };

@@ -70,6 +70,7 @@ fn token_set(generation: u64) -> TokenSet {
         access: Some(IssuedAccessToken {
             token: AccessToken::new(format!("contract-access-token-{generation}")),
             token_type: "Bearer".to_owned(),
+            issued_at: Timestamp::from_unix(at),
             expires_at: Timestamp::from_unix(at + 3600),
         }),
         refresh_token: Some(refresh_token(generation)),

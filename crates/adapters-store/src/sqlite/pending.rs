@@ -1,0 +1,206 @@
+//! Rotations kept aside (see `oci_iam_sso_domain::PendingRotation`): one slot
+//! file per profile in `<db>.pending/`, sealed with the store key.
+//!
+//! The slot is allocated (zeros written, synced) *before* the refresh grant
+//! leaves, and the rotated set is then written into it in place. Writing inside
+//! blocks that already exist needs no free space and stays under a file-size
+//! limit the slot already fits in, and it takes no SQLite lock — so the three
+//! faults that can strike between the server's answer and the store's commit
+//! (a full disk, a write lock held by another program, `kill -9` while waiting
+//! for it) cannot lose the set.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use oci_iam_sso_domain::{
+    AccessToken, Generation, IssuedAccessToken, PendingRotation, ProfileName, RefreshToken, Scope,
+    Timestamp, TokenSet,
+};
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::key::Cipher;
+use crate::key::private_fs::{ensure_private_dir, open_private_file, sync_dir};
+
+/// The slot's size. A sealed set is a few KiB (two JWTs); 64 KiB leaves room
+/// for very large access tokens without ever growing the file after the grant.
+pub(crate) const SLOT_LEN: u64 = 64 * 1024;
+const MAGIC: &[u8; 8] = b"OISPEND1";
+const HEADER_LEN: usize = MAGIC.len() + 4;
+/// The associated data's column name: a slot cannot be passed off as a column.
+const SEAL_COLUMN: &str = "pending_rotation";
+
+/// The slot file of one profile.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingSlot {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl PendingSlot {
+    pub(crate) fn new(dir: &Path, profile: &ProfileName) -> Self {
+        // Profile names are limited to `A-Za-z0-9._-@` and never start with
+        // `.`, so this stays inside `dir`.
+        Self {
+            dir: dir.to_owned(),
+            path: dir.join(format!("{profile}.sealed")),
+        }
+    }
+
+    pub(crate) fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// Creates the slot at full size (zeros, synced) unless it already is.
+    pub(crate) fn reserve(&self) -> io::Result<File> {
+        ensure_private_dir(&self.dir)?;
+        let file = open_private_file(&self.path)?;
+        let len = file.metadata()?.len();
+        if len < SLOT_LEN {
+            // Real zeros, not `set_len`: a sparse file would need blocks later.
+            let zeros = vec![0u8; usize::try_from(SLOT_LEN - len).unwrap_or(0)];
+            file.write_all_at(&zeros, len)?;
+            file.sync_all()?;
+            sync_dir(&self.dir)?;
+        }
+        Ok(file)
+    }
+
+    /// Writes `sealed` into the slot in place and syncs it.
+    pub(crate) fn write(&self, file: &File, sealed: &[u8]) -> io::Result<()> {
+        let len = u32::try_from(sealed.len())
+            .ok()
+            .filter(|&len| (HEADER_LEN as u64 + u64::from(len)) <= SLOT_LEN)
+            .ok_or_else(|| io::Error::other("the token set is too large for its slot"))?;
+        let mut frame = Zeroizing::new(Vec::with_capacity(HEADER_LEN + sealed.len()));
+        frame.extend_from_slice(MAGIC);
+        frame.extend_from_slice(&len.to_le_bytes());
+        frame.extend_from_slice(sealed);
+        file.write_all_at(&frame, 0)?;
+        file.sync_data()
+    }
+
+    /// The sealed bytes in the slot, if it holds any.
+    pub(crate) fn read(&self) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(bytes) => Zeroizing::new(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
+            return Ok(None);
+        }
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&bytes[MAGIC.len()..HEADER_LEN]);
+        let len = u32::from_le_bytes(len) as usize;
+        Ok(bytes
+            .get(HEADER_LEN..HEADER_LEN + len)
+            .map(|sealed| Zeroizing::new(sealed.to_vec())))
+    }
+
+    /// Wipes what the slot holds (keeping its blocks for the next rotation).
+    /// Not synced: a stale set that survives a crash no longer applies.
+    pub(crate) fn discard(&self) -> io::Result<()> {
+        match File::options().write(true).open(&self.path) {
+            Ok(file) => file.write_all_at(&vec![0u8; SLOT_LEN as usize], 0),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes the slot (the profile is gone).
+    pub(crate) fn remove(&self) -> io::Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A pending rotation as sealed into a slot. Only this module sees its
+/// secrets in clear, and wipes them when done.
+#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+struct Record {
+    base_generation: Option<u64>,
+    base_refresh_token: Option<String>,
+    kept_at: i64,
+    generation: u64,
+    access_token: Option<String>,
+    token_type: Option<String>,
+    access_issued_at: Option<i64>,
+    access_expires_at: Option<i64>,
+    refresh_token: Option<String>,
+    refresh_issued_at: i64,
+    scope: Option<String>,
+    chain_started_at: i64,
+}
+
+/// Seals `pending` for `profile`'s slot.
+pub(crate) fn seal(cipher: &Cipher, profile: &ProfileName, pending: &PendingRotation) -> Vec<u8> {
+    let next = &pending.next;
+    let access = next.access.as_ref();
+    let record = Record {
+        base_generation: pending.base_generation.map(Generation::get),
+        base_refresh_token: pending
+            .base_refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
+        kept_at: pending.kept_at.unix(),
+        generation: next.generation.get(),
+        access_token: access.map(|a| a.token.expose_secret().to_owned()),
+        token_type: access.map(|a| a.token_type.clone()),
+        access_issued_at: access.map(|a| a.issued_at.unix()),
+        access_expires_at: access.map(|a| a.expires_at.unix()),
+        refresh_token: next
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret().to_owned()),
+        refresh_issued_at: next.refresh_issued_at.unix(),
+        scope: next.scope.as_ref().map(ToString::to_string),
+        chain_started_at: next.chain_started_at.unix(),
+    };
+    let json = Zeroizing::new(serde_json::to_vec(&record).unwrap_or_default());
+    cipher.seal(profile.as_str(), SEAL_COLUMN, &json)
+}
+
+/// Opens a sealed slot; `None` when it does not open (a write cut off by a
+/// crash, which can only be the kept set of that very moment).
+pub(crate) fn open(
+    cipher: &Cipher,
+    profile: &ProfileName,
+    sealed: &[u8],
+) -> Option<PendingRotation> {
+    let json = cipher.open(profile.as_str(), SEAL_COLUMN, sealed).ok()?;
+    let record: Record = serde_json::from_slice(&json).ok()?;
+    let access = match (&record.access_token, record.access_expires_at) {
+        (Some(token), Some(expires_at)) => Some(IssuedAccessToken {
+            token: AccessToken::new(token.as_str()),
+            token_type: record
+                .token_type
+                .clone()
+                .unwrap_or_else(|| "Bearer".to_owned()),
+            issued_at: Timestamp::from_unix(record.access_issued_at.unwrap_or(record.kept_at)),
+            expires_at: Timestamp::from_unix(expires_at),
+        }),
+        _ => None,
+    };
+    let scope = match &record.scope {
+        Some(scope) => Some(Scope::parse(scope).ok()?),
+        None => None,
+    };
+    Some(PendingRotation {
+        base_generation: record.base_generation.map(Generation::new),
+        base_refresh_token: record.base_refresh_token.as_deref().map(RefreshToken::new),
+        next: TokenSet {
+            access,
+            refresh_token: record.refresh_token.as_deref().map(RefreshToken::new),
+            refresh_issued_at: Timestamp::from_unix(record.refresh_issued_at),
+            scope,
+            chain_started_at: Timestamp::from_unix(record.chain_started_at),
+            generation: Generation::new(record.generation),
+        },
+        kept_at: Timestamp::from_unix(record.kept_at),
+    })
+}

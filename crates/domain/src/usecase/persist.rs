@@ -1,0 +1,91 @@
+//! Reading under the profile lock and writing a set the server just issued,
+//! so that a rotated refresh token is never lost (see [`crate::PendingRotation`]).
+
+use crate::{
+    Error, Notice, Notices, PendingRotation, ProfileLock, ProfileName, StoreError, Timestamp,
+    TokenSet,
+};
+
+/// The state under the lock: what the store holds, and the set to go on from.
+/// They differ only when a rotation kept aside could not be adopted yet: its
+/// refresh token is then the live one, whatever the store still says.
+#[derive(Debug)]
+pub(crate) struct UnderLock {
+    pub stored: Option<TokenSet>,
+    pub current: Option<TokenSet>,
+}
+
+/// Reads the stored set under the lock and adopts a rotation kept aside when
+/// it follows exactly that set.
+pub(crate) async fn read_under_lock(
+    lock: &mut dyn ProfileLock,
+    profile: &ProfileName,
+    notices: &dyn Notices,
+) -> Result<UnderLock, Error> {
+    let stored = lock.tokens().await?;
+    let pending = match lock.pending().await? {
+        Some(pending) if pending.applies_to(stored.as_ref()) => pending,
+        _ => {
+            return Ok(UnderLock {
+                current: stored.clone(),
+                stored,
+            });
+        }
+    };
+    match lock.adopt(&pending).await {
+        Ok(()) => {
+            notices.notice(Notice::RotationRecovered {
+                profile: profile.clone(),
+                kept_at: pending.kept_at,
+            });
+            Ok(UnderLock {
+                stored: Some(pending.next.clone()),
+                current: Some(pending.next),
+            })
+        }
+        Err(error) => {
+            notices.notice(Notice::RotationKeptAside {
+                profile: profile.clone(),
+                error,
+            });
+            Ok(UnderLock {
+                stored,
+                current: Some(pending.next),
+            })
+        }
+    }
+}
+
+/// Writes `next` (just issued by the server) over `stored`: kept aside first,
+/// durably, then written to the store. When the store fails but the set was
+/// kept aside, nothing is lost: the caller goes on and the next run adopts it.
+pub(crate) async fn persist_issued(
+    lock: &mut dyn ProfileLock,
+    profile: &ProfileName,
+    stored: Option<&TokenSet>,
+    next: &TokenSet,
+    now: Timestamp,
+    notices: &dyn Notices,
+) -> Result<(), Error> {
+    let pending = PendingRotation::over(stored, next.clone(), now);
+    let kept = lock.keep_pending(&pending).await;
+    let written = lock.replace(stored.map(|s| s.generation), next).await;
+    match (written, kept) {
+        (Ok(()), _) => Ok(()),
+        // A newer set is in the store, written without our lock: it wins, and
+        // the kept set no longer applies. Say so rather than hide it.
+        (Err(error @ StoreError::Conflict { .. }), _) | (Err(error), Err(_)) => {
+            Err(Error::PersistFailed {
+                profile: profile.clone(),
+                source: error,
+            })
+        }
+        (Err(error), Ok(())) => {
+            notices.notice(Notice::RotationKeptAside {
+                profile: profile.clone(),
+                error,
+            });
+            Ok(())
+        }
+    }
+}
