@@ -10,7 +10,7 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest as _, Md5};
-use oci_iam_sso_domain::oci::{KeyPair, KeySize, PrivateKeyPem};
+use oci_iam_sso_domain::oci::{KeyPair, KeySize, PrivateKeyPem, RsaPublicNumbers};
 use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
 
 /// Session files, in `~/.oci/sessions/<profile>/`.
@@ -21,6 +21,8 @@ pub const SESSION_TOKEN: &str = "token";
 pub const DB_TOKEN: &str = "token";
 pub const DB_PRIVATE_KEY: &str = "oci_db_key.pem";
 pub const DB_PUBLIC_KEY: &str = "oci_db_key_public.pem";
+/// The lock file of a db-token directory (see `super::lock`).
+pub const DB_TOKEN_LOCK: &str = ".oci_db_token.lock";
 
 /// A file operation that failed, with the path (never the content).
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +78,27 @@ pub fn public_key_jwk(public_pem: &str) -> Result<String, String> {
         "kid": "Ignored",
     })
     .to_string())
+}
+
+/// The public numbers of a private key PEM (PKCS#8 or PKCS#1, as the signer
+/// reads them; text around the block, such as the `OCI_API_KEY` line the OCI
+/// CLI appends, is ignored). `None` when it is not an RSA private key.
+pub fn private_key_public_numbers(private_pem: &str) -> Option<RsaPublicNumbers> {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::pkcs8::DecodePrivateKey as _;
+    let begin = private_pem.find("-----BEGIN ")?;
+    let block = &private_pem[begin..];
+    let label_end = block["-----BEGIN ".len()..].find("-----")? + "-----BEGIN ".len();
+    let label = &block["-----BEGIN ".len()..label_end];
+    let end_line = format!("-----END {label}-----");
+    let block = &block[..block.find(&end_line)? + end_line.len()];
+    let key = match label {
+        "PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs8_pem(block).ok()?,
+        "RSA PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs1_pem(block).ok()?,
+        _ => return None,
+    };
+    let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF).ok()?;
+    RsaPublicNumbers::from_jwk_json(&public_key_jwk(&public_pem).ok()?)
 }
 
 /// The console login's `public_key` parameter: the JWK, base64url without padding.
@@ -400,6 +423,35 @@ mod tests {
         assert_eq!(jwk["e"], "AQAB");
         assert_eq!(jwk["n"].as_str().unwrap().len(), 342);
         assert!(public_key_jwk("nope").is_err());
+    }
+
+    #[test]
+    fn a_private_key_gives_the_public_numbers_of_its_jwk() {
+        use rsa::pkcs1::EncodeRsaPrivateKey as _;
+        use rsa::pkcs8::DecodePrivateKey as _;
+        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
+        let expected = RsaPublicNumbers::from_jwk_json(&public_key_jwk(&key.public_pem).unwrap());
+        assert!(expected.is_some());
+        // As this tool writes it, with the OCI CLI's trailing line, and as PKCS#1.
+        let pkcs8 = key.private_pem.expose_secret();
+        let pkcs1 = rsa::RsaPrivateKey::from_pkcs8_pem(pkcs8)
+            .unwrap()
+            .to_pkcs1_pem(LineEnding::LF)
+            .unwrap();
+        for pem in [
+            pkcs8.to_owned(),
+            format!("{pkcs8}OCI_API_KEY\n"),
+            pkcs1.as_str().to_owned(),
+        ] {
+            assert_eq!(private_key_public_numbers(&pem), expected);
+        }
+        let other = generate_key_pair(KeySize::Rsa2048).unwrap();
+        assert_ne!(
+            private_key_public_numbers(other.private_pem.expose_secret()),
+            expected
+        );
+        assert_eq!(private_key_public_numbers(&key.public_pem), None);
+        assert_eq!(private_key_public_numbers("nothing"), None);
     }
 
     #[test]

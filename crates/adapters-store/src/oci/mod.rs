@@ -6,6 +6,7 @@
 mod adapter;
 pub mod config;
 pub mod files;
+pub mod lock;
 pub mod realms;
 
 pub use adapter::FsOciFiles;

@@ -118,6 +118,9 @@ pub(crate) async fn authenticate_within(
         );
     }
     let tenancy = login_tenancy(claims.tenant.as_deref(), existing.get("tenancy"))?;
+    // Taken only now, not during the browser wait: a refresh of the old
+    // session may finish first, and must not write after this login's files.
+    let _lock = context.files.lock_session(&context.profile).await?;
     let dir = context
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)

@@ -60,7 +60,7 @@ impl Env {
     }
 
     /// A session for `name` as a browser login would leave it, without the browser.
-    async fn session(&self, name: &str) {
+    pub(super) async fn session(&self, name: &str) {
         let key = generate_key_pair(KeySize::Rsa2048).unwrap();
         let token = self.fake.control().mint_session(&key.public_pem).unwrap();
         let files = self.files();
@@ -77,7 +77,7 @@ impl Env {
             .unwrap();
     }
 
-    fn session_dir(&self, name: &str) -> PathBuf {
+    pub(super) fn session_dir(&self, name: &str) -> PathBuf {
         self.home.path().join(".oci/sessions").join(name)
     }
 
@@ -87,7 +87,11 @@ impl Env {
         (result, String::from_utf8(out).unwrap())
     }
 
-    async fn db_token(&self, name: &str, location: &Path) -> (Result<(), Error>, String) {
+    pub(super) async fn db_token(
+        &self,
+        name: &str,
+        location: &Path,
+    ) -> (Result<(), Error>, String) {
         let command = DbTokenCommand::Get(DbTokenGetArgs {
             profile: profile(name),
             scope: "urn:oracle:db::id::*".into(),
