@@ -6,7 +6,10 @@
 //! Any local process or web page can send a `GET /token?…` here, so a token
 //! is taken only when it is bound to this login's key pair (its `jwk` claim;
 //! only the holder of that private key can use the session) and, when the
-//! console sent an id_token with a `nonce`, when that is this login's nonce.
+//! console sent an id_token, when that names this login's nonce (an id_token
+//! without one is refused too: OpenID Connect Core 1.0, section 3.2.2.11, has
+//! the client check the nonce whenever it sent one,
+//! https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation).
 //! Anything else gets a 400 and the listener keeps waiting.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -45,13 +48,12 @@ pub(crate) struct LoginBinding {
 }
 
 impl LoginBinding {
-    /// The session token must be bound to our key; an id_token, when it came
-    /// and names a nonce, must name ours.
+    /// The session token must be bound to our key; an id_token, when it
+    /// came, must name our nonce.
     fn accepts(&self, session_token: &str, id_token: Option<&str>) -> bool {
         let our_key = bound_public_key(session_token).is_some_and(|key| key == self.public_key);
         let our_nonce = id_token
-            .and_then(|t| string_claim(t, "nonce"))
-            .is_none_or(|nonce| nonce == self.nonce);
+            .is_none_or(|t| string_claim(t, "nonce").is_some_and(|nonce| nonce == self.nonce));
         our_key && our_nonce
     }
 }

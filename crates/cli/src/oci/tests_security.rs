@@ -79,7 +79,14 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
             .unwrap()
             .0,
         );
-        // 3. What the console sent.
+        // 3. The right token with an id_token that names no nonce at all.
+        let no_nonce = jwt(&serde_json::json!({"sub": "ocid1.user.oc1..u"}));
+        statuses.push(
+            http_get(&format!("{listener}/token?{fragment}&id_token={no_nonce}"))
+                .unwrap()
+                .0,
+        );
+        // 4. What the console sent.
         statuses.push(http_get(&format!("{listener}/token?{fragment}")).unwrap().0);
         let right = fragment
             .split('&')
@@ -99,7 +106,7 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
         .await;
     let (statuses, right) = browser.join().unwrap();
     result.unwrap();
-    assert_eq!(statuses, [400, 400, 200]);
+    assert_eq!(statuses, [400, 400, 400, 200]);
     let saved = std::fs::read_to_string(env.home.path().join(".oci/sessions/work/token")).unwrap();
     assert_eq!(saved, right);
     assert_ne!(saved, forged);
