@@ -119,6 +119,7 @@ async fn browser_login_writes_the_session_and_the_profile() {
             no_browser: false,
             port: 0,
             browser_command: Some(script.display().to_string()),
+            allow_tenancy_change: false,
         }))
         .await;
     result.unwrap();
@@ -180,6 +181,7 @@ async fn no_browser_prints_the_url_and_gives_up_after_the_timeout() {
         no_browser: true,
         port: 0,
         browser_command: None,
+        allow_tenancy_change: false,
     };
     let mut out = Vec::new();
     let error =

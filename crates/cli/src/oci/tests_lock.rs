@@ -39,6 +39,7 @@ async fn a_login_during_a_refresh_waits_and_the_pair_stays_matching() {
         no_browser: false,
         port: 0,
         browser_command: Some(script.display().to_string()),
+        allow_tenancy_change: false,
     }));
     let driver = async {
         // The refresh has read the old key and token and waits for its answer:

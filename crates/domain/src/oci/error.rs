@@ -38,6 +38,16 @@ pub enum OciError {
     /// Another process held the lock of a session or db-token directory too long.
     #[error("{what} stayed locked by another process for {waited_secs} s")]
     Locked { what: String, waited_secs: u64 },
+    /// The login is for another tenancy than the profile's, and the change
+    /// was not asked for.
+    #[error(
+        "the login is for tenancy {logged_in}, but profile [{profile}] is for tenancy {configured}; nothing was written (pass --allow-tenancy-change to switch the profile)"
+    )]
+    TenancyChanged {
+        profile: String,
+        configured: String,
+        logged_in: String,
+    },
     #[error("browser login failed: {0}")]
     Login(String),
     #[error("{0}")]
@@ -58,7 +68,7 @@ impl OciError {
             OciError::Malformed { .. } => exit::MALFORMED,
             OciError::Files { .. } => exit::STORE,
             OciError::SessionChanged { .. } | OciError::Locked { .. } => exit::STORE_BUSY,
-            OciError::Login(_) => exit::DEVICE_LOGIN,
+            OciError::Login(_) | OciError::TenancyChanged { .. } => exit::DEVICE_LOGIN,
             OciError::Other(_) => exit::FAILURE,
         }
     }
@@ -98,6 +108,9 @@ impl OciError {
             OciError::Locked { .. } => Some(
                 "another oci-iam-sso command is using it; let it finish, then try again".into(),
             ),
+            OciError::TenancyChanged { profile, .. } => Some(format!(
+                "log in to the profile's tenancy (--tenancy-name NAME), or pass --allow-tenancy-change to switch profile [{profile}] to the new one"
+            )),
             OciError::Login(_) => Some("run `oci-iam-sso session authenticate` again".into()),
             OciError::Other(_) => None,
         }
