@@ -17,6 +17,8 @@ mod usecase;
 mod tests;
 #[cfg(test)]
 mod tests_exchange;
+#[cfg(test)]
+mod tests_lock;
 
 pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};

@@ -13,7 +13,7 @@ use crate::{Clock, Error, SessionToken, Timestamp};
 
 const NOW: Timestamp = Timestamp::from_unix(1_767_225_600);
 
-struct FixedClock;
+pub(super) struct FixedClock;
 
 #[async_trait::async_trait]
 impl Clock for FixedClock {
@@ -37,7 +37,7 @@ pub(super) fn b64url(bytes: &[u8]) -> String {
 }
 
 /// A JWT expiring `ttl_secs` after NOW (negative: already expired).
-fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
+pub(super) fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
     let payload = format!(
         r#"{{"sub":"u","tenant":"t","exp":{},"m":"{marker}"}}"#,
         NOW.unix() + ttl_secs
@@ -45,11 +45,11 @@ fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
     SessionToken::new(format!("e30.{}.sig", b64url(payload.as_bytes())))
 }
 
-fn name() -> OciProfileName {
+pub(super) fn name() -> OciProfileName {
     OciProfileName::new("DEFAULT").unwrap()
 }
 
-fn profile() -> OciProfile {
+pub(super) fn profile() -> OciProfile {
     OciProfile {
         name: name(),
         region: Region::new("us-ashburn-1", "oraclecloud.com").unwrap(),
@@ -123,56 +123,6 @@ async fn refresh_writes_the_new_token() {
     .await
     .unwrap();
     assert_eq!(claims.expires_at, Timestamp::from_unix(NOW.unix() + 3600));
-}
-
-/// Records when it is dropped, so a test sees how long a lock was held.
-struct Released(std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>);
-
-impl Drop for Released {
-    fn drop(&mut self) {
-        self.0.lock().unwrap().push("unlock");
-    }
-}
-
-#[tokio::test]
-async fn refresh_holds_the_session_lock_from_the_read_to_the_write() {
-    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = |event| {
-        let events = events.clone();
-        move || events.lock().unwrap().push(event)
-    };
-    let mut files = MockOciFiles::new();
-    let (locked, events_in_lock) = (log("lock"), events.clone());
-    files.expect_lock_session().times(1).returning(move |_| {
-        locked();
-        Ok(OciLock::new(Released(events_in_lock.clone())))
-    });
-    let read = log("read");
-    files.expect_load_profile().returning(|_| Ok(profile()));
-    files.expect_read_session().returning(move |_| {
-        read();
-        Ok(SessionCredentials {
-            token: jwt(600, "old"),
-            private_key: PrivateKeyPem::new("KEY".into()),
-        })
-    });
-    let write = log("write");
-    files.expect_write_session_token().returning(move |_, _| {
-        write();
-        Ok(())
-    });
-    let mut auth = MockOciAuthService::new();
-    auth.expect_refresh_session()
-        .returning(|_, _| Ok(jwt(3600, "new")));
-    RefreshSession {
-        auth: &auth,
-        files: &files,
-        clock: &FixedClock,
-    }
-    .run(&name())
-    .await
-    .unwrap();
-    assert_eq!(*events.lock().unwrap(), ["lock", "read", "write", "unlock"]);
 }
 
 #[tokio::test]
