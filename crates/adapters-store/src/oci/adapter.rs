@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{
-    KeyPair, KeySize, OciError, OciFiles, OciKeys, OciProfile, OciProfileName, PrivateKeyPem,
-    Region, SessionCredentials, is_tenancy_ocid,
+    KeyPair, KeySize, OciError, OciFiles, OciKeys, OciLock, OciProfile, OciProfileName,
+    PrivateKeyPem, Region, SessionCredentials, bound_public_key, is_tenancy_ocid,
 };
 
 use super::config::{ConfigValueError, OciConfig, check_entries, expand_tilde};
 use super::files::{self, FileError};
+use super::lock::{self, LOCK_WAIT};
 use super::realms::resolve_region;
 
 /// The OCI files of one user: a config file and the home directory that `~` means.
@@ -88,7 +89,6 @@ impl FsOciFiles {
     /// An exclusive lock on `<config>.lock` (0600), held until the file is dropped.
     /// A separate file, because the config file itself is replaced by a rename.
     fn lock_config(&self) -> Result<std::fs::File, OciError> {
-        use std::os::unix::fs::OpenOptionsExt as _;
         let mut path = self.config_path.clone().into_os_string();
         path.push(".lock");
         let path = PathBuf::from(path);
@@ -96,16 +96,17 @@ impl FsOciFiles {
             path: path.display().to_string(),
             detail: e.to_string(),
         };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .map_err(failed)?;
+        let file = lock::open_lock_file(&path).map_err(failed)?;
         file.lock().map_err(failed)?;
         Ok(file)
+    }
+
+    /// `~/.oci/sessions/.<profile>.lock`: beside the session directories
+    /// (profile names never start with `.`, so it is no profile's directory).
+    pub fn session_lock_path(&self, name: &OciProfileName) -> PathBuf {
+        self.home
+            .join(".oci/sessions")
+            .join(format!(".{}.lock", name.as_str()))
     }
 
     fn refused(&self, error: ConfigValueError) -> OciError {
@@ -211,6 +212,26 @@ impl OciFiles for FsOciFiles {
         })
     }
 
+    async fn lock_session(&self, name: &OciProfileName) -> Result<OciLock, OciError> {
+        let path = self.session_lock_path(name);
+        if let Some(sessions) = path.parent() {
+            files::ensure_private_dir(sessions).map_err(files_error)?;
+        }
+        let what = format!("the session of profile `{name}`");
+        Ok(OciLock::new(
+            lock::lock_exclusive(&path, &what, LOCK_WAIT).await?,
+        ))
+    }
+
+    async fn lock_db_token_dir(&self, dir: &Path) -> Result<OciLock, OciError> {
+        files::ensure_private_dir(dir).map_err(files_error)?;
+        let what = format!("the db-token directory {}", dir.display());
+        let path = dir.join(files::DB_TOKEN_LOCK);
+        Ok(OciLock::new(
+            lock::lock_exclusive(&path, &what, LOCK_WAIT).await?,
+        ))
+    }
+
     async fn write_session_token(
         &self,
         profile: &OciProfile,
@@ -222,6 +243,23 @@ impl OciFiles for FsOciFiles {
             .ok_or_else(|| OciError::NoSession {
                 profile: profile.name.to_string(),
             })?;
+        // The key on disk now, not the one read before the request: a tool that
+        // does not take this lock (the OCI CLI) may have replaced the pair.
+        let key_path = profile.key_file.as_ref().ok_or_else(|| {
+            OciError::Config(format!(
+                "profile [{}] has a session but no `key_file`",
+                profile.name
+            ))
+        })?;
+        let key_on_disk = PrivateKeyPem::new(read_secret_file(key_path)?);
+        let bound = bound_public_key(token.expose_secret());
+        if bound.is_none()
+            || bound != files::private_key_public_numbers(key_on_disk.expose_secret())
+        {
+            return Err(OciError::SessionChanged {
+                profile: profile.name.to_string(),
+            });
+        }
         files::write_atomic(path, token.expose_secret().as_bytes()).map_err(files_error)
     }
 

@@ -1,17 +1,17 @@
-//! Keys and secret files: RSA key generation, the OCI fingerprint, atomic
-//! writes with private permissions, and the session and db-token file sets.
-//!
-//! Why the `rsa` crate: ring signs with RSA but cannot generate RSA keys, so
-//! `rsa` is used for key generation (and PEM encoding) only; signing stays in ring.
+//! Secret files: atomic writes with private permissions, and the session and
+//! db-token file sets. The key helpers live in `super::keys` (re-exported here).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
-use md5::{Digest as _, Md5};
-use oci_iam_sso_domain::oci::{KeyPair, KeySize, PrivateKeyPem};
-use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use oci_iam_sso_domain::oci::KeyPair;
+
+pub use super::keys::{
+    fingerprint, generate_key_pair, login_public_key, private_key_public_numbers, public_key_jwk,
+    random_uuid,
+};
 
 /// Session files, in `~/.oci/sessions/<profile>/`.
 pub const SESSION_PRIVATE_KEY: &str = "oci_api_key.pem";
@@ -21,6 +21,8 @@ pub const SESSION_TOKEN: &str = "token";
 pub const DB_TOKEN: &str = "token";
 pub const DB_PRIVATE_KEY: &str = "oci_db_key.pem";
 pub const DB_PUBLIC_KEY: &str = "oci_db_key_public.pem";
+/// The lock file of a db-token directory (see `super::lock`).
+pub const DB_TOKEN_LOCK: &str = ".oci_db_token.lock";
 
 /// A file operation that failed, with the path (never the content).
 #[derive(Debug, thiserror::Error)]
@@ -37,78 +39,6 @@ impl FileError {
             detail: error.to_string(),
         }
     }
-}
-
-/// A fresh RSA key pair, e = 65537 (`RsaPrivateKey::new` uses that exponent).
-pub fn generate_key_pair(size: KeySize) -> Result<KeyPair, String> {
-    let private = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, size.bits())
-        .map_err(|e| format!("RSA key generation failed: {e}"))?;
-    let private_pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| format!("PKCS#8 encoding failed: {e}"))?;
-    let public = private.to_public_key();
-    let public_pem = public
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| format!("public key encoding failed: {e}"))?;
-    let public_der = public
-        .to_public_key_der()
-        .map_err(|e| format!("public key encoding failed: {e}"))?;
-    Ok(KeyPair {
-        private_pem: PrivateKeyPem::new(private_pem.as_str().to_owned()),
-        public_pem,
-        fingerprint: fingerprint(public_der.as_bytes()),
-    })
-}
-
-/// The public key as the JSON JWK the console login takes:
-/// `{"kty":"RSA","n":…,"e":…,"kid":"Ignored"}`, n and e unpadded base64url.
-pub fn public_key_jwk(public_pem: &str) -> Result<String, String> {
-    use base64::Engine as _;
-    use rsa::pkcs8::DecodePublicKey as _;
-    use rsa::traits::PublicKeyParts as _;
-    let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
-        .map_err(|e| format!("not an RSA public key: {e}"))?;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    Ok(serde_json::json!({
-        "kty": "RSA",
-        "n": b64.encode(key.n().to_bytes_be()),
-        "e": b64.encode(key.e().to_bytes_be()),
-        "kid": "Ignored",
-    })
-    .to_string())
-}
-
-/// The console login's `public_key` parameter: the JWK, base64url without padding.
-pub fn login_public_key(public_pem: &str) -> Result<String, String> {
-    use base64::Engine as _;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public_key_jwk(public_pem)?))
-}
-
-/// A random UUID (version 4) for the login's `nonce`.
-pub fn random_uuid() -> String {
-    use rand_core::RngCore as _;
-    let mut bytes = [0u8; 16];
-    rand_core::OsRng.fill_bytes(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
-/// The OCI fingerprint: MD5 of the DER SubjectPublicKeyInfo, lowercase hex pairs joined by `:`.
-pub fn fingerprint(spki_der: &[u8]) -> String {
-    Md5::digest(spki_der)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 /// Creates `dir` and any missing parents with mode 0700. A directory that
@@ -269,6 +199,8 @@ pub fn write_db_token_files(dir: &Path, token: &str, key: &KeyPair) -> Result<()
 mod tests {
     use std::os::unix::fs::PermissionsExt as _;
 
+    use oci_iam_sso_domain::oci::PrivateKeyPem;
+
     use super::*;
 
     fn mode(path: &Path) -> u32 {
@@ -381,34 +313,6 @@ mod tests {
             );
         }
         assert_eq!(fs::read_dir(&session).unwrap().count(), 3);
-    }
-
-    #[test]
-    fn uuids_are_version_4_and_differ() {
-        let (a, b) = (random_uuid(), random_uuid());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 36);
-        assert_eq!(&a[14..15], "4");
-    }
-
-    #[test]
-    fn jwk_carries_modulus_and_exponent() {
-        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
-        let jwk: serde_json::Value =
-            serde_json::from_str(&public_key_jwk(&key.public_pem).unwrap()).unwrap();
-        assert_eq!(jwk["kty"], "RSA");
-        assert_eq!(jwk["e"], "AQAB");
-        assert_eq!(jwk["n"].as_str().unwrap().len(), 342);
-        assert!(public_key_jwk("nope").is_err());
-    }
-
-    #[test]
-    fn fingerprint_is_md5_hex_pairs() {
-        // MD5("") = d41d8cd98f00b204e9800998ecf8427e
-        assert_eq!(
-            fingerprint(b""),
-            "d4:1d:8c:d9:8f:00:b2:04:e9:80:09:98:ec:f8:42:7e"
-        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 mod adapter;
 pub mod config;
 pub mod files;
+mod keys;
+pub mod lock;
 pub mod realms;
 
 pub use adapter::FsOciFiles;

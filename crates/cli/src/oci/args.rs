@@ -133,6 +133,11 @@ pub struct AuthenticateArgs {
     /// [default: xdg-open, or open on macOS]
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
+    /// Accept a login to another tenancy than the profile's `tenancy` and
+    /// switch the profile to it (without it such a login is refused and
+    /// nothing is written)
+    #[arg(long)]
+    pub allow_tenancy_change: bool,
 }
 
 #[derive(Debug, Args)]

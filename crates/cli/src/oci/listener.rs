@@ -1,15 +1,20 @@
 //! The loopback listener of the browser login: bound before the browser
 //! opens, it serves a page at `/` whose script sends the URL fragment (where
 //! the console put the token) back as `GET /token?<fragment>`, and returns
-//! that token. A tiny HTTP/1.1 server: one request per connection.
+//! that token. A tiny HTTP/1.1 server: one request per connection, each
+//! connection on its own task.
 //!
 //! Any local process or web page can send a `GET /token?…` here, so a token
 //! is taken only when it is bound to this login's key pair (its `jwk` claim;
 //! only the holder of that private key can use the session) and, when the
-//! console sent an id_token with a `nonce`, when that is this login's nonce.
+//! console sent an id_token, when that names this login's nonce (an id_token
+//! without one is refused too: OpenID Connect Core 1.0, section 3.2.2.11, has
+//! the client check the nonce whenever it sent one,
+//! https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation).
 //! Anything else gets a 400 and the listener keeps waiting.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use oci_iam_sso_domain::SessionToken;
@@ -17,9 +22,21 @@ use oci_iam_sso_domain::oci::{OciError, RsaPublicNumbers, bound_public_key, stri
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 /// Request heads larger than this are refused (a token is a few KiB).
 const MAX_HEAD: usize = 32 * 1024;
+
+/// How long a connection may take to send its request head; a browser sends
+/// it at once.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one connection may take in all, answer included.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections served at once; more are closed at once (it is loopback:
+/// the browser needs two).
+const MAX_CONNECTIONS: usize = 64;
 
 const PAGE: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>oci-iam-sso login</title></head>
@@ -36,7 +53,7 @@ if (window.location.hash.length > 1) {
 const DONE: &str = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>oci-iam-sso login</title></head>\n<body><p>Authorization completed. You can close this window and return to the terminal.</p></body></html>\n";
 
 /// What a token must show to be this login's.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct LoginBinding {
     /// The public half of the key pair this login generated and sent to the console.
     pub public_key: RsaPublicNumbers,
@@ -45,13 +62,12 @@ pub(crate) struct LoginBinding {
 }
 
 impl LoginBinding {
-    /// The session token must be bound to our key; an id_token, when it came
-    /// and names a nonce, must name ours.
+    /// The session token must be bound to our key; an id_token, when it
+    /// came, must name our nonce.
     fn accepts(&self, session_token: &str, id_token: Option<&str>) -> bool {
         let our_key = bound_public_key(session_token).is_some_and(|key| key == self.public_key);
         let our_nonce = id_token
-            .and_then(|t| string_claim(t, "nonce"))
-            .is_none_or(|nonce| nonce == self.nonce);
+            .is_none_or(|t| string_claim(t, "nonce").is_some_and(|nonce| nonce == self.nonce));
         our_key && our_nonce
     }
 }
@@ -70,24 +86,64 @@ impl Drop for LoginListener {
     }
 }
 
+/// Whether a failed bind of ::1 only means that this machine has no IPv6
+/// loopback (then IPv4 alone is right), not that someone else holds the port.
+pub(crate) fn ipv6_unavailable(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::AddrNotAvailable
+        || error.raw_os_error() == Some(libc::EAFNOSUPPORT)
+}
+
+/// Why a bind failed: the ::1 port is taken (worth another try when the
+/// system chose the port), or anything else.
+enum BindError {
+    Ipv6Taken(OciError),
+    Other(OciError),
+}
+
 impl LoginListener {
     /// Binds now, so the port is ours before any browser is sent to it.
     pub async fn bind(port: u16) -> Result<Self, OciError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match Self::bind_once(port).await {
+                Ok(listener) => return Ok(listener),
+                // With port 0 the system picked a port free on 127.0.0.1 only.
+                Err(BindError::Ipv6Taken(_)) if port == 0 && attempts < 5 => continue,
+                Err(BindError::Ipv6Taken(e) | BindError::Other(e)) => return Err(e),
+            }
+        }
+    }
+
+    async fn bind_once(port: u16) -> Result<Self, BindError> {
         let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(|e| {
-                OciError::Login(format!(
+                BindError::Other(OciError::Login(format!(
                     "cannot listen on 127.0.0.1:{port}: {e} (choose another --port)"
-                ))
+                )))
             })?;
         let port = v4
             .local_addr()
-            .map_err(|e| OciError::Login(format!("listener address: {e}")))?
+            .map_err(|e| BindError::Other(OciError::Login(format!("listener address: {e}"))))?
             .port();
         let mut listeners = vec![v4];
-        // Browsers may resolve `localhost` to ::1 first; where IPv6 exists, listen there too.
-        if let Ok(v6) = TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
-            listeners.push(v6);
+        // Browsers may resolve `localhost` to ::1 first, so the redirect may go
+        // there: where IPv6 exists the port must be ours on ::1 too, or another
+        // program listening there would receive the token.
+        match TcpListener::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, port))).await {
+            Ok(v6) => listeners.push(v6),
+            Err(e) if ipv6_unavailable(&e) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(BindError::Ipv6Taken(OciError::Login(format!(
+                    "another program listens on [::1]:{port}, where a browser may send the login (choose another --port)"
+                ))));
+            }
+            Err(e) => {
+                return Err(BindError::Other(OciError::Login(format!(
+                    "cannot listen on [::1]:{port}: {e} (choose another --port)"
+                ))));
+            }
         }
         let (sender, connections) = mpsc::channel(16);
         let accept_tasks = listeners
@@ -117,29 +173,62 @@ impl LoginListener {
 
     /// Serves requests until one brings a `security_token` bound to this
     /// login (or the console's error).
+    ///
+    /// Each connection is served on its own task, with a short time to send
+    /// its request head: served one after the other, a few idle local
+    /// connections (a port scanner, a stuck client) held the console's
+    /// redirect up for as long as their timeouts added up.
     pub async fn wait_for_token(
         &mut self,
         binding: &LoginBinding,
     ) -> Result<SessionToken, OciError> {
+        let login = Arc::new(Login {
+            port: self.port,
+            binding: binding.clone(),
+        });
+        let (outcomes_sender, mut outcomes) = mpsc::channel(1);
+        // Dropped on return: the connections still open are closed with it.
+        let mut serving = JoinSet::new();
         loop {
-            let Some(stream) = self.connections.recv().await else {
-                return Err(OciError::Login("the local listener stopped".into()));
-            };
-            // A stuck or slow client must not hold up the login.
-            match tokio::time::timeout(Duration::from_secs(10), self.serve(stream, binding)).await {
-                Ok(Some(outcome)) => return outcome,
-                Ok(None) | Err(_) => continue,
+            tokio::select! {
+                biased;
+                Some(outcome) = outcomes.recv() => return outcome,
+                Some(_) = serving.join_next(), if !serving.is_empty() => {}
+                stream = self.connections.recv() => {
+                    let Some(stream) = stream else {
+                        return Err(OciError::Login("the local listener stopped".into()));
+                    };
+                    if serving.len() >= MAX_CONNECTIONS {
+                        continue; // dropped: closed at once
+                    }
+                    let (login, sender) = (login.clone(), outcomes_sender.clone());
+                    serving.spawn(async move {
+                        if let Ok(Some(outcome)) =
+                            tokio::time::timeout(ANSWER_TIMEOUT, login.serve(stream)).await
+                        {
+                            let _ = sender.send(outcome).await;
+                        }
+                    });
+                }
             }
         }
     }
+}
 
+/// What every connection of one login is checked against.
+#[derive(Debug)]
+struct Login {
+    port: u16,
+    binding: LoginBinding,
+}
+
+impl Login {
     /// One request. `Some` ends the login (with the token or the console's error).
-    async fn serve(
-        &self,
-        mut stream: TcpStream,
-        binding: &LoginBinding,
-    ) -> Option<Result<SessionToken, OciError>> {
-        let head = read_head(&mut stream).await?;
+    async fn serve(&self, mut stream: TcpStream) -> Option<Result<SessionToken, OciError>> {
+        let binding = &self.binding;
+        let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream))
+            .await
+            .ok()??;
         let mut lines = head.split("\r\n");
         let mut request_line = lines.next()?.split(' ');
         let (method, target) = (request_line.next()?, request_line.next()?);

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use oci_iam_sso_adapters_store::oci::files::{login_public_key, public_key_jwk, random_uuid};
 use oci_iam_sso_domain::oci::{
-    KeySize, OciError, OciFiles as _, OciKeys as _, Region, RsaPublicNumbers, decode_claims,
-    is_tenancy_ocid,
+    KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, RsaPublicNumbers,
+    decode_claims, is_tenancy_ocid,
 };
 use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
 
@@ -117,7 +117,15 @@ pub(crate) async fn authenticate_within(
             OciError::Login("the console sent a token that has already expired".into()).into(),
         );
     }
-    let tenancy = login_tenancy(claims.tenant.as_deref(), existing.get("tenancy"))?;
+    let tenancy = login_tenancy(
+        &context.profile,
+        claims.tenant.as_deref(),
+        existing.get("tenancy"),
+        args.allow_tenancy_change,
+    )?;
+    // Taken only now, not during the browser wait: a refresh of the old
+    // session may finish first, and must not write after this login's files.
+    let _lock = context.files.lock_session(&context.profile).await?;
     let dir = context
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)
@@ -127,9 +135,16 @@ pub(crate) async fn authenticate_within(
 
 /// The tenancy of a new session: the token's `tenant` claim, else the
 /// profile's. It goes into the config file, so it must be a plain OCID.
+///
+/// A claim that differs from the profile's `tenancy` is refused unless
+/// `allow_change`: the console logs in to whatever tenancy the browser's user
+/// picks (or is still signed in to), and silently pointing a profile that
+/// scripts rely on at another tenancy would send their requests there.
 pub(crate) fn login_tenancy(
+    profile: &OciProfileName,
     tenant_claim: Option<&str>,
     from_profile: Option<&String>,
+    allow_change: bool,
 ) -> Result<String, OciError> {
     let tenancy = match tenant_claim {
         Some(tenant) if !is_tenancy_ocid(tenant) => {
@@ -137,7 +152,16 @@ pub(crate) fn login_tenancy(
                 "the session token's `tenant` is not a tenancy OCID".into(),
             ));
         }
-        Some(tenant) => tenant.to_owned(),
+        Some(tenant) => match from_profile {
+            Some(configured) if configured != tenant && !allow_change => {
+                return Err(OciError::TenancyChanged {
+                    profile: profile.to_string(),
+                    configured: configured.escape_debug().to_string(),
+                    logged_in: tenant.to_owned(),
+                });
+            }
+            _ => tenant.to_owned(),
+        },
         None => from_profile
             .cloned()
             .ok_or_else(|| OciError::Login("the session token names no tenancy".into()))?,

@@ -18,6 +18,10 @@ mod args_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_listener;
+#[cfg(test)]
+mod tests_lock;
+#[cfg(test)]
 mod tests_security;
 
 pub use args::{

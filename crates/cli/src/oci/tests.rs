@@ -60,7 +60,7 @@ impl Env {
     }
 
     /// A session for `name` as a browser login would leave it, without the browser.
-    async fn session(&self, name: &str) {
+    pub(super) async fn session(&self, name: &str) {
         let key = generate_key_pair(KeySize::Rsa2048).unwrap();
         let token = self.fake.control().mint_session(&key.public_pem).unwrap();
         let files = self.files();
@@ -77,7 +77,7 @@ impl Env {
             .unwrap();
     }
 
-    fn session_dir(&self, name: &str) -> PathBuf {
+    pub(super) fn session_dir(&self, name: &str) -> PathBuf {
         self.home.path().join(".oci/sessions").join(name)
     }
 
@@ -87,7 +87,11 @@ impl Env {
         (result, String::from_utf8(out).unwrap())
     }
 
-    async fn db_token(&self, name: &str, location: &Path) -> (Result<(), Error>, String) {
+    pub(super) async fn db_token(
+        &self,
+        name: &str,
+        location: &Path,
+    ) -> (Result<(), Error>, String) {
         let command = DbTokenCommand::Get(DbTokenGetArgs {
             profile: profile(name),
             scope: "urn:oracle:db::id::*".into(),
@@ -115,6 +119,7 @@ async fn browser_login_writes_the_session_and_the_profile() {
             no_browser: false,
             port: 0,
             browser_command: Some(script.display().to_string()),
+            allow_tenancy_change: false,
         }))
         .await;
     result.unwrap();
@@ -176,6 +181,7 @@ async fn no_browser_prints_the_url_and_gives_up_after_the_timeout() {
         no_browser: true,
         port: 0,
         browser_command: None,
+        allow_tenancy_change: false,
     };
     let mut out = Vec::new();
     let error =

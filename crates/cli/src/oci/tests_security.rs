@@ -9,8 +9,11 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
-use oci_iam_sso_domain::oci::KeySize;
-use oci_iam_sso_testkit::oci::browser::{http_get, write_browser_script};
+use oci_iam_sso_domain::oci::{KeySize, OciError};
+use oci_iam_sso_testkit::oci::FAKE_TENANCY;
+use oci_iam_sso_testkit::oci::browser::{
+    complete_login_from_file, http_get, wait_for_url, write_browser_script,
+};
 
 use super::login::login_tenancy;
 use super::tests::{env, profile};
@@ -50,16 +53,7 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
     let script = write_browser_script(env.home.path(), &url_file).unwrap();
     let sent_forged = forged.clone();
     let browser = std::thread::spawn(move || {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        let url = loop {
-            if let Ok(url) = std::fs::read_to_string(&url_file)
-                && url.ends_with('\n')
-            {
-                break url.trim().to_owned();
-            }
-            assert!(std::time::Instant::now() < deadline, "no browser URL");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let url = wait_for_url(&url_file, Duration::from_secs(60)).unwrap();
         let location = console_redirect(&url);
         let (listener, fragment) = location.split_once('#').unwrap();
         let listener = listener.trim_end_matches('/');
@@ -79,7 +73,14 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
             .unwrap()
             .0,
         );
-        // 3. What the console sent.
+        // 3. The right token with an id_token that names no nonce at all.
+        let no_nonce = jwt(&serde_json::json!({"sub": "ocid1.user.oc1..u"}));
+        statuses.push(
+            http_get(&format!("{listener}/token?{fragment}&id_token={no_nonce}"))
+                .unwrap()
+                .0,
+        );
+        // 4. What the console sent.
         statuses.push(http_get(&format!("{listener}/token?{fragment}")).unwrap().0);
         let right = fragment
             .split('&')
@@ -95,14 +96,80 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
             no_browser: false,
             port: 0,
             browser_command: Some(script.display().to_string()),
+            allow_tenancy_change: false,
         }))
         .await;
     let (statuses, right) = browser.join().unwrap();
     result.unwrap();
-    assert_eq!(statuses, [400, 400, 200]);
+    assert_eq!(statuses, [400, 400, 400, 200]);
     let saved = std::fs::read_to_string(env.home.path().join(".oci/sessions/work/token")).unwrap();
     assert_eq!(saved, right);
     assert_ne!(saved, forged);
+}
+
+#[tokio::test]
+async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
+    let mut env = env().await;
+    env.globals.region = Some("us-ashburn-1".into());
+    let profile_tenancy = "ocid1.tenancy.oc1..theprofiles";
+    run_setup(
+        SetupCommand::Config(SetupConfigArgs {
+            tenancy: profile_tenancy.into(),
+            profile: profile("work"),
+        }),
+        &env.globals,
+        &mut Vec::new(),
+    )
+    .await
+    .unwrap();
+    let config = env.home.path().join(".oci/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let url_file = env.home.path().join("browser-url");
+    let script = write_browser_script(env.home.path(), &url_file).unwrap();
+    let login = || {
+        let url_file = url_file.clone();
+        std::thread::spawn(move || complete_login_from_file(&url_file, Duration::from_secs(60)))
+    };
+    let authenticate = |allow_tenancy_change| {
+        SessionCommand::Authenticate(AuthenticateArgs {
+            profile: profile("work"),
+            tenancy_name: None,
+            no_browser: false,
+            port: 0,
+            browser_command: Some(script.display().to_string()),
+            allow_tenancy_change,
+        })
+    };
+
+    // The fake console logs in to FAKE_TENANCY, not the profile's tenancy.
+    let browser = login();
+    let (result, _) = env.session_cmd(authenticate(false)).await;
+    browser.join().unwrap().unwrap();
+    let error = result.unwrap_err();
+    let message = error.to_string();
+    for part in [profile_tenancy, FAKE_TENANCY, "--allow-tenancy-change"] {
+        assert!(message.contains(part), "{part} missing in {message}");
+    }
+    assert!(!message.contains('\n'), "{message}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    assert!(!env.home.path().join(".oci/sessions/work").exists());
+    assert_eq!(error.exit_code(), 8);
+    assert!(
+        error.remedy().unwrap().contains("--allow-tenancy-change"),
+        "{error}"
+    );
+
+    // Asked for, the change is made.
+    std::fs::remove_file(&url_file).unwrap();
+    let browser = login();
+    let (result, _) = env.session_cmd(authenticate(true)).await;
+    browser.join().unwrap().unwrap();
+    result.unwrap();
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        after.contains(&format!("tenancy={FAKE_TENANCY}\n")),
+        "{after}"
+    );
 }
 
 #[tokio::test]
@@ -133,15 +200,31 @@ async fn setup_config_refuses_a_tenancy_that_would_add_config_lines() {
 
 #[test]
 fn a_login_takes_its_tenancy_only_from_a_plain_ocid() {
+    fn tenancy(
+        claim: Option<&str>,
+        profile: Option<&String>,
+        allow: bool,
+    ) -> Result<String, OciError> {
+        let name = oci_iam_sso_domain::oci::OciProfileName::new("p").unwrap();
+        login_tenancy(&name, claim, profile, allow)
+    }
     let good = "ocid1.tenancy.oc1..t".to_owned();
-    assert_eq!(login_tenancy(Some(&good), None).unwrap(), good);
-    assert_eq!(login_tenancy(None, Some(&good)).unwrap(), good);
+    assert_eq!(tenancy(Some(&good), None, false).unwrap(), good);
+    assert_eq!(tenancy(None, Some(&good), false).unwrap(), good);
+    assert_eq!(tenancy(Some(&good), Some(&good), false).unwrap(), good);
     for bad in ["ocid1.tenancy.oc1..t\nuser=x", "ocid1.user.oc1..u"] {
-        assert!(login_tenancy(Some(bad), Some(&good)).is_err(), "{bad:?}");
+        assert!(tenancy(Some(bad), Some(&good), true).is_err(), "{bad:?}");
         assert!(
-            login_tenancy(None, Some(&bad.to_owned())).is_err(),
+            tenancy(None, Some(&bad.to_owned()), true).is_err(),
             "{bad:?}"
         );
     }
-    assert!(login_tenancy(None, None).is_err());
+    assert!(tenancy(None, None, true).is_err());
+    // Another tenancy than the profile's only when asked for.
+    let other = "ocid1.tenancy.oc1..other";
+    assert!(matches!(
+        tenancy(Some(other), Some(&good), false),
+        Err(OciError::TenancyChanged { .. })
+    ));
+    assert_eq!(tenancy(Some(other), Some(&good), true).unwrap(), other);
 }

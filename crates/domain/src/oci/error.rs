@@ -29,6 +29,25 @@ pub enum OciError {
     Malformed { endpoint: String, problem: String },
     #[error("{path}: {detail}")]
     Files { path: String, detail: String },
+    /// A refresh's answer would have been written beside a key it is not
+    /// bound to: another program replaced the session meanwhile.
+    #[error(
+        "the session of profile `{profile}` was replaced by another program during the refresh; the refreshed token was not written"
+    )]
+    SessionChanged { profile: String },
+    /// Another process held the lock of a session or db-token directory too long.
+    #[error("{what} stayed locked by another process for {waited_secs} s")]
+    Locked { what: String, waited_secs: u64 },
+    /// The login is for another tenancy than the profile's, and the change
+    /// was not asked for.
+    #[error(
+        "the login is for tenancy {logged_in}, but profile [{profile}] is for tenancy {configured}; nothing was written (pass --allow-tenancy-change to switch the profile)"
+    )]
+    TenancyChanged {
+        profile: String,
+        configured: String,
+        logged_in: String,
+    },
     #[error("browser login failed: {0}")]
     Login(String),
     #[error("{0}")]
@@ -48,7 +67,8 @@ impl OciError {
             OciError::Transport { .. } => exit::NETWORK,
             OciError::Malformed { .. } => exit::MALFORMED,
             OciError::Files { .. } => exit::STORE,
-            OciError::Login(_) => exit::DEVICE_LOGIN,
+            OciError::SessionChanged { .. } | OciError::Locked { .. } => exit::STORE_BUSY,
+            OciError::Login(_) | OciError::TenancyChanged { .. } => exit::DEVICE_LOGIN,
             OciError::Other(_) => exit::FAILURE,
         }
     }
@@ -82,6 +102,15 @@ impl OciError {
             OciError::Files { .. } => {
                 Some("check the permissions and free space of that directory".into())
             }
+            OciError::SessionChanged { profile } => Some(format!(
+                "the session on disk is the newer one; check it with `oci-iam-sso session validate --profile {profile}`"
+            )),
+            OciError::Locked { .. } => Some(
+                "another oci-iam-sso command is using it; let it finish, then try again".into(),
+            ),
+            OciError::TenancyChanged { profile, .. } => Some(format!(
+                "log in to the profile's tenancy (--tenancy-name NAME), or pass --allow-tenancy-change to switch profile [{profile}] to the new one"
+            )),
             OciError::Login(_) => Some("run `oci-iam-sso session authenticate` again".into()),
             OciError::Other(_) => None,
         }

@@ -126,6 +126,7 @@ impl ExchangeSession<'_> {
                 .into());
             }
         };
+        let _lock = self.files.lock_session(&target.profile).await?;
         let session_dir = self
             .files
             .save_new_session(&target.profile, &target.region, &tenancy, &key, &token)

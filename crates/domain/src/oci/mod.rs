@@ -17,14 +17,16 @@ mod usecase;
 mod tests;
 #[cfg(test)]
 mod tests_exchange;
+#[cfg(test)]
+mod tests_lock;
 
 pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
 pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, string_claim};
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use types::{
-    DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciProfile, OciProfileName,
-    PrivateKeyPem, Region, SessionCredentials, is_tenancy_ocid,
+    DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciLock, OciProfile,
+    OciProfileName, PrivateKeyPem, Region, SessionCredentials, is_tenancy_ocid,
 };
 pub use usecase::{
     DbTokenIssued, GetDbToken, REFRESH_BEFORE_EXPIRY, RefreshSession, SessionState, ValidateSession,

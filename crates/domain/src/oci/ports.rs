@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use crate::{AccessToken, ClientId, ClientSecret, ProviderError, SessionToken};
 
 use super::{
-    DbScope, KeyPair, KeySize, OciError, OciProfile, OciProfileName, Region, SessionCredentials,
+    DbScope, KeyPair, KeySize, OciError, OciLock, OciProfile, OciProfileName, Region,
+    SessionCredentials,
 };
 
 /// The OCI auth and identity services, called with requests signed by the session key.
@@ -55,14 +56,27 @@ pub trait OciFiles: Send + Sync {
     /// `OciError::NoSession` when it names no `security_token_file`.
     async fn read_session(&self, profile: &OciProfile) -> Result<SessionCredentials, OciError>;
 
-    /// MUST replace the token file atomically (0600), keeping the key pair.
+    /// Takes the exclusive lock of the profile's session, waiting (bounded)
+    /// while another process holds it; `OciError::Locked` when the wait is
+    /// over. Whoever reads a session to replace it, or writes a new one,
+    /// MUST hold it from the read to the write, so two commands never mix
+    /// their files.
+    async fn lock_session(&self, name: &OciProfileName) -> Result<OciLock, OciError>;
+
+    /// The same for a db-token directory (created 0700 when absent).
+    async fn lock_db_token_dir(&self, dir: &Path) -> Result<OciLock, OciError>;
+
+    /// With the profile's session lock held: MUST re-read the private key the
+    /// profile names and write the token only when the token is bound to it
+    /// (its `jwk` claim); otherwise `OciError::SessionChanged` and nothing is
+    /// written. MUST replace the token file atomically (0600), keeping the key pair.
     async fn write_session_token(
         &self,
         profile: &OciProfile,
         token: &SessionToken,
     ) -> Result<(), OciError>;
 
-    /// After a browser login: MUST write the key pair and token into the
+    /// After a browser login, with the profile's session lock held: MUST write the key pair and token into the
     /// profile's session directory (0700, files 0600) and then rewrite the
     /// profile with `fingerprint`, `key_file`, `tenancy`, `region` and
     /// `security_token_file`, keeping every other profile and comment.

@@ -13,7 +13,7 @@ use crate::{Clock, Error, SessionToken, Timestamp};
 
 const NOW: Timestamp = Timestamp::from_unix(1_767_225_600);
 
-struct FixedClock;
+pub(super) struct FixedClock;
 
 #[async_trait::async_trait]
 impl Clock for FixedClock {
@@ -37,7 +37,7 @@ pub(super) fn b64url(bytes: &[u8]) -> String {
 }
 
 /// A JWT expiring `ttl_secs` after NOW (negative: already expired).
-fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
+pub(super) fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
     let payload = format!(
         r#"{{"sub":"u","tenant":"t","exp":{},"m":"{marker}"}}"#,
         NOW.unix() + ttl_secs
@@ -45,11 +45,11 @@ fn jwt(ttl_secs: i64, marker: &str) -> SessionToken {
     SessionToken::new(format!("e30.{}.sig", b64url(payload.as_bytes())))
 }
 
-fn name() -> OciProfileName {
+pub(super) fn name() -> OciProfileName {
     OciProfileName::new("DEFAULT").unwrap()
 }
 
-fn profile() -> OciProfile {
+pub(super) fn profile() -> OciProfile {
     OciProfile {
         name: name(),
         region: Region::new("us-ashburn-1", "oraclecloud.com").unwrap(),
@@ -62,6 +62,12 @@ fn profile() -> OciProfile {
 
 fn files_with_session(ttl_secs: i64) -> MockOciFiles {
     let mut files = MockOciFiles::new();
+    files
+        .expect_lock_session()
+        .returning(|_| Ok(OciLock::new(())));
+    files
+        .expect_lock_db_token_dir()
+        .returning(|_| Ok(OciLock::new(())));
     files.expect_load_profile().returning(|_| Ok(profile()));
     files.expect_read_session().returning(move |_| {
         Ok(SessionCredentials {

@@ -73,6 +73,11 @@ fn exchanger(
 fn files_saving(tenancy: &'static str) -> MockOciFiles {
     let mut files = MockOciFiles::new();
     files
+        .expect_lock_session()
+        .withf(|name| name.as_str() == "exchanged")
+        .times(1)
+        .returning(|_| Ok(OciLock::new(())));
+    files
         .expect_save_new_session()
         .withf(move |name, region, t, key, _| {
             name.as_str() == "exchanged"

@@ -235,3 +235,24 @@ pub struct DbTokenRequest {
     pub location: PathBuf,
     pub key_size: KeySize,
 }
+
+/// An exclusive lock of a session or a db-token directory, released when
+/// dropped. What it holds (an open lock file) is the adapter's business.
+pub struct OciLock {
+    /// Never read: holding it is the point, dropping it releases the lock.
+    _held: Box<dyn std::any::Any + Send + Sync>,
+}
+
+impl OciLock {
+    pub fn new(held: impl std::any::Any + Send + Sync) -> Self {
+        Self {
+            _held: Box::new(held),
+        }
+    }
+}
+
+impl std::fmt::Debug for OciLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OciLock")
+    }
+}

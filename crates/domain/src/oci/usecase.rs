@@ -30,6 +30,9 @@ impl std::fmt::Debug for RefreshSession<'_> {
 impl RefreshSession<'_> {
     /// The claims of the new token, which is already written when this returns.
     pub async fn run(&self, name: &OciProfileName) -> Result<SessionClaims, Error> {
+        // Held from the read to the write: a login finishing in between would
+        // otherwise get the old key's token written beside its new key.
+        let _lock = self.files.lock_session(name).await?;
         let profile = self.files.load_profile(name).await?;
         let session = self.files.read_session(&profile).await?;
         let (_, claims) =
@@ -39,7 +42,8 @@ impl RefreshSession<'_> {
 }
 
 /// Refreshes while the token is still valid (the service refuses expired ones),
-/// then writes the new token; the key pair stays.
+/// then writes the new token; the key pair stays. The caller holds the
+/// profile's session lock.
 async fn refresh(
     auth: &dyn OciAuthService,
     files: &dyn OciFiles,
@@ -157,22 +161,30 @@ impl GetDbToken<'_> {
         name: &OciProfileName,
         request: &DbTokenRequest,
     ) -> Result<DbTokenIssued, Error> {
-        let profile = self.files.load_profile(name).await?;
-        let mut session = self.files.read_session(&profile).await?;
-        let claims = decode_claims(session.token.expose_secret())?;
-        let now = self.clock.now();
-        if claims.expires_at <= now {
-            return Err(OciError::SessionExpired {
-                profile: name.to_string(),
+        let (profile, session, session_refreshed) = {
+            // Read (and refreshed) under the session's lock, so the key and
+            // token read are a pair; released before the db token is asked for.
+            let _lock = self.files.lock_session(name).await?;
+            let profile = self.files.load_profile(name).await?;
+            let session = self.files.read_session(&profile).await?;
+            let claims = decode_claims(session.token.expose_secret())?;
+            let now = self.clock.now();
+            if claims.expires_at <= now {
+                return Err(OciError::SessionExpired {
+                    profile: name.to_string(),
+                }
+                .into());
             }
-            .into());
-        }
-        let session_refreshed = now.until(claims.expires_at) < REFRESH_BEFORE_EXPIRY;
-        if session_refreshed {
-            session = refresh(self.auth, self.files, now, &profile, session)
-                .await?
-                .0;
-        }
+            if now.until(claims.expires_at) < REFRESH_BEFORE_EXPIRY {
+                let session = refresh(self.auth, self.files, now, &profile, session).await?;
+                (profile, session.0, true)
+            } else {
+                (profile, session, false)
+            }
+        };
+        // Two `db-token get` into one directory would otherwise rename their
+        // files in between each other's, leaving one's token with the other's key.
+        let _lock = self.files.lock_db_token_dir(&request.location).await?;
         let key = self.keys.generate(request.key_size).await?;
         let token: SessionToken = self
             .auth

@@ -74,12 +74,17 @@ pub fn complete_login(authorize_url: &str) -> Result<u16, String> {
 
 /// Waits for a file the browser script writes the URL into, then logs in.
 pub fn complete_login_from_file(url_file: &Path, wait: Duration) -> Result<u16, String> {
+    complete_login(&wait_for_url(url_file, wait)?)
+}
+
+/// The URL the browser script wrote into `url_file`, once it is there (a whole line).
+pub fn wait_for_url(url_file: &Path, wait: Duration) -> Result<String, String> {
     let deadline = Instant::now() + wait;
     loop {
         if let Ok(url) = std::fs::read_to_string(url_file)
             && url.ends_with('\n')
         {
-            return complete_login(url.trim());
+            return Ok(url.trim().to_owned());
         }
         if Instant::now() > deadline {
             return Err(format!("{} was not written in time", url_file.display()));

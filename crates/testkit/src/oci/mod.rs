@@ -6,6 +6,7 @@
 //! `login.`): point `--endpoint` / `OCI_CLI_ENDPOINT` at [`FakeOciAuth::url`].
 
 pub mod browser;
+mod hold;
 mod minter;
 mod routes;
 mod state;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use hold::{HeldEndpoint, Hold};
 pub use minter::SessionMinter;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
 pub use token::{FakeClaims, Jwk};

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::json;
 
+use super::hold::HeldEndpoint;
 use super::state::FakeOciControl;
 use super::token::Jwk;
 use super::verify::verify;
@@ -34,18 +35,55 @@ pub(crate) async fn refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let answer = refreshed_token(&control, &method, &uri, &headers, &body);
+    held(&control, HeldEndpoint::Refresh, answer).await
+}
+
+/// Answers a token (or an error) after any [`crate::oci::Hold`] of `endpoint` let it go.
+async fn held(
+    control: &FakeOciControl,
+    endpoint: HeldEndpoint,
+    answer: Result<String, Response>,
+) -> Response {
+    match answer {
+        Ok(token) => {
+            let hold = control.lock().holds.get(&endpoint).cloned();
+            if let Some(hold) = hold {
+                hold.wait().await;
+            }
+            Json(json!({ "token": token })).into_response()
+        }
+        Err(refused) => refused,
+    }
+}
+
+// The refusal is the HTTP answer itself; boxing it would only move the cost.
+#[allow(clippy::result_large_err)]
+fn refreshed_token(
+    control: &FakeOciControl,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<String, Response> {
     let mut state = control.lock();
-    let Ok(verified) = verify(&mut state, &method, &uri, &headers, &body) else {
-        return not_authenticated();
+    let Ok(verified) = verify(&mut state, method, uri, headers, body) else {
+        return Err(not_authenticated());
     };
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Body {
         current_token: String,
     }
-    match serde_json::from_slice::<Body>(&body) {
+    match serde_json::from_slice::<Body>(body) {
         Ok(b) if b.current_token == verified.token => {}
-        _ => return error(StatusCode::BAD_REQUEST, "InvalidParameter", "currentToken"),
+        _ => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameter",
+                "currentToken",
+            ));
+        }
     }
     state.counters.refreshes += 1;
     let Some(jwk) = state
@@ -53,10 +91,9 @@ pub(crate) async fn refresh(
         .get(&verified.claims.sess_id)
         .map(|s| s.jwk.clone())
     else {
-        return not_authenticated();
+        return Err(not_authenticated());
     };
-    let token = state.token_for(&verified.claims.sess_id, &jwk);
-    Json(json!({ "token": token })).into_response()
+    Ok(state.token_for(&verified.claims.sess_id, &jwk))
 }
 
 pub(crate) async fn generate_scoped_access_token(
@@ -66,9 +103,22 @@ pub(crate) async fn generate_scoped_access_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let answer = db_token(&control, &method, &uri, &headers, &body);
+    held(&control, HeldEndpoint::DbToken, answer).await
+}
+
+// The refusal is the HTTP answer itself; boxing it would only move the cost.
+#[allow(clippy::result_large_err)]
+fn db_token(
+    control: &FakeOciControl,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<String, Response> {
     let mut state = control.lock();
-    let Ok(verified) = verify(&mut state, &method, &uri, &headers, &body) else {
-        return not_authenticated();
+    let Ok(verified) = verify(&mut state, method, uri, headers, body) else {
+        return Err(not_authenticated());
     };
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -76,24 +126,28 @@ pub(crate) async fn generate_scoped_access_token(
         scope: String,
         public_key: String,
     }
-    let Ok(request) = serde_json::from_slice::<Body>(&body) else {
-        return error(
+    let Ok(request) = serde_json::from_slice::<Body>(body) else {
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "InvalidParameter",
             "scope and publicKey are required",
-        );
+        ));
     };
     if !request.scope.contains("urn:oracle:db:") {
-        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "scope");
+        return Err(error(StatusCode::BAD_REQUEST, "InvalidParameter", "scope"));
     }
     if !request.public_key.starts_with("-----BEGIN PUBLIC KEY-----") {
-        return error(StatusCode::BAD_REQUEST, "InvalidParameter", "publicKey");
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "InvalidParameter",
+            "publicKey",
+        ));
     }
     state.counters.db_tokens += 1;
     state.last_db_scope = Some(request.scope);
     state.last_db_public_key = Some(request.public_key);
     // A database token is a JWT too; the fake reuses its session-token format.
-    let token = state.token_for(
+    Ok(state.token_for(
         &format!("db-{}", verified.claims.sess_id),
         &Jwk {
             kty: "RSA".into(),
@@ -101,8 +155,7 @@ pub(crate) async fn generate_scoped_access_token(
             e: String::new(),
             kid: None,
         },
-    );
-    Json(json!({ "token": token })).into_response()
+    ))
 }
 
 pub(crate) async fn regions(

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use ring::hmac;
 
+use super::hold::{HeldEndpoint, Hold};
 use super::token::{FakeClaims, Jwk, mint};
 
 /// The user and tenancy every fake session belongs to.
@@ -60,6 +61,7 @@ pub(crate) struct State {
     pub last_db_public_key: Option<String>,
     pub last_db_scope: Option<String>,
     pub last_authorize_query: Option<String>,
+    pub holds: HashMap<HeldEndpoint, Hold>,
 }
 
 impl State {
@@ -81,6 +83,7 @@ impl State {
             last_db_public_key: None,
             last_db_scope: None,
             last_authorize_query: None,
+            holds: HashMap::new(),
         }
     }
 
@@ -194,6 +197,16 @@ impl FakeOciControl {
     /// The query string of the last console login (`/v1/oauth2/authorize`).
     pub fn last_authorize_query(&self) -> Option<String> {
         self.lock().last_authorize_query.clone()
+    }
+
+    /// From now on, answers of `endpoint` wait for [`Hold::release`] (one
+    /// answer per release) after the fake has answered in its state.
+    pub fn hold(&self, endpoint: HeldEndpoint) -> Hold {
+        self.lock()
+            .holds
+            .entry(endpoint)
+            .or_insert_with(Hold::new)
+            .clone()
     }
 
     /// Mints a session bound to a public key (SubjectPublicKeyInfo PEM), as a

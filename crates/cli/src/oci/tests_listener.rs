@@ -1,0 +1,97 @@
+//! The login listener under load and conflict: idle local connections must
+//! not hold up the console's redirect, and a port that another process holds
+//! on ::1 (where a browser may send `localhost`) must stop the login.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::time::Duration;
+
+use oci_iam_sso_testkit::oci::browser::{complete_login, wait_for_url, write_browser_script};
+
+use super::tests::{env, profile};
+use super::*;
+
+/// Generous: only a login stuck behind the idle connections takes this long.
+const HANG: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn idle_local_connections_do_not_hold_up_the_login() {
+    let mut env = env().await;
+    env.globals.region = Some("us-ashburn-1".into());
+    let url_file = env.home.path().join("browser-url");
+    let script = write_browser_script(env.home.path(), &url_file).unwrap();
+    let browser = std::thread::spawn(move || {
+        let url = wait_for_url(&url_file, Duration::from_secs(60))?;
+        let redirect = url::Url::parse(&url)
+            .unwrap()
+            .query_pairs()
+            .find(|(name, _)| name == "redirect_uri")
+            .map(|(_, value)| url::Url::parse(&value).unwrap())
+            .unwrap();
+        // Connections that never send a request (a port scanner, a stuck
+        // client), opened before the browser comes back.
+        let idle: Vec<std::net::TcpStream> = (0..8)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", redirect.port().unwrap())).unwrap())
+            .collect();
+        let status = complete_login(&url);
+        drop(idle);
+        status
+    });
+    let login = env.session_cmd(SessionCommand::Authenticate(AuthenticateArgs {
+        profile: profile("work"),
+        tenancy_name: None,
+        no_browser: false,
+        port: 0,
+        browser_command: Some(script.display().to_string()),
+        allow_tenancy_change: false,
+    }));
+    let (result, _) = tokio::time::timeout(HANG, login)
+        .await
+        .expect("the login waited behind idle connections");
+    result.unwrap();
+    assert_eq!(browser.join().unwrap(), Ok(200));
+}
+
+#[tokio::test]
+async fn a_port_taken_on_ipv6_loopback_stops_the_login() {
+    let Ok(squatter) = std::net::TcpListener::bind("[::1]:0") else {
+        return; // this machine has no ::1: nothing can take a port there
+    };
+    let port = squatter.local_addr().unwrap().port();
+    let mut env = env().await;
+    env.globals.region = Some("us-ashburn-1".into());
+    let args = AuthenticateArgs {
+        profile: profile("p"),
+        tenancy_name: None,
+        no_browser: true,
+        port,
+        browser_command: None,
+        allow_tenancy_change: false,
+    };
+    let mut out = Vec::new();
+    let error =
+        super::login::authenticate_within(args, &env.globals, &mut out, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+    let message = error.to_string();
+    for part in [format!("[::1]:{port}"), "--port".into()] {
+        assert!(message.contains(&part), "{part} missing in {message}");
+    }
+    assert!(!message.contains('\n'), "{message}");
+    let output = String::from_utf8(out).unwrap();
+    assert!(!output.contains("authorize"), "no login URL: {output}");
+    assert!(!env.home.path().join(".oci/config").exists());
+    drop(squatter);
+}
+
+#[test]
+fn only_a_missing_ipv6_loopback_lets_the_login_go_on_with_ipv4() {
+    use super::listener::ipv6_unavailable;
+    use std::io::{Error, ErrorKind};
+    assert!(ipv6_unavailable(&Error::from(ErrorKind::AddrNotAvailable)));
+    assert!(ipv6_unavailable(&Error::from_raw_os_error(
+        libc::EAFNOSUPPORT
+    )));
+    assert!(!ipv6_unavailable(&Error::from(ErrorKind::AddrInUse)));
+    assert!(!ipv6_unavailable(&Error::from(ErrorKind::PermissionDenied)));
+}
