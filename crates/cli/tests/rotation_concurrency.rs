@@ -56,6 +56,12 @@ fn logged_in_with_expiring_access(profiles: &[&str]) -> TestEnv {
 /// `oci-iam-sso token --profile <profile>` as a child process with this test's
 /// private HOME and key (the same environment `TestEnv::cmd` gives).
 fn spawn_token(env: &TestEnv, profile: &str) -> Child {
+    spawn_token_with(env, profile, &[])
+}
+
+/// [`spawn_token`] with extra arguments before the command's name (`--store`)
+/// or after it (`--min-ttl`); `extra` is appended at the end.
+fn spawn_token_with(env: &TestEnv, profile: &str, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_oci-iam-sso"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -65,6 +71,7 @@ fn spawn_token(env: &TestEnv, profile: &str) -> Child {
         .env("OCI_IAM_SSO_KEY", KEY)
         .current_dir(env.home())
         .args(["token", "--profile", profile])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -231,4 +238,105 @@ fn a_held_lock_is_waited_for_within_the_lock_timeout() {
         env.control.counters().refresh_grants,
         before.refresh_grants + 1
     );
+}
+
+/// Starts `count` `token` processes for `default`, the i-th with `extra(i)`.
+fn run_many(env: &TestEnv, count: usize, extra: impl Fn(usize) -> Vec<String>) -> Vec<Output> {
+    let children: Vec<Child> = (0..count)
+        .map(|i| {
+            let args = extra(i);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            spawn_token_with(env, "default", &args)
+        })
+        .collect();
+    let deadline = Instant::now() + DEADLINE;
+    children.into_iter().map(|c| finish(c, deadline)).collect()
+}
+
+/// Half the processes reach the store through a symlink to its directory:
+/// the lock belongs to the file, so they still make one refresh between them.
+#[test]
+fn one_lock_per_store_whatever_path_reaches_it() {
+    let env = logged_in_with_expiring_access(&["default"]);
+    let real_dir = env.store_path().parent().expect("a directory").to_owned();
+    let link = env.home().join("linked-data");
+    std::os::unix::fs::symlink(&real_dir, &link).expect("symlink");
+    let through_link = link.join("tokens.db").display().to_string();
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 1);
+
+    // `--store` goes after the command too (it is global).
+    let outputs = run_many(&env, 32, |i| {
+        if i % 2 == 0 {
+            vec!["--store".into(), through_link.clone()]
+        } else {
+            Vec::new()
+        }
+    });
+
+    the_one_token("default", &outputs);
+    let after = env.control.counters();
+    assert_eq!(after.refresh_grants - before.refresh_grants, 1, "one grant");
+    assert_eq!(after.consumed_token_reuses, 0, "no false 'chain broken'");
+}
+
+/// The server's tokens live 30 s, less than the default 60 s skew: a token
+/// another process just got is used while it lives, not refreshed again.
+#[test]
+fn single_flight_holds_when_the_lifetime_is_inside_the_margin() {
+    let env = logged_in_with_expiring_access(&["default"]);
+    let normal = env.control.ttls();
+    env.control.set_ttls(Ttls {
+        access: Duration::from_secs(30),
+        ..normal
+    });
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 1);
+
+    let outputs = run_many(&env, 64, |_| Vec::new());
+
+    one_token_reported_once(&outputs);
+    assert_eq!(
+        env.control.counters().refresh_grants - before.refresh_grants,
+        1,
+        "one grant for 64 processes"
+    );
+}
+
+/// `--min-ttl 2h` against 1 h tokens: one refresh, reported once, not one
+/// refresh per process.
+#[test]
+fn a_min_ttl_longer_than_the_lifetime_is_reported_not_obeyed_by_every_process() {
+    let env = logged_in_with_expiring_access(&["default"]);
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 1);
+
+    let outputs = run_many(&env, 32, |_| vec!["--min-ttl".into(), "2h".into()]);
+
+    one_token_reported_once(&outputs);
+    assert_eq!(
+        env.control.counters().refresh_grants - before.refresh_grants,
+        1,
+        "one grant for 32 processes"
+    );
+}
+
+/// Every process succeeded with the same token, and exactly one (the one that
+/// refreshed) said the margin cannot be met; nobody said anything else.
+fn one_token_reported_once(outputs: &[Output]) {
+    let tokens: Vec<String> = outputs
+        .iter()
+        .map(|o| {
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_owned()
+        })
+        .collect();
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token for all");
+    let said: Vec<String> = outputs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .filter(|e| !e.is_empty())
+        .collect();
+    assert_eq!(said.len(), 1, "reported once: {said:?}");
+    assert!(said[0].contains("less than the margin"), "{said:?}");
 }

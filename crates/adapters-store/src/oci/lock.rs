@@ -13,8 +13,7 @@
 //! themselves are replaced by renames; it is released when the process ends,
 //! however it ends, so a crash never leaves a stale lock behind.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -26,18 +25,11 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 
 const PAUSE: Duration = Duration::from_millis(25);
 
-/// Opens `path` for locking, creating it 0600. `O_NOFOLLOW`: a symlink planted
-/// at that name (by anyone who can write the directory) makes the open fail
-/// instead of creating or locking a file elsewhere.
+/// Opens `path` for locking, creating it 0600 (and narrowing it to 0600). A
+/// symlink planted at that name (by anyone who can write the directory) makes
+/// the open fail instead of creating or locking a file elsewhere.
 pub fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+    crate::key::private_fs::open_private_file(path)
 }
 
 /// Takes the exclusive lock of `path`, waiting at most `wait` for another

@@ -44,6 +44,9 @@ pub async fn token_store_contract(make: impl Fn(&Path) -> Box<dyn TokenStore>) -
     exclusion(&mut report, store.as_ref(), make(&path), &zeta).await;
     audit_trail(&mut report, store.as_ref(), &alpha).await;
     removal(&mut report, store.as_ref(), &alpha, &zeta).await;
+    let kept = name("kept");
+    super::store_pending::kept_rotations(&mut report, store.as_ref(), make(&path).as_ref(), &kept)
+        .await;
     report.finish()
 }
 
@@ -64,7 +67,7 @@ fn profile(name: &ProfileName, scope: &str, secret: Option<&str>) -> Profile {
 }
 
 /// A token set of generation `generation` whose tokens are unique to it.
-fn token_set(generation: u64) -> TokenSet {
+pub(super) fn token_set(generation: u64) -> TokenSet {
     let at = 1_900_000_000 + i64::try_from(generation).unwrap_or(0) * 60;
     TokenSet {
         access: Some(IssuedAccessToken {
@@ -85,7 +88,7 @@ fn refresh_token(generation: u64) -> RefreshToken {
     RefreshToken::new(format!("AQIDBAcontract+refresh/token{generation}="))
 }
 
-fn yes(ok: bool) -> &'static str {
+pub(super) fn yes(ok: bool) -> &'static str {
     if ok { "yes" } else { "no" }
 }
 
@@ -98,7 +101,7 @@ fn error_kind<T>(result: &Result<T, StoreError>) -> String {
     }
 }
 
-fn store_error_name(error: &StoreError) -> &'static str {
+pub(super) fn store_error_name(error: &StoreError) -> &'static str {
     match error {
         StoreError::Io { .. } => "Io",
         StoreError::Corrupt { .. } => "Corrupt",
