@@ -46,7 +46,7 @@ pub use token::{
     DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
     Lifecycle, TokenResponse, TokenSet,
 };
-pub use url::ServiceUrl;
+pub use url::{RequestTarget, ServiceUrl};
 pub use usecase::{
     AccessTokens, DeviceLogin, ImportRefreshToken, LoginOptions, Logout, LogoutOutcome,
     TokenRequest,
