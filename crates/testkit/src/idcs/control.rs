@@ -178,6 +178,16 @@ impl FakeControl {
         self.shared.lock().inject(fault, times);
     }
 
+    /// From now on the discovery document says `value` for member `name`
+    /// (`null` removes it): a hostile or broken document, such as one that
+    /// moves `token_endpoint` to another host.
+    pub fn set_discovery_member(&self, name: &str, value: serde_json::Value) {
+        self.shared
+            .lock()
+            .discovery_overrides
+            .insert(name.to_owned(), value);
+    }
+
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
         self.shared.lock().faults.clear();

@@ -33,16 +33,16 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 }
 
 async fn discovery(State(app): App) -> Response {
-    let enabled = {
+    let (enabled, overrides) = {
         let mut inner = app.lock();
         inner.counters.discovery_requests += 1;
-        inner.discovery
+        (inner.discovery, inner.discovery_overrides.clone())
     };
     if !enabled {
         return StatusCode::NOT_FOUND.into_response();
     }
     let base = &app.base_url;
-    Json(serde_json::json!({
+    let mut document = serde_json::json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/oauth2/v1/authorize"),
         "token_endpoint": format!("{base}/oauth2/v1/token"),
@@ -50,8 +50,17 @@ async fn discovery(State(app): App) -> Response {
         "revocation_endpoint": format!("{base}/oauth2/v1/revoke"),
         "grant_types_supported": [DEVICE_GRANT, "refresh_token", exchange::EXCHANGE_GRANT],
         "scopes_supported": ["urn:opc:idm:__myscopes__", "offline_access", "openid"],
-    }))
-    .into_response()
+    });
+    if let Some(members) = document.as_object_mut() {
+        for (name, value) in overrides {
+            if value.is_null() {
+                members.remove(&name);
+            } else {
+                members.insert(name, value);
+            }
+        }
+    }
+    Json(document).into_response()
 }
 
 /// The form's fields, each at most once (RFC 6749 §3.1). `None` is `invalid_request`.
