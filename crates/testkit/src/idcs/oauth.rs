@@ -125,6 +125,7 @@ async fn token(
         inner.counters.token_requests += 1;
         inner.faults.pop_front()
     };
+    let mut rewrite = None;
     let drop_after_grant = match fault {
         None => false,
         Some(Fault::Delay(pause)) => {
@@ -132,6 +133,10 @@ async fn token(
             false
         }
         Some(Fault::ConsumeThenDrop) => true,
+        Some(Fault::RewriteGrant { members }) => {
+            rewrite = Some(members);
+            false
+        }
         Some(other) => return play_fault(other, &kill).await,
     };
     let fields = Fields::parse(form);
@@ -166,6 +171,15 @@ async fn token(
             });
             if let Some(refresh_token) = grant.refresh_token {
                 body["refresh_token"] = refresh_token.into();
+            }
+            if let (Some(members), Some(object)) = (rewrite, body.as_object_mut()) {
+                for (name, value) in members {
+                    if value.is_null() {
+                        object.remove(&name);
+                    } else {
+                        object.insert(name, value);
+                    }
+                }
             }
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
@@ -213,9 +227,10 @@ async fn play_fault(fault: Fault, kill: &ConnectionKill) -> Response {
         Fault::HtmlOk => html_page("Sign In").into_response(),
         Fault::MalformedJson => (json, r#"{"access_token" "oops",,}"#).into_response(),
         Fault::TruncatedJson => (json, TRUNCATED).into_response(),
-        Fault::CloseWithoutResponse | Fault::ConsumeThenDrop | Fault::Delay(_) => {
-            kill.close_without_response().await
-        }
+        Fault::CloseWithoutResponse
+        | Fault::ConsumeThenDrop
+        | Fault::Delay(_)
+        | Fault::RewriteGrant { .. } => kill.close_without_response().await,
     }
 }
 
