@@ -25,7 +25,9 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
             "pipe the refresh token in",
         )
     })?;
-    let token = RefreshToken::new(line.as_str());
+    // The same character rule as for a server's tokens: a pasted escape
+    // sequence or a second token on the line is refused, never stored.
+    let token = RefreshToken::parse(line.as_str())?;
     ImportRefreshToken {
         store: app.store.as_ref(),
         clock: &app.clock,
