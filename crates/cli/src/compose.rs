@@ -1,6 +1,8 @@
 //! The composition root: builds the store, the identity provider, the resource
 //! client and the clock from the settings. Nothing else names an adapter type.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,8 +11,8 @@ use oci_iam_sso_adapters_store::{KeySource, SqliteTokenStore, StoreOptions};
 use oci_iam_sso_domain::oci::TokenExchanger;
 use oci_iam_sso_domain::{
     ClientId, DeviceAuthorization, DeviceCode, Endpoints, Error, IdentityProvider, Profile,
-    ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, StoreError, TokenResponse,
-    TokenStore,
+    ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, StoreError, TokenAnswerNote,
+    TokenResponse, TokenStore,
 };
 
 use crate::clock::SystemClock;
@@ -22,6 +24,8 @@ pub struct App {
     pub settings: Settings,
     pub store: Box<dyn TokenStore>,
     pub clock: SystemClock,
+    /// Set when a token answer's access token was refused (see [`App::explain`]).
+    access_refused: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for App {
@@ -56,6 +60,7 @@ impl App {
             settings,
             store: Box::new(store),
             clock: SystemClock,
+            access_refused: Arc::default(),
         })
     }
 
@@ -81,12 +86,33 @@ impl App {
     pub fn provider(&self, profile: &Profile) -> Box<dyn IdentityProvider> {
         let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings())
             .with_client_secret(profile.client_secret.clone());
-        match self.settings.device_poll_interval {
+        let inner: Box<dyn IdentityProvider> = match self.settings.device_poll_interval {
             Some(interval) => Box::new(PollIntervalOverride {
                 inner: http,
                 interval,
             }),
             None => Box::new(http),
+        };
+        Box::new(ReportOddAnswers {
+            inner,
+            access_refused: Arc::clone(&self.access_refused),
+        })
+    }
+
+    /// The error a token use case returned, told the way it happened: when a
+    /// server's access token was refused while its new refresh token was
+    /// stored, the use case finds no access token and says "not logged in",
+    /// but the fault is the server's answer (and the next command refreshes
+    /// with the stored refresh token).
+    pub fn explain(&self, error: Error) -> Error {
+        match error {
+            Error::NotLoggedIn(_) if self.access_refused.load(Ordering::Relaxed) => {
+                Error::Provider(ProviderError::Malformed {
+                    endpoint: "the token endpoint".into(),
+                    problem: "its access_token was refused (see the warning); the new refresh token of the same answer was stored, so the next command refreshes with it".into(),
+                })
+            }
+            other => other,
         }
     }
 
@@ -144,6 +170,72 @@ impl<P: IdentityProvider> IdentityProvider for PollIntervalOverride<P> {
         refresh_token: &RefreshToken,
     ) -> Result<TokenResponse, ProviderError> {
         self.inner.refresh(client_id, refresh_token).await
+    }
+
+    async fn revoke(
+        &self,
+        client_id: &ClientId,
+        token: &RefreshToken,
+    ) -> Result<bool, ProviderError> {
+        self.inner.revoke(client_id, token).await
+    }
+}
+
+/// Tells the person at the terminal what was odd about a token answer (one
+/// `warning:` line per [`TokenAnswerNote`], never quoting the answer), and
+/// remembers a refused access token for [`App::explain`].
+struct ReportOddAnswers {
+    inner: Box<dyn IdentityProvider>,
+    access_refused: Arc<AtomicBool>,
+}
+
+impl ReportOddAnswers {
+    fn report(
+        &self,
+        answer: Result<TokenResponse, ProviderError>,
+    ) -> Result<TokenResponse, ProviderError> {
+        if let Ok(response) = &answer {
+            for note in &response.notes {
+                if *note == TokenAnswerNote::AccessTokenRefused {
+                    self.access_refused.store(true, Ordering::Relaxed);
+                }
+                crate::output::stderr_line(&format!("warning: {note}"));
+            }
+        }
+        answer
+    }
+}
+
+#[async_trait]
+impl IdentityProvider for ReportOddAnswers {
+    async fn endpoints(&self) -> Result<Endpoints, ProviderError> {
+        self.inner.endpoints().await
+    }
+
+    async fn start_device_authorization(
+        &self,
+        client_id: &ClientId,
+        scope: &Scope,
+    ) -> Result<DeviceAuthorization, ProviderError> {
+        self.inner
+            .start_device_authorization(client_id, scope)
+            .await
+    }
+
+    async fn poll_device_token(
+        &self,
+        client_id: &ClientId,
+        device_code: &DeviceCode,
+    ) -> Result<TokenResponse, ProviderError> {
+        self.report(self.inner.poll_device_token(client_id, device_code).await)
+    }
+
+    async fn refresh(
+        &self,
+        client_id: &ClientId,
+        refresh_token: &RefreshToken,
+    ) -> Result<TokenResponse, ProviderError> {
+        self.report(self.inner.refresh(client_id, refresh_token).await)
     }
 
     async fn revoke(

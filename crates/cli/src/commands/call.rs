@@ -49,7 +49,8 @@ pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
             force_refresh: false,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| app.explain(e))?;
 
     output::stderr_line(format!("HTTP {} {}", response.status, response.reason).trim_end());
     output::stdout_bytes(&response.body);

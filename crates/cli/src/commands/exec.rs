@@ -24,7 +24,8 @@ pub async fn run(app: &App, args: ExecArgs) -> Result<u8, Failure> {
                 force_refresh: false,
             },
         )
-        .await?;
+        .await
+        .map_err(|e| app.explain(e))?;
     let (program, rest) = args
         .command
         .split_first()

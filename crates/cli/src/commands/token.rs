@@ -21,7 +21,8 @@ pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
                 force_refresh: args.force_refresh,
             },
         )
-        .await?;
+        .await
+        .map_err(|e| app.explain(e))?;
     if args.json {
         let value = json!({
             "access_token": access.token.expose_secret(),
