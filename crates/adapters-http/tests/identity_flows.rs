@@ -117,7 +117,7 @@ async fn a_device_login_from_start_to_tokens() {
         .poll_device_token(&client_id(), &auth.device_code)
         .await
         .unwrap();
-    assert!(!tokens.access_token.is_empty());
+    assert!(tokens.access_token.is_some_and(|t| !t.is_empty()));
     assert_eq!(tokens.token_type, "Bearer");
     assert_eq!(tokens.expires_in, Some(Duration::from_secs(3600)));
     let refresh = tokens

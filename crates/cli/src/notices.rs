@@ -34,6 +34,7 @@ pub fn describe(notice: &Notice) -> String {
             crate::commands::human_duration(*lifetime),
             crate::commands::human_duration(*requested)
         ),
+        Notice::OddTokenAnswer(note) => format!("warning: {note}"),
         _ => "note: (an event this version cannot describe)".to_owned(),
     }
 }

@@ -235,3 +235,30 @@ fn call_errors_never_repeat_the_query_string() {
     );
     assert!(!stderr.contains("SECRET-SIG"), "{stderr}");
 }
+
+#[test]
+fn a_path_without_a_leading_slash_joins_the_resource_url() {
+    let env = logged_in();
+    // Whatever would leave for a guessed host goes through this proxy, which
+    // accepts connections but never answers: the test reads back whether
+    // anything tried it. (The resource URL is loopback, never proxied.)
+    let trap = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    trap.set_nonblocking(true).expect("nonblocking");
+    let proxy = format!("http://{}", trap.local_addr().expect("addr"));
+    let output = env
+        .cmd()
+        .env("HTTPS_PROXY", &proxy)
+        .env("OCI_IAM_SSO_REQUEST_TIMEOUT", "5s")
+        .args(["call", MAINTENANCE.trim_start_matches('/')])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json body");
+    assert_eq!(body["status"], 0);
+    assert_eq!(env.control.counters().resource_requests, 1);
+    assert!(
+        matches!(trap.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "nothing but the resource URL was contacted"
+    );
+}

@@ -46,9 +46,9 @@ pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus};
 pub use time::{Clock, Timestamp};
 pub use token::{
     DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
-    Lifecycle, TokenResponse, TokenSet,
+    Lifecycle, TokenAnswerNote, TokenResponse, TokenSet, access_lifetime,
 };
-pub use url::ServiceUrl;
+pub use url::{RequestTarget, ServiceUrl};
 pub use usecase::{
     AccessTokens, DeviceLogin, ImportRefreshToken, LoginOptions, Logout, LogoutOutcome,
     MAX_IMPORTED_TOKEN_LEN, TokenRequest,

@@ -78,6 +78,9 @@ pub enum Notice {
         requested: Duration,
         lifetime: Duration,
     },
+    /// The token endpoint's answer was odd but usable (what was kept and what
+    /// was not is in the note).
+    OddTokenAnswer(crate::TokenAnswerNote),
 }
 
 /// Where use cases send [`Notice`]s.

@@ -52,6 +52,39 @@ secret_string!(
     /// A single-use OAuth refresh token.
     RefreshToken
 );
+/// Access and refresh tokens that come from outside (a server's answer, a
+/// user's `import`) are checked before they are kept.
+macro_rules! token_syntax {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            /// A token from outside, refused when it cannot be one. RFC 6749
+            /// Appendix A.12 and A.17 allow visible characters only, and a bearer
+            /// token (RFC 6750 §2.1) has no spaces: a control character (a
+            /// server-sent `ESC[2J` reached the terminal) or whitespace (a
+            /// newline split a token into two lines) means this is no token.
+            /// Surrounding whitespace is dropped first, as [`Self::new`] does.
+            /// The error never quotes the value.
+            pub fn parse(value: impl Into<String>) -> Result<Self, crate::InvalidInput> {
+                let token = Self::new(value);
+                if token.is_empty() {
+                    return Err(crate::InvalidInput::new($what, "is empty"));
+                }
+                // Visible ASCII (%x21-7E): stricter than VSCHAR by the space.
+                if !token.0.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(crate::InvalidInput::new(
+                        $what,
+                        "has characters no token has (control characters, whitespace or non-ASCII)",
+                    ));
+                }
+                Ok(token)
+            }
+        }
+    };
+}
+
+token_syntax!(AccessToken, "access token");
+token_syntax!(RefreshToken, "refresh token");
+
 secret_string!(
     /// The device code of RFC 8628; whoever holds it can collect the user's tokens.
     DeviceCode
@@ -133,6 +166,33 @@ mod tests {
     #[test]
     fn surrounding_whitespace_is_trimmed() {
         assert_eq!(AccessToken::new(" at\n").expose_secret(), "at");
+    }
+
+    #[test]
+    fn tokens_from_outside_have_visible_characters_only() {
+        assert_eq!(
+            RefreshToken::parse(" AQID+/x=\n")
+                .expect("valid")
+                .expose_secret(),
+            "AQID+/x="
+        );
+        assert!(AccessToken::parse("eyJ.e30.sig").is_ok());
+        for bad in [
+            "at\u{1b}[2J",
+            "first\nsecond",
+            "a b",
+            "a\tb",
+            "caf\u{e9}",
+            "x\u{202e}y",
+        ] {
+            let error = AccessToken::parse(bad).expect_err(bad).to_string();
+            assert!(!error.contains(bad), "{error}");
+            assert!(RefreshToken::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            RefreshToken::parse(" \n").expect_err("empty").to_string(),
+            "invalid refresh token: is empty"
+        );
     }
 
     #[test]

@@ -90,11 +90,12 @@ pub fn profile() -> Profile {
 /// A token endpoint answer with an access token, a rotated refresh token and 3600 s.
 pub fn response(access: &str, refresh: Option<&str>) -> TokenResponse {
     TokenResponse {
-        access_token: AccessToken::new(access),
+        access_token: Some(AccessToken::new(access)),
         token_type: "Bearer".into(),
         expires_in: Some(secs(3600)),
         refresh_token: refresh.map(RefreshToken::new),
         scope: None,
+        notes: Vec::new(),
     }
 }
 

@@ -89,20 +89,72 @@ fn a_login_continues_after_the_stored_generation() {
     assert_eq!(set.generation, Generation::new(8));
 }
 
-#[test]
-fn missing_expires_in_and_token_type_get_defaults() {
-    let answer = TokenResponse {
-        access_token: AccessToken::new("at"),
+/// A JWT (unsigned; nothing here checks signatures) whose `exp` is T0 + 1234 s.
+const JWT_EXP_T0_PLUS_1234: &str = "e30.eyJzdWIiOiJ1IiwiZXhwIjoxNzY3MjI2ODM0fQ.sig";
+/// A JWT whose `exp` is T0 - 10 s: already expired when issued.
+const JWT_EXPIRED: &str = "e30.eyJzdWIiOiJ1IiwiZXhwIjoxNzY3MjI1NTkwfQ.sig";
+
+fn answer(access: &str, expires_in: Option<u64>) -> TokenResponse {
+    TokenResponse {
+        access_token: Some(AccessToken::new(access)),
         token_type: String::new(),
-        expires_in: None,
+        expires_in: expires_in.map(secs),
         refresh_token: None,
         scope: None,
-    };
+        notes: Vec::new(),
+    }
+}
+
+fn expires_at(answer: TokenResponse) -> crate::Timestamp {
     let set = TokenSet::from_login(answer, T0, None);
+    set.access.expect("access token").expires_at
+}
+
+#[test]
+fn missing_expires_in_and_token_type_get_defaults() {
+    let set = TokenSet::from_login(answer("at", None), T0, None);
     let access = set.access.expect("access token");
-    assert_eq!(DEFAULT_ACCESS_TTL, secs(3600));
+    // An opaque token of unknown life: short, so it is not used long after it died.
+    assert_eq!(DEFAULT_ACCESS_TTL, secs(300));
     assert_eq!(access.expires_at, T0.plus(DEFAULT_ACCESS_TTL));
     assert_eq!(access.token_type, "Bearer");
+}
+
+#[test]
+fn without_a_usable_expires_in_a_jwt_lives_until_its_exp() {
+    // None stands for absent and for the odd values the parser refuses (0 too).
+    for expires_in in [None, Some(0)] {
+        assert_eq!(
+            expires_at(answer(JWT_EXP_T0_PLUS_1234, expires_in)),
+            T0.plus(secs(1234)),
+            "{expires_in:?}"
+        );
+    }
+    // A sent lifetime wins over the claim.
+    assert_eq!(
+        expires_at(answer(JWT_EXP_T0_PLUS_1234, Some(3600))),
+        T0.plus(secs(3600))
+    );
+    // A claim already past is not believed either: refreshing on every call
+    // would not make the server's tokens any longer-lived.
+    assert_eq!(
+        expires_at(answer(JWT_EXPIRED, None)),
+        T0.plus(DEFAULT_ACCESS_TTL)
+    );
+}
+
+#[test]
+fn a_refused_access_token_leaves_none_but_keeps_the_new_refresh_token() {
+    let old = token_set(1, "at-old", "rt-old", T0.plus(secs(5)));
+    let mut refused = response("unused", Some("rt-new"));
+    refused.access_token = None;
+    let next = old.rotated(refused, T0.plus(secs(10)));
+    assert_eq!(next.access, None);
+    assert_eq!(
+        next.refresh_token.as_ref().map(RefreshToken::expose_secret),
+        Some("rt-new")
+    );
+    assert_eq!(next.generation, old.generation.next());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::test_support::{CLIENT_ID, CLIENT_SECRET, T0, profile, secs};
 use crate::{
     AccessToken, DeviceAuthorization, DeviceCode, DeviceLoginFailure, DevicePoll, Error,
     Generation, IssuedAccessToken, OAuthError, PollStep, ProviderError, RefreshToken, ServiceUrl,
-    SessionToken, StoreError, TokenResponse, TokenSet, UserCode,
+    SessionToken, StoreError, TokenAnswerNote, TokenResponse, TokenSet, UserCode,
 };
 
 const ACCESS: &str = "eyJhbGciOi.ACCESS-SECRET.sig";
@@ -29,11 +29,12 @@ fn assert_no_secret(what: &str, text: &str) {
 
 fn token_response() -> TokenResponse {
     TokenResponse {
-        access_token: AccessToken::new(ACCESS),
+        access_token: Some(AccessToken::new(ACCESS)),
         token_type: "Bearer".into(),
         expires_in: Some(secs(3600)),
         refresh_token: Some(RefreshToken::new(REFRESH)),
         scope: None,
+        notes: vec![TokenAnswerNote::AccessTokenRefused],
     }
 }
 

@@ -107,3 +107,64 @@ fn a_query_on_its_own_is_kept_for_resource_calls() {
     let url = ServiceUrl::parse("https://epm.example.com/a?b=c").expect("accepted");
     assert_eq!(url.as_url().query(), Some("b=c"));
 }
+
+mod request_targets {
+    use crate::{RequestTarget, ServiceUrl};
+
+    fn resolved(input: &str) -> String {
+        let base = ServiceUrl::parse("https://epm.example.com/base/").expect("valid");
+        RequestTarget::parse(input)
+            .expect("parses")
+            .resolve(Some(&base))
+            .expect("has a base")
+            .expect("joins")
+            .as_str()
+            .to_owned()
+    }
+
+    #[test]
+    fn text_without_a_scheme_is_a_path_of_the_base() {
+        for input in ["interop/rest/v1", "/interop/rest/v1", " interop/rest/v1\n"] {
+            assert_eq!(
+                resolved(input),
+                "https://epm.example.com/base/interop/rest/v1",
+                "{input:?}"
+            );
+        }
+        // Host-like text is still a path: no scheme is ever guessed.
+        assert_eq!(
+            resolved("evil.example.com/x?next=https://evil.example.com"),
+            "https://epm.example.com/base/evil.example.com/x?next=https://evil.example.com"
+        );
+        for sneaky in [
+            "//evil.example.com/x",
+            "@evil.example.com",
+            "\\\\evil.example.com",
+        ] {
+            assert!(
+                resolved(sneaky).starts_with("https://epm.example.com/"),
+                "{sneaky}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_full_url_is_taken_as_typed_under_the_url_rule() {
+        assert_eq!(
+            resolved("HTTPS://other.example.com/x"),
+            "https://other.example.com/x"
+        );
+        assert_eq!(resolved("http://127.0.0.1:9/x"), "http://127.0.0.1:9/x");
+        for bad in ["http://other.example.com/x", "ftp://other.example.com/x"] {
+            assert!(RequestTarget::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_path_needs_a_base() {
+        let path = RequestTarget::parse("interop").expect("parses");
+        assert!(path.resolve(None).is_none());
+        let url = RequestTarget::parse("https://x.example.com").expect("parses");
+        assert!(url.resolve(None).is_some());
+    }
+}

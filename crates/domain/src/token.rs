@@ -1,7 +1,8 @@
 //! Token sets and their lifecycle.
 //!
 //! Access tokens are opaque to the client: their expiry comes from `expires_in`
-//! at the time they were issued, never from decoding them.
+//! at the time they were issued. Only when a server leaves that out (or sends
+//! nonsense) is the token's own `exp` claim read, see [`access_lifetime`].
 
 use std::time::Duration;
 
@@ -39,12 +40,38 @@ impl std::fmt::Display for Generation {
 /// What the token endpoint answered on success.
 #[derive(Clone, Debug)]
 pub struct TokenResponse {
-    pub access_token: AccessToken,
+    /// `None` when the server's was refused (see [`TokenAnswerNote`]) while the
+    /// answer's new refresh token was good: that one is kept all the same.
+    pub access_token: Option<AccessToken>,
     pub token_type: String,
+    /// A positive number of seconds, or `None` (absent or odd; see
+    /// [`access_lifetime`] for what is used then).
     pub expires_in: Option<Duration>,
     /// Absent when the server does not rotate (RFC 6749 §6): keep the old one.
     pub refresh_token: Option<RefreshToken>,
     pub scope: Option<Scope>,
+    /// What was odd about the answer and what was done about it, for the
+    /// caller to report.
+    pub notes: Vec<TokenAnswerNote>,
+}
+
+/// Something odd in a successful token answer that did not stop it from
+/// being used. Never quotes the answer (a value can be a token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenAnswerNote {
+    /// `expires_in` was sent but is not a positive number of seconds (0,
+    /// negative, text).
+    #[error(
+        "the token endpoint's expires_in is not a positive number of seconds; the access token's own expiry (its JWT exp claim, else 5 minutes) is used instead"
+    )]
+    OddExpiresIn,
+    /// The access token was missing or had characters no token has, while the
+    /// answer carried a good new refresh token, which was kept.
+    #[error(
+        "the token endpoint's access_token is missing or has characters no token has (control characters or whitespace) and was refused; the answer's new refresh token was kept"
+    )]
+    AccessTokenRefused,
 }
 
 /// The access token of a token set, with the moment it stops working.
@@ -96,8 +123,9 @@ pub struct TokenSet {
     pub generation: Generation,
 }
 
-/// Default access-token lifetime when a server omits `expires_in` (IDCS sends 3600).
-pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(3600);
+/// Access-token lifetime when neither `expires_in` nor the token itself says
+/// one (IDCS always sends both; see [`access_lifetime`]).
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(300);
 /// Identity domains' default refresh-token lifetime (7 days), set by the domain admin.
 pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(604_800);
 /// Default margin before expiry at which a token counts as expiring.
@@ -108,12 +136,12 @@ impl TokenSet {
     /// stored before (generations never go back, even across logins).
     pub fn from_login(response: TokenResponse, now: Timestamp, after: Option<Generation>) -> Self {
         Self {
-            access: Some(issued(
+            access: issued(
                 response.access_token,
                 response.token_type,
                 response.expires_in,
                 now,
-            )),
+            ),
             refresh_token: response.refresh_token,
             refresh_issued_at: now,
             scope: response.scope,
@@ -142,12 +170,12 @@ impl TokenSet {
     pub fn rotated(&self, response: TokenResponse, now: Timestamp) -> Self {
         let rotated = response.refresh_token.is_some();
         Self {
-            access: Some(issued(
+            access: issued(
                 response.access_token,
                 response.token_type,
                 response.expires_in,
                 now,
-            )),
+            ),
             refresh_token: response
                 .refresh_token
                 .or_else(|| self.refresh_token.clone()),
@@ -188,12 +216,14 @@ impl TokenSet {
 }
 
 fn issued(
-    token: AccessToken,
+    token: Option<AccessToken>,
     token_type: String,
     expires_in: Option<Duration>,
     now: Timestamp,
-) -> IssuedAccessToken {
-    IssuedAccessToken {
+) -> Option<IssuedAccessToken> {
+    let token = token?;
+    Some(IssuedAccessToken {
+        expires_at: now.plus(access_lifetime(&token, expires_in, now)),
         token,
         token_type: if token_type.is_empty() {
             "Bearer".to_owned()
@@ -201,8 +231,36 @@ fn issued(
             token_type
         },
         issued_at: now,
-        expires_at: now.plus(expires_in.unwrap_or(DEFAULT_ACCESS_TTL)),
+    })
+}
+
+/// How long an access token issued at `now` is used before it is refreshed.
+///
+/// `expires_in` when the server sent a positive number of seconds. RFC 6749
+/// §5.1 makes `expires_in` only RECOMMENDED ("if omitted, the authorization
+/// server SHOULD provide the expiration time via other means"), so absent is
+/// legal; the parser also hands 0, negative and non-numeric values in as
+/// absent, because taking them at face value would refresh on every call and a
+/// fixed hour would outlive a shorter-lived token. The "other means" of an
+/// identity domain is the token itself: its access tokens are JWTs whose `exp`
+/// claim (RFC 7519 §4.1.4) is read here, unverified, from the same answer the
+/// server would otherwise have put `expires_in` in. An opaque token, or one
+/// whose `exp` is already past, gets [`DEFAULT_ACCESS_TTL`]: short, so a token
+/// of unknown life is not kept long after it died (a 401 from a resource
+/// refreshes sooner anyway), yet not so short that every call refreshes.
+pub fn access_lifetime(
+    token: &AccessToken,
+    expires_in: Option<Duration>,
+    now: Timestamp,
+) -> Duration {
+    if let Some(lifetime) = expires_in.filter(|d| !d.is_zero()) {
+        return lifetime;
     }
+    crate::oci::decode_claims(token.expose_secret())
+        .ok()
+        .map(|claims| now.until(claims.expires_at))
+        .filter(|lifetime| !lifetime.is_zero())
+        .unwrap_or(DEFAULT_ACCESS_TTL)
 }
 
 /// Where a token stands relative to its expiry.

@@ -72,7 +72,28 @@ impl ServiceUrl {
         prefix.set_query(None);
         prefix.set_fragment(None);
         let prefix = prefix.as_str().trim_end_matches('/');
-        Self::parse(&format!("{prefix}/{path}"))
+        let joined = Self::parse(&format!("{prefix}/{path}"))?;
+        // The path comes after the authority and a `/`, so it cannot name
+        // another host; checked anyway, because the token goes wherever this points.
+        if !joined.same_origin(self) {
+            return Err(InvalidInput::new(
+                "URL path",
+                format!("`{path}` would leave {}", self.origin()),
+            ));
+        }
+        Ok(joined)
+    }
+
+    /// Whether both have the same scheme, host and port (an RFC 6454 origin):
+    /// the unit a token may be sent to.
+    pub fn same_origin(&self, other: &ServiceUrl) -> bool {
+        self.0.origin() == other.0.origin()
+    }
+
+    /// `scheme://host[:port]`, to name where a URL points in messages (no
+    /// path, query or fragment, which can carry secrets).
+    pub fn origin(&self) -> String {
+        self.0.origin().ascii_serialization()
     }
 
     pub fn host(&self) -> &str {
@@ -81,6 +102,48 @@ impl ServiceUrl {
 
     pub fn is_loopback(&self) -> bool {
         is_loopback(&self.0)
+    }
+}
+
+/// Where a request named by a user goes: a full URL, or a path of the
+/// profile's resource URL.
+///
+/// A scheme is never guessed here. Only text that starts with a scheme
+/// (`https://…`, `http://…` to loopback) is a URL; anything else, with or
+/// without a leading `/`, is a path. Guessing `https://` for `interop/rest/…`
+/// once sent the bearer token to a host named `interop`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestTarget {
+    /// Typed in full, scheme included; held to the [`ServiceUrl`] rule.
+    Url(ServiceUrl),
+    /// To be joined to a base with [`RequestTarget::resolve`].
+    Path(String),
+}
+
+impl RequestTarget {
+    pub fn parse(input: &str) -> Result<Self, InvalidInput> {
+        let input = input.trim();
+        // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+        let has_scheme = input.split_once("://").is_some_and(|(scheme, _)| {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+        if has_scheme {
+            ServiceUrl::parse(input).map(Self::Url)
+        } else {
+            Ok(Self::Path(input.to_owned()))
+        }
+    }
+
+    /// The URL the request goes to; a path needs `base` (`None` when there is
+    /// no base to join it to).
+    pub fn resolve(&self, base: Option<&ServiceUrl>) -> Option<Result<ServiceUrl, InvalidInput>> {
+        match self {
+            Self::Url(url) => Some(Ok(url.clone())),
+            Self::Path(path) => base.map(|base| base.join_path(path)),
+        }
     }
 }
 

@@ -89,11 +89,14 @@ impl Reference {
 
 fn token_response(body: &Value) -> Result<TokenResponse, ProviderError> {
     Ok(TokenResponse {
-        access_token: AccessToken::new(body["access_token"].as_str().ok_or_else(malformed)?),
+        access_token: Some(AccessToken::new(
+            body["access_token"].as_str().ok_or_else(malformed)?,
+        )),
         token_type: body["token_type"].as_str().unwrap_or_default().to_owned(),
         expires_in: body["expires_in"].as_u64().map(Duration::from_secs),
         refresh_token: body["refresh_token"].as_str().map(RefreshToken::new),
         scope: None,
+        notes: Vec::new(),
     })
 }
 

@@ -79,7 +79,14 @@ pub(crate) fn endpoints_from_answer(
 }
 
 /// An advertised endpoint, held to the same rule as the domain URL (https, or
-/// http to loopback) and never a downgrade from an https domain.
+/// http to loopback) and to the domain's own origin (scheme, host and port).
+///
+/// The refresh token, device codes and client secrets go wherever these point,
+/// and the document is only the server's word: OpenID Connect Discovery 1.0
+/// §4.3 asks clients to check that the `issuer` matches the URL they asked, and
+/// Oracle documents every identity-domain OAuth endpoint under the domain URL
+/// itself (`{domain}/oauth2/v1/...`). A document that moves an endpoint to
+/// another origin is refused, not followed.
 fn endpoint_url(
     domain: &ServiceUrl,
     endpoint: &str,
@@ -92,10 +99,14 @@ fn endpoint_url(
             format!("{name} is not an https:// URL (http:// only to loopback)"),
         )
     })?;
-    if domain.as_url().scheme() == "https" && url.as_url().scheme() != "https" {
+    if !url.same_origin(domain) {
         return Err(malformed(
             endpoint,
-            format!("{name} uses http:// while the domain uses https://"),
+            format!(
+                "{name} points to {}, not to the identity domain {}; tokens are only sent to the domain",
+                url.origin(),
+                domain.origin()
+            ),
         ));
     }
     Ok(url)
@@ -181,7 +192,19 @@ mod tests {
             ),
             (
                 r#"{"token_endpoint":"http://127.0.0.1:9/t"}"#,
-                "token_endpoint uses http:// while the domain uses https://",
+                "token_endpoint points to http://127.0.0.1:9, not to the identity domain https://idcs.example.com; tokens are only sent to the domain",
+            ),
+            (
+                r#"{"token_endpoint":"https://idcs.example.com.evil.example/t"}"#,
+                "token_endpoint points to https://idcs.example.com.evil.example, not to the identity domain https://idcs.example.com; tokens are only sent to the domain",
+            ),
+            (
+                r#"{"token_endpoint":"https://idcs.example.com:8443/t"}"#,
+                "token_endpoint points to https://idcs.example.com:8443, not to the identity domain https://idcs.example.com; tokens are only sent to the domain",
+            ),
+            (
+                r#"{"token_endpoint":"https://idcs.example.com/t","device_authorization_endpoint":"evil.example/d"}"#,
+                "device_authorization_endpoint points to https://evil.example, not to the identity domain https://idcs.example.com; tokens are only sent to the domain",
             ),
             (
                 r#"{"token_endpoint":"https://idcs.example.com/t","revocation_endpoint":"ftp://x/r"}"#,

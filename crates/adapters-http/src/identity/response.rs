@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use oci_iam_sso_domain::{
     AccessToken, DeviceAuthorization, DeviceCode, OAuthError, ProviderError, RefreshToken, Scope,
-    ServiceUrl, TokenResponse, UserCode,
+    ServiceUrl, TokenAnswerNote, TokenResponse, UserCode,
 };
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use serde_json::{Map, Value};
@@ -34,29 +34,66 @@ pub(crate) fn token_response(
             return Err(ProviderError::OAuth(error));
         }
     }
-    let access_token = fields.required_string("access_token")?;
-    let refresh_token = fields.optional_string("refresh_token")?;
-    // After a 2xx the old refresh token is spent: the tokens above are all that
-    // matter now, so a server's odd optional field is defaulted, never a reason
-    // to throw the new refresh token away.
+    let access_token = fields.optional_string("access_token");
+    let refresh_token = match fields.optional_string("refresh_token")? {
+        Some(text) => Some(RefreshToken::parse(text).map_err(|_| {
+            fields.malformed(
+                "the refresh_token has characters no token has (control characters or whitespace)"
+                    .to_owned(),
+            )
+        })?),
+        // An empty refresh token means "not rotated"; keep the stored one.
+        None => None,
+    };
+    let mut notes = Vec::new();
+    let access_token = match access_token.map(|text| text.map(AccessToken::parse)) {
+        Ok(Some(Ok(token))) => Some(token),
+        // After a 2xx the old refresh token is spent. When the answer brings a
+        // good new one, it is kept even though the access token is unusable:
+        // the stored set then has no access token, and the next use refreshes.
+        _ if refresh_token.is_some() => {
+            notes.push(TokenAnswerNote::AccessTokenRefused);
+            None
+        }
+        Err(not_a_string) => return Err(not_a_string),
+        Ok(None) => return Err(fields.malformed("the JSON has no access_token".to_owned())),
+        Ok(Some(Err(_))) => {
+            return Err(fields.malformed(
+                "the access_token has characters no token has (control characters or whitespace)"
+                    .to_owned(),
+            ));
+        }
+    };
+    // The same principle for the optional fields: a server's odd value is
+    // defaulted (and reported), never a reason to throw the new refresh token away.
     let token_type = fields
         .optional_string("token_type")
         .ok()
         .flatten()
         .unwrap_or_else(|| "Bearer".to_owned());
-    let expires_in = fields.optional_seconds("expires_in").ok().flatten();
+    let expires_in = match fields.optional_seconds("expires_in") {
+        Ok(Some(lifetime)) if !lifetime.is_zero() => Some(lifetime),
+        // Absent is legal (RFC 6749 §5.1: RECOMMENDED); the domain's token
+        // rules decide the lifetime then (`access_lifetime`).
+        Ok(None) => None,
+        // 0 would refresh on every call; negative or text is no lifetime.
+        Ok(Some(_)) | Err(_) => {
+            notes.push(TokenAnswerNote::OddExpiresIn);
+            None
+        }
+    };
     let scope = fields
         .optional_string("scope")
         .ok()
         .flatten()
         .and_then(|text| Scope::parse(&text).ok());
     Ok(TokenResponse {
-        access_token: AccessToken::new(access_token),
+        access_token,
         token_type,
         expires_in,
-        // An empty refresh token means "not rotated"; keep the stored one.
-        refresh_token: refresh_token.map(RefreshToken::new),
+        refresh_token,
         scope,
+        notes,
     })
 }
 

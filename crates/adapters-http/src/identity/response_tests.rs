@@ -40,7 +40,7 @@ fn a_full_token_response_is_parsed() {
     let body = r#"{"access_token":"at-1","token_type":"Bearer","expires_in":3600,
         "refresh_token":"rt-2","scope":"urn:opc:idm:__myscopes__ offline_access"}"#;
     let tokens = token_response(ENDPOINT, json(200, body)).unwrap();
-    assert_eq!(tokens.access_token.expose_secret(), "at-1");
+    assert_eq!(tokens.access_token.unwrap().expose_secret(), "at-1");
     assert_eq!(tokens.token_type, "Bearer");
     assert_eq!(tokens.expires_in, Some(Duration::from_secs(3600)));
     assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "rt-2");
@@ -88,6 +88,14 @@ fn bad_members_are_named_but_never_quoted() {
         (r#"{"token_type":"Bearer"}"#, "the JSON has no access_token"),
         (r#"{"access_token":""}"#, "the JSON has no access_token"),
         (r#"{"access_token":42}"#, "access_token is not a string"),
+        (
+            r#"{"access_token":"at-secret\u001b[2J"}"#,
+            "the access_token has characters no token has (control characters or whitespace)",
+        ),
+        (
+            r#"{"access_token":"at-secret","refresh_token":"rt-secret\nrt-secret"}"#,
+            "the refresh_token has characters no token has (control characters or whitespace)",
+        ),
         (r#"["at-secret"]"#, "the JSON is not an object"),
     ];
     for (body, expected) in cases {
@@ -302,6 +310,37 @@ fn a_rotated_refresh_token_survives_odd_optional_fields() {
             "{body}"
         );
         assert_eq!(tokens.token_type, "Bearer");
+    }
+}
+
+#[test]
+fn odd_lifetimes_are_dropped_and_noted_absent_ones_only_dropped() {
+    for (expires_in, notes) in [
+        ("0", vec![TokenAnswerNote::OddExpiresIn]),
+        ("-5", vec![TokenAnswerNote::OddExpiresIn]),
+        (r#""soon""#, vec![TokenAnswerNote::OddExpiresIn]),
+        ("null", vec![]),
+    ] {
+        let body =
+            format!(r#"{{"access_token":"at","refresh_token":"rt","expires_in":{expires_in}}}"#);
+        let tokens = token_response(ENDPOINT, json(200, &body)).expect(&body);
+        assert_eq!(tokens.expires_in, None, "{body}");
+        assert_eq!(tokens.notes, notes, "{body}");
+    }
+}
+
+#[test]
+fn a_good_new_refresh_token_outlives_a_refused_access_token() {
+    for access in [r#""at\u001b[2J""#, r#""at one""#, "42", r#""""#, "null"] {
+        let body = format!(r#"{{"access_token":{access},"refresh_token":"rt-new"}}"#);
+        let tokens = token_response(ENDPOINT, json(200, &body)).expect(&body);
+        assert!(tokens.access_token.is_none(), "{body}");
+        assert_eq!(
+            tokens.refresh_token.as_ref().map(|t| t.expose_secret()),
+            Some("rt-new"),
+            "{body}"
+        );
+        assert_eq!(tokens.notes, vec![TokenAnswerNote::AccessTokenRefused]);
     }
 }
 

@@ -97,8 +97,9 @@ before the access token is printed.",
     Token(TokenArgs),
     /// Send an HTTP request with the profile's access token
     #[command(
-        long_about = "Sends an HTTP request with `Authorization: Bearer <access token>`. A URL that \
-starts with `/` is joined to the profile's resource URL. On HTTP 401 the token is refreshed once \
+        long_about = "Sends an HTTP request with `Authorization: Bearer <access token>`. Only a value \
+that starts with `https://` (or `http://` to loopback) is a URL; anything else is a path joined \
+to the profile's resource URL. On HTTP 401 the token is refreshed once \
 and the request sent again. The response body goes to stdout, the status line to stderr; a \
 status of 400 or more exits with code 16.",
         after_help = "Examples:\n  oci-iam-sso call /interop/rest/v1/services/dailymaintenance\n  oci-iam-sso call -X POST https://epm-host/api -H 'Content-Type: application/json' -d @body.json\n  echo '{}' | oci-iam-sso call -X PUT /api/thing -d -"
@@ -266,7 +267,7 @@ pub struct CallArgs {
         default_value = "GET"
     )]
     pub method: String,
-    /// Full URL, or a path starting with `/` joined to the profile's resource URL
+    /// Full URL (with its scheme), or a path joined to the profile's resource URL
     pub url: String,
     /// Extra request header, `Name: value` (repeatable)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use oci_iam_sso_domain::{
-    Error, ProviderError, ResourceRequest, ServiceUrl, TokenRequest, exit,
+    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, exit,
     usecase::call_with_bearer,
 };
 
@@ -14,8 +14,10 @@ use crate::output;
 
 pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
-    let url = if args.url.starts_with('/') {
-        let base = profile.resource_url.as_ref().ok_or_else(|| {
+    // A full URL is taken as typed; anything else is a path of the resource URL.
+    let url = RequestTarget::parse(&args.url)?
+        .resolve(profile.resource_url.as_ref())
+        .ok_or_else(|| {
             Failure::input(
                 format!(
                     "`{}` is a path, and profile `{}` has no resource URL to join it to",
@@ -23,11 +25,7 @@ pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
                 ),
                 "pass a full https:// URL, or set one with `oci-iam-sso profile add NAME ... --resource-url URL`",
             )
-        })?;
-        base.join_path(&args.url)?
-    } else {
-        ServiceUrl::parse(&args.url)?
-    };
+        })??;
     let request = ResourceRequest {
         method: args.method.to_ascii_uppercase(),
         url,

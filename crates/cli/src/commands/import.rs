@@ -36,8 +36,9 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
             "pipe in the token itself: `oci-iam-sso import --profile NAME < token.txt`",
         )
     })?;
-    // One token on one line; a trailing newline is fine.
-    let token = RefreshToken::new(text.strip_suffix('\n').unwrap_or(text));
+    // The same character rule as for a server's tokens: a pasted escape
+    // sequence or a second token on the line is refused, never stored.
+    let token = RefreshToken::parse(text)?;
     let provider = app.provider(&profile);
     ImportRefreshToken {
         provider: provider.as_ref(),

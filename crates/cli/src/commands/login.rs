@@ -56,7 +56,8 @@ pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
 }
 
 /// The `sub` claim of a JWT access token, for display only: the signature is not
-/// checked, so nothing else (expiry above all) may be taken from it.
+/// checked, so nothing else may be taken from it here (the domain's
+/// `access_lifetime` reads `exp` only when the server sent no usable `expires_in`).
 pub fn jwt_subject(token: &AccessToken) -> Option<String> {
     let payload = token.expose_secret().split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD

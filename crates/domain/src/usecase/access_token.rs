@@ -97,9 +97,14 @@ impl AccessTokens<'_> {
                         self.notices,
                     )
                     .await?;
-                    let access = next
-                        .access
-                        .ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
+                    // The answer's refresh token is stored; its access token was
+                    // refused (the notice says why): the next call refreshes.
+                    let access = next.access.ok_or_else(|| {
+                        Error::Provider(ProviderError::Malformed {
+                            endpoint: "the token endpoint".into(),
+                            problem: "its access_token was refused (see the warning); the new refresh token of the same answer was stored, so the next command refreshes with it".into(),
+                        })
+                    })?;
                     if access.margin_exceeds_lifetime(margin) {
                         self.notices.notice(Notice::MarginExceedsLifetime {
                             requested: margin,
@@ -156,7 +161,12 @@ impl AccessTokens<'_> {
                 .refresh(&profile.client_id, refresh_token)
                 .await
             {
-                Ok(response) => return Ok(current.rotated(response, self.clock.now())),
+                Ok(response) => {
+                    for note in &response.notes {
+                        self.notices.notice(Notice::OddTokenAnswer(*note));
+                    }
+                    return Ok(current.rotated(response, self.clock.now()));
+                }
                 Err(error) => {
                     failed_attempts += 1;
                     let wait = if may_have_consumed(&error) {

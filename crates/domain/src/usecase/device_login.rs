@@ -77,6 +77,9 @@ impl DeviceLogin<'_> {
         let mut lock = self.store.lock(&profile.name).await.map_err(lost)?;
         let stored = lock.tokens().await.map_err(lost)?;
         let now = self.clock.now();
+        for note in &response.notes {
+            self.notices.notice(crate::Notice::OddTokenAnswer(*note));
+        }
         let tokens = TokenSet::from_login(response, now, stored.as_ref().map(|t| t.generation));
         // The device code is spent: keep the new login like a rotation, so a
         // store that cannot take it now does not cost the user another login.

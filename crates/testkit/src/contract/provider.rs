@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use oci_iam_sso_domain::{
-    ClientId, DeviceAuthorization, IdentityProvider, ProviderError, RefreshToken, Scope,
-    TokenResponse,
+    AccessToken, ClientId, DeviceAuthorization, IdentityProvider, ProviderError, RefreshToken,
+    Scope, TokenResponse,
 };
 
 use super::Report;
@@ -120,10 +120,10 @@ pub(super) fn tokens(response: &TokenResponse) -> String {
     format!(
         "tokens: {} {}, expires in {:?}, refresh token {}",
         response.token_type,
-        if response.access_token.expose_secret().split('.').count() == 3 {
-            "JWT"
-        } else {
-            "opaque"
+        match &response.access_token {
+            Some(token) if token.expose_secret().split('.').count() == 3 => "JWT",
+            Some(_) => "opaque",
+            None => "refused",
         },
         response.expires_in,
         if response.refresh_token.is_some() {
@@ -243,7 +243,11 @@ async fn device_flow(
     control.approve(device.user_code.as_str(), "alice");
     let granted = poll(&device).await;
     if let Ok(t) = &granted {
-        secrets.add(t.access_token.expose_secret());
+        secrets.add(
+            t.access_token
+                .as_ref()
+                .map_or("", AccessToken::expose_secret),
+        );
         secrets.add(
             t.refresh_token
                 .as_ref()

@@ -7,15 +7,17 @@ use std::time::Duration;
 use super::state::Shared;
 
 /// A failure the fake plays instead of (or around) the next answers of
-/// `POST /oauth2/v1/token`. Only [`Fault::Delay`] and [`Fault::ConsumeThenDrop`]
-/// let the grant itself run; every other fault leaves all tokens untouched.
+/// `POST /oauth2/v1/token`. Only [`Fault::Delay`], [`Fault::ConsumeThenDrop`]
+/// and [`Fault::RewriteGrant`] let the grant itself run; every other fault
+/// leaves all tokens untouched.
 ///
 /// Over HTTP (`POST /_testkit/faults`, body `{"fault": …, "times": n}`) a fault
 /// is `{"kind": "server_error_500"}`, `{"kind": "service_unavailable",
 /// "retry_after_secs": 7}`, `{"kind": "delay", "millis": 250}`,
 /// `{"kind": "close_without_response"}`, `{"kind": "html_ok"}`,
-/// `{"kind": "malformed_json"}`, `{"kind": "truncated_json"}` or
-/// `{"kind": "consume_then_drop"}`.
+/// `{"kind": "malformed_json"}`, `{"kind": "truncated_json"}`,
+/// `{"kind": "consume_then_drop"}` or
+/// `{"kind": "rewrite_grant", "members": {"expires_in": 0}}`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
@@ -37,6 +39,27 @@ pub enum Fault {
     /// Run the grant (a refresh token is rotated server side), then close the
     /// connection without answering: the client never sees the new token.
     ConsumeThenDrop,
+    /// Run the grant (a refresh token is rotated server side), then answer
+    /// 200 with these members of the JSON replaced (`null` removes one): an
+    /// odd or hostile answer around real tokens, such as `expires_in: 0` or an
+    /// access token with an escape sequence.
+    RewriteGrant {
+        members: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+impl Fault {
+    /// [`Fault::RewriteGrant`] of `(member, value)` pairs.
+    pub fn rewrite_grant<'a>(
+        members: impl IntoIterator<Item = (&'a str, serde_json::Value)>,
+    ) -> Self {
+        Self::RewriteGrant {
+            members: members
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        }
+    }
 }
 
 mod millis {
@@ -176,6 +199,16 @@ impl FakeControl {
     /// (after any faults already queued).
     pub fn inject(&self, fault: Fault, times: u32) {
         self.shared.lock().inject(fault, times);
+    }
+
+    /// From now on the discovery document says `value` for member `name`
+    /// (`null` removes it): a hostile or broken document, such as one that
+    /// moves `token_endpoint` to another host.
+    pub fn set_discovery_member(&self, name: &str, value: serde_json::Value) {
+        self.shared
+            .lock()
+            .discovery_overrides
+            .insert(name.to_owned(), value);
     }
 
     /// Drops every queued fault.

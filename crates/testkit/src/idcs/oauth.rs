@@ -33,16 +33,16 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 }
 
 async fn discovery(State(app): App) -> Response {
-    let enabled = {
+    let (enabled, overrides) = {
         let mut inner = app.lock();
         inner.counters.discovery_requests += 1;
-        inner.discovery
+        (inner.discovery, inner.discovery_overrides.clone())
     };
     if !enabled {
         return StatusCode::NOT_FOUND.into_response();
     }
     let base = &app.base_url;
-    Json(serde_json::json!({
+    let mut document = serde_json::json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/oauth2/v1/authorize"),
         "token_endpoint": format!("{base}/oauth2/v1/token"),
@@ -50,8 +50,17 @@ async fn discovery(State(app): App) -> Response {
         "revocation_endpoint": format!("{base}/oauth2/v1/revoke"),
         "grant_types_supported": [DEVICE_GRANT, "refresh_token", exchange::EXCHANGE_GRANT],
         "scopes_supported": ["urn:opc:idm:__myscopes__", "offline_access", "openid"],
-    }))
-    .into_response()
+    });
+    if let Some(members) = document.as_object_mut() {
+        for (name, value) in overrides {
+            if value.is_null() {
+                members.remove(&name);
+            } else {
+                members.insert(name, value);
+            }
+        }
+    }
+    Json(document).into_response()
 }
 
 /// The form's fields, each at most once (RFC 6749 §3.1). `None` is `invalid_request`.
@@ -116,6 +125,7 @@ async fn token(
         inner.counters.token_requests += 1;
         inner.faults.pop_front()
     };
+    let mut rewrite = None;
     let drop_after_grant = match fault {
         None => false,
         Some(Fault::Delay(pause)) => {
@@ -123,6 +133,10 @@ async fn token(
             false
         }
         Some(Fault::ConsumeThenDrop) => true,
+        Some(Fault::RewriteGrant { members }) => {
+            rewrite = Some(members);
+            false
+        }
         Some(other) => return play_fault(other, &kill).await,
     };
     let fields = Fields::parse(form);
@@ -157,6 +171,15 @@ async fn token(
             });
             if let Some(refresh_token) = grant.refresh_token {
                 body["refresh_token"] = refresh_token.into();
+            }
+            if let (Some(members), Some(object)) = (rewrite, body.as_object_mut()) {
+                for (name, value) in members {
+                    if value.is_null() {
+                        object.remove(&name);
+                    } else {
+                        object.insert(name, value);
+                    }
+                }
             }
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
@@ -204,9 +227,10 @@ async fn play_fault(fault: Fault, kill: &ConnectionKill) -> Response {
         Fault::HtmlOk => html_page("Sign In").into_response(),
         Fault::MalformedJson => (json, r#"{"access_token" "oops",,}"#).into_response(),
         Fault::TruncatedJson => (json, TRUNCATED).into_response(),
-        Fault::CloseWithoutResponse | Fault::ConsumeThenDrop | Fault::Delay(_) => {
-            kill.close_without_response().await
-        }
+        Fault::CloseWithoutResponse
+        | Fault::ConsumeThenDrop
+        | Fault::Delay(_)
+        | Fault::RewriteGrant { .. } => kill.close_without_response().await,
     }
 }
 

@@ -107,6 +107,8 @@ pub(crate) struct Inner {
     pub confidential_clients: Vec<(String, String)>,
     pub session_minter: Option<crate::oci::SessionMinter>,
     pub discovery: bool,
+    /// Members that replace (or, when `null`, remove) those of the discovery document.
+    pub discovery_overrides: serde_json::Map<String, serde_json::Value>,
     pub min_poll_interval: Duration,
     pub auto_approve: Option<String>,
     pub ttls: Ttls,
@@ -126,6 +128,7 @@ impl Inner {
             confidential_clients: config.confidential_clients.clone(),
             session_minter: config.session_minter.clone(),
             discovery: config.discovery,
+            discovery_overrides: serde_json::Map::new(),
             min_poll_interval: config.min_poll_interval,
             auto_approve: config.auto_approve.clone(),
             ttls: Ttls {
