@@ -312,6 +312,17 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_timeout_sqlite_cannot_wait_is_a_settings_error_not_a_panic() {
+        let e = load_with("", &[("OCI_IAM_SSO_LOCK_TIMEOUT", "100000h")]).expect_err("too long");
+        let text = e.message();
+        assert!(text.contains("OCI_IAM_SSO_LOCK_TIMEOUT"), "{text}");
+        assert!(text.contains("longer than the store can wait"), "{text}");
+        assert!(!text.contains('\n'), "one line");
+        assert_eq!(e.exit_code(), 3);
+        assert!(load_with("", &[("OCI_IAM_SSO_LOCK_TIMEOUT", "24d")]).is_ok());
+    }
+
+    #[test]
     fn unknown_key_is_refused() {
         let e = load_with("lock_timeot = \"5s\"\n", &[]).expect_err("unknown key");
         assert!(e.message().contains("lock_timeot"), "{e:?}");
