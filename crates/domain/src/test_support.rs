@@ -153,16 +153,7 @@ pub fn lock_with(
     replaced: &Replaced,
 ) -> crate::mocks::MockProfileLock {
     let mut lock = crate::mocks::MockProfileLock::new();
-    let reads = Mutex::new(std::collections::VecDeque::from(reads));
-    lock.expect_tokens().returning(move || {
-        let mut reads = reads.lock().expect("not poisoned");
-        let read = if reads.len() > 1 {
-            reads.pop_front()
-        } else {
-            reads.front().cloned()
-        };
-        Ok(read.expect("at least one read is scripted"))
-    });
+    script_reads(&mut lock, reads);
     // Nothing kept aside, and keeping a rotation aside always works.
     lock.expect_pending().returning(|| Ok(None));
     lock.expect_prepare_rotation().returning(|| Ok(()));
@@ -285,14 +276,8 @@ impl crate::Notices for RecordedNotices {
     }
 }
 
-/// Like [`lock_with`], but keeping a rotation aside answers `keep`.
-pub fn lock_keeping(
-    reads: Vec<Option<TokenSet>>,
-    replace: Result<(), crate::StoreError>,
-    keep: Result<(), crate::StoreError>,
-    replaced: &Replaced,
-) -> crate::mocks::MockProfileLock {
-    let mut lock = crate::mocks::MockProfileLock::new();
+/// Makes `lock.tokens()` answer `reads` in order (the last one repeats).
+fn script_reads(lock: &mut crate::mocks::MockProfileLock, reads: Vec<Option<TokenSet>>) {
     let reads = Mutex::new(std::collections::VecDeque::from(reads));
     lock.expect_tokens().returning(move || {
         let mut reads = reads.lock().expect("not poisoned");
@@ -303,6 +288,17 @@ pub fn lock_keeping(
         };
         Ok(read.expect("at least one read is scripted"))
     });
+}
+
+/// Like [`lock_with`], but keeping a rotation aside answers `keep`.
+pub fn lock_keeping(
+    reads: Vec<Option<TokenSet>>,
+    replace: Result<(), crate::StoreError>,
+    keep: Result<(), crate::StoreError>,
+    replaced: &Replaced,
+) -> crate::mocks::MockProfileLock {
+    let mut lock = crate::mocks::MockProfileLock::new();
+    script_reads(&mut lock, reads);
     lock.expect_pending().returning(|| Ok(None));
     lock.expect_prepare_rotation().returning(|| Ok(()));
     lock.expect_keep_pending().return_once(move |_| keep);
