@@ -253,15 +253,17 @@ fn run_many(env: &TestEnv, count: usize, extra: impl Fn(usize) -> Vec<String>) -
     children.into_iter().map(|c| finish(c, deadline)).collect()
 }
 
-/// Half the processes reach the store through a symlink to its directory:
-/// the lock belongs to the file, so they still make one refresh between them.
+/// Half the processes reach the store through a symlink to it in another
+/// directory: the lock belongs to the file, not to the name it was reached
+/// by, so they still make one refresh between them.
 #[test]
 fn one_lock_per_store_whatever_path_reaches_it() {
     let env = logged_in_with_expiring_access(&["default"]);
-    let real_dir = env.store_path().parent().expect("a directory").to_owned();
-    let link = env.home().join("linked-data");
-    std::os::unix::fs::symlink(&real_dir, &link).expect("symlink");
-    let through_link = link.join("tokens.db").display().to_string();
+    let elsewhere = env.home().join("elsewhere");
+    std::fs::create_dir(&elsewhere).expect("a directory");
+    let link = elsewhere.join("tokens.db");
+    std::os::unix::fs::symlink(env.store_path(), &link).expect("symlink");
+    let through_link = link.display().to_string();
     let before = env.control.counters();
     env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 1);
 
