@@ -118,6 +118,9 @@ fn a_write_lock_held_past_the_timeout_after_the_grant_loses_nothing() {
     assert!(stderr.contains("kept aside"), "{stderr}");
     assert!(!String::from_utf8_lossy(&output.stdout).trim().is_empty());
     assert_eq!(env.control.counters().refresh_grants, grants + 1);
+    // Before any run adopts it, `status` says a rotation waits to be saved.
+    let waiting = status_text(&env);
+    assert!(waiting.contains("is kept aside and the next"), "{waiting}");
 
     current_chain_is_stored(&env);
     let status = status_text(&env);

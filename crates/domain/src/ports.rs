@@ -99,6 +99,10 @@ pub trait TokenStore: Send + Sync {
     /// a set that was committed whole, never a half-written one.
     async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError>;
 
+    /// A rotation kept aside and not yet adopted, read without the lock (for
+    /// `status`). MUST return what the lock's `pending` would return now.
+    async fn pending(&self, name: &ProfileName) -> Result<Option<PendingRotation>, StoreError>;
+
     /// Takes the profile's exclusive lock, waiting (bounded) while another
     /// process holds it. MUST exclude every other holder, in this process and
     /// others (and on other hosts, for a shared store), until the guard drops.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Lifecycle, Profile, RotationRecord, Timestamp, TokenSet};
+use crate::{Lifecycle, PendingRotation, Profile, RotationRecord, Timestamp, TokenSet};
 
 /// Warn when the refresh token is expected to expire within this time.
 pub const REFRESH_WARNING: Duration = Duration::from_secs(86_400);
@@ -16,6 +16,10 @@ pub struct ProfileStatus {
     pub access_token: Option<AccessStatus>,
     pub refresh_token: Option<RefreshStatus>,
     pub recent_rotations: Vec<RotationRecord>,
+    /// When a rotated set was kept aside because the store could not take it;
+    /// the next command that takes the profile's lock saves it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_aside_since: Option<Timestamp>,
     pub warnings: Vec<String>,
 }
 
@@ -85,7 +89,25 @@ impl ProfileStatus {
             access_token,
             refresh_token,
             recent_rotations: rotations,
+            kept_aside_since: None,
             warnings,
         }
+    }
+
+    /// Adds what a rotation kept aside means for the profile, when it still
+    /// applies to the stored set (`tokens`, as given to [`ProfileStatus::of`]).
+    pub fn with_kept_aside(
+        mut self,
+        pending: Option<&PendingRotation>,
+        tokens: Option<&TokenSet>,
+    ) -> Self {
+        if let Some(pending) = pending.filter(|p| p.applies_to(tokens)) {
+            self.kept_aside_since = Some(pending.kept_at);
+            self.warnings.push(format!(
+                "saving the rotated refresh token failed; generation {} is kept aside and the next `oci-iam-sso token --profile {}` saves it",
+                pending.next.generation, self.profile
+            ));
+        }
+        self
     }
 }

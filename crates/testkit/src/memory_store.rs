@@ -98,6 +98,14 @@ impl TokenStore for InMemoryTokenStore {
         Ok(self.data().entries.get(name).and_then(|e| e.tokens.clone()))
     }
 
+    async fn pending(&self, name: &ProfileName) -> Result<Option<PendingRotation>, StoreError> {
+        Ok(self
+            .data()
+            .entries
+            .get(name)
+            .and_then(|e| e.pending.clone()))
+    }
+
     async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError> {
         let mutex = self
             .data()

@@ -22,7 +22,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet, TokenStore,
+    PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet,
+    TokenStore,
 };
 use rusqlite::{Connection, ErrorCode};
 
@@ -156,6 +157,15 @@ impl TokenStore for SqliteTokenStore {
 
     async fn tokens(&self, name: &ProfileName) -> Result<Option<TokenSet>, StoreError> {
         rows::read_tokens(&self.shared, name)
+    }
+
+    async fn pending(&self, name: &ProfileName) -> Result<Option<PendingRotation>, StoreError> {
+        let slot = pending::PendingSlot::new(&self.shared.pending_dir, name);
+        let sealed = slot.read().map_err(|e| StoreError::Io {
+            location: slot.location(),
+            detail: format!("cannot read the token set kept aside: {e}"),
+        })?;
+        Ok(sealed.and_then(|sealed| pending::open(&self.shared.cipher, name, &sealed)))
     }
 
     async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError> {

@@ -29,14 +29,18 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
     for profile in &profiles {
         let tokens = app.store.tokens(&profile.name).await?;
         let rotations = app.store.rotations(&profile.name, RECENT_ROTATIONS).await?;
-        statuses.push(ProfileStatus::of(
-            profile,
-            tokens.as_ref(),
-            rotations,
-            now,
-            app.settings.refresh_token_lifetime,
-            app.settings.skew,
-        ));
+        let pending = app.store.pending(&profile.name).await?;
+        statuses.push(
+            ProfileStatus::of(
+                profile,
+                tokens.as_ref(),
+                rotations,
+                now,
+                app.settings.refresh_token_lifetime,
+                app.settings.skew,
+            )
+            .with_kept_aside(pending.as_ref(), tokens.as_ref()),
+        );
     }
     if args.json {
         let text = serde_json::to_string(&statuses)

@@ -68,6 +68,11 @@ pub(super) async fn kept_rotations(
 
     // The holder died before writing the store: the next holder, in another
     // process, finds the set kept aside and the store unchanged.
+    report.check(
+        "pending() of the store, without the lock, from another process",
+        show(&other.pending(name).await),
+        &["generation 2 over Some(1), kept at 1900000500, its own refresh token: yes"],
+    );
     let Some(mut next) = lock(other, name).await else {
         report.check("lock() from another handle", "failed", &["Ok"]);
         return;
