@@ -102,3 +102,52 @@ async fn the_kept_aside_slot_is_private_and_holds_nothing_in_clear() {
     }
     assert_eq!(lock.pending().await.unwrap(), Some(pending));
 }
+
+#[tokio::test]
+async fn a_slot_left_by_a_deleted_store_is_not_adopted_by_a_new_one() {
+    // A first login whose save failed, then the user deletes the database but
+    // not its `.pending` directory: a new store at the same path, with the
+    // same key, must not take that old login for its own.
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_path(dir.path());
+    {
+        let store = open(&path);
+        let mut lock = store.lock(&name("p")).await.unwrap();
+        lock.prepare_rotation().await.unwrap();
+        let first = PendingRotation::over(None, tokens("p", 1), Timestamp::from_unix(1));
+        lock.keep_pending(&first).await.unwrap();
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = open(&path);
+    assert_eq!(store.pending(&name("p")).await.unwrap(), None);
+    let mut lock = store.lock(&name("p")).await.unwrap();
+    assert_eq!(lock.pending().await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_symlink_planted_as_the_slot_is_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_path(dir.path());
+    let store = open(&path);
+    store_first(&store, "p", 1).await;
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "the user's file").unwrap();
+    let slot_dir = path.with_extension("db.pending");
+    std::fs::create_dir_all(&slot_dir).unwrap();
+    std::os::unix::fs::symlink(&victim, slot_dir.join("p.sealed")).unwrap();
+
+    let mut lock = store.lock(&name("p")).await.unwrap();
+    assert!(lock.prepare_rotation().await.is_err(), "refused");
+    assert!(lock.pending().await.is_err(), "not read through");
+    let _ = lock
+        .replace(
+            Some(oci_iam_sso_domain::Generation::new(1)),
+            &tokens("p", 2),
+        )
+        .await;
+    let _ = lock.clear().await;
+
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the user's file");
+}

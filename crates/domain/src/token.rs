@@ -195,12 +195,6 @@ impl TokenSet {
         }
     }
 
-    /// The access token while it has not expired at all, whatever the margin:
-    /// for a set another process refreshed a moment ago.
-    pub fn unexpired_access(&self, now: Timestamp) -> Option<&IssuedAccessToken> {
-        self.access.as_ref().filter(|a| now < a.expires_at)
-    }
-
     /// The access token when it stays valid for more than `margin` after `now`.
     pub fn usable_access(&self, now: Timestamp, margin: Duration) -> Option<&IssuedAccessToken> {
         match self.access_lifecycle(now, margin) {

@@ -111,8 +111,9 @@ impl SqliteProfileLock {
 
     /// The rotation was written to the store: the slot's copy has served.
     fn discard_pending(&self) {
-        // Best effort: a copy left behind no longer applies (its base is gone).
-        let _ = self.slot.discard();
+        // Best effort, unsynced: a copy left behind no longer applies, because
+        // the store now holds a newer generation than its base.
+        let _ = self.slot.discard(false);
     }
 
     fn replace_now(
@@ -178,8 +179,11 @@ impl SqliteProfileLock {
                 [self.profile.as_str()],
             )
             .map_err(|e| shared.sql_error(e))?;
-        self.discard_pending();
-        Ok(())
+        // After a clear the store holds nothing, and a kept set over nothing
+        // (a first login's) would apply again: the wipe must be durable.
+        self.slot
+            .discard(true)
+            .map_err(|e| self.slot_error("cannot wipe the token set kept aside", e))
     }
 }
 
@@ -218,7 +222,7 @@ impl ProfileLock for SqliteProfileLock {
                 .reserve()
                 .map_err(|e| self.slot_error("cannot reserve room to keep the token set", e))?,
         };
-        let sealed = pending::seal(&self.shared.cipher, &self.profile, pending);
+        let sealed = pending::seal(&self.shared, &self.profile, pending);
         let written = self.slot.write(&file, &sealed);
         self.reserved = Some(file);
         written.map_err(|e| self.slot_error("cannot keep the token set aside", e))
@@ -229,7 +233,7 @@ impl ProfileLock for SqliteProfileLock {
             .slot
             .read()
             .map_err(|e| self.slot_error("cannot read the token set kept aside", e))?;
-        Ok(sealed.and_then(|sealed| pending::open(&self.shared.cipher, &self.profile, &sealed)))
+        Ok(sealed.and_then(|sealed| pending::open(&self.shared, &self.profile, &sealed)))
     }
 
     async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {

@@ -60,6 +60,8 @@ pub(crate) struct Shared {
     lock_dir: PathBuf,
     /// Rotations kept aside, one slot per profile.
     pending_dir: PathBuf,
+    /// Tells this store from any other (see `open`); slots are sealed to it.
+    store_id: String,
     options: StoreOptions,
 }
 
@@ -165,7 +167,7 @@ impl TokenStore for SqliteTokenStore {
             location: slot.location(),
             detail: format!("cannot read the token set kept aside: {e}"),
         })?;
-        Ok(sealed.and_then(|sealed| pending::open(&self.shared.cipher, name, &sealed)))
+        Ok(sealed.and_then(|sealed| pending::open(&self.shared, name, &sealed)))
     }
 
     async fn lock(&self, name: &ProfileName) -> Result<Box<dyn ProfileLock>, StoreError> {

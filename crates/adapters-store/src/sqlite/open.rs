@@ -132,6 +132,12 @@ pub(crate) fn open(
         (Found::Store(version), Some(cipher)) if version == SCHEMA_VERSION => cipher,
         (_, verified) => set_up(&opening, &mut conn, verified)?,
     };
+    // The store's identity: its key-check value is sealed with a fresh random
+    // nonce when the store is created, so no two stores share it. A slot kept
+    // aside is bound to it and cannot be adopted into another store.
+    let store_id = meta_blob(&opening, &conn, meta::KEY_CHECK)?
+        .map(|check| crate::key::fingerprint(&check))
+        .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
     // Only now, known to be ours: a foreign file keeps its mode.
     restrict_to_owner(path)
         .map_err(|e| opening.io(format!("cannot restrict it to its owner: {e}")))?;
@@ -147,6 +153,7 @@ pub(crate) fn open(
         location: opening.location,
         lock_dir: beside(".locks"),
         pending_dir: beside(".pending"),
+        store_id,
         options,
     })
 }

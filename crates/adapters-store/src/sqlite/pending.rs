@@ -21,7 +21,7 @@ use oci_iam_sso_domain::{
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::key::Cipher;
+use super::Shared;
 use crate::key::private_fs::{ensure_private_dir, open_private_file, sync_dir};
 
 /// The slot's size. A sealed set is a few KiB (two JWTs); 64 KiB leaves room
@@ -82,13 +82,30 @@ impl PendingSlot {
         file.sync_data()
     }
 
+    /// Opens an existing slot for `write`, never through a symlink.
+    fn open_existing(&self, write: bool) -> io::Result<Option<File>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        match File::options()
+            .read(!write)
+            .write(write)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)
+        {
+            Ok(file) if file.metadata()?.is_file() => Ok(Some(file)),
+            Ok(_) => Err(io::Error::other("it is not a regular file")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The sealed bytes in the slot, if it holds any.
     pub(crate) fn read(&self) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
-        let bytes = match std::fs::read(&self.path) {
-            Ok(bytes) => Zeroizing::new(bytes),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+        use std::io::Read;
+        let Some(mut file) = self.open_existing(false)? else {
+            return Ok(None);
         };
+        let mut bytes = Zeroizing::new(Vec::new());
+        file.by_ref().take(SLOT_LEN).read_to_end(&mut bytes)?;
         if bytes.len() < HEADER_LEN || &bytes[..MAGIC.len()] != MAGIC {
             return Ok(None);
         }
@@ -100,21 +117,22 @@ impl PendingSlot {
             .map(|sealed| Zeroizing::new(sealed.to_vec())))
     }
 
-    /// Wipes what the slot holds (keeping its blocks for the next rotation).
-    /// Not synced: a stale set that survives a crash no longer applies.
-    pub(crate) fn discard(&self) -> io::Result<()> {
-        match File::options().write(true).open(&self.path) {
-            Ok(file) => file.write_all_at(&vec![0u8; SLOT_LEN as usize], 0),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
-        }
+    /// Wipes what the slot holds (keeping its blocks for the next rotation),
+    /// synced when `durable`.
+    pub(crate) fn discard(&self, durable: bool) -> io::Result<()> {
+        let Some(file) = self.open_existing(true)? else {
+            return Ok(());
+        };
+        file.write_all_at(&vec![0u8; SLOT_LEN as usize], 0)?;
+        if durable { file.sync_data() } else { Ok(()) }
     }
 
-    /// Deletes the slot (the profile is gone).
+    /// Deletes the slot (the profile is gone), durably.
     pub(crate) fn remove(&self) -> io::Result<()> {
         match std::fs::remove_file(&self.path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+            Ok(()) => sync_dir(&self.dir),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }
@@ -137,8 +155,14 @@ struct Record {
     chain_started_at: i64,
 }
 
+/// The associated data's row: this store and this profile, so a slot opens
+/// nowhere else (not in a store made later at the same path with the same key).
+fn sealed_for(shared: &Shared, profile: &ProfileName) -> String {
+    format!("{}/{profile}", shared.store_id)
+}
+
 /// Seals `pending` for `profile`'s slot.
-pub(crate) fn seal(cipher: &Cipher, profile: &ProfileName, pending: &PendingRotation) -> Vec<u8> {
+pub(crate) fn seal(shared: &Shared, profile: &ProfileName, pending: &PendingRotation) -> Vec<u8> {
     let next = &pending.next;
     let access = next.access.as_ref();
     let record = Record {
@@ -162,17 +186,22 @@ pub(crate) fn seal(cipher: &Cipher, profile: &ProfileName, pending: &PendingRota
         chain_started_at: next.chain_started_at.unix(),
     };
     let json = Zeroizing::new(serde_json::to_vec(&record).unwrap_or_default());
-    cipher.seal(profile.as_str(), SEAL_COLUMN, &json)
+    shared
+        .cipher
+        .seal(&sealed_for(shared, profile), SEAL_COLUMN, &json)
 }
 
 /// Opens a sealed slot; `None` when it does not open (a write cut off by a
 /// crash, which can only be the kept set of that very moment).
 pub(crate) fn open(
-    cipher: &Cipher,
+    shared: &Shared,
     profile: &ProfileName,
     sealed: &[u8],
 ) -> Option<PendingRotation> {
-    let json = cipher.open(profile.as_str(), SEAL_COLUMN, sealed).ok()?;
+    let json = shared
+        .cipher
+        .open(&sealed_for(shared, profile), SEAL_COLUMN, sealed)
+        .ok()?;
     let record: Record = serde_json::from_slice(&json).ok()?;
     let access = match (&record.access_token, record.access_expires_at) {
         (Some(token), Some(expires_at)) => Some(IssuedAccessToken {

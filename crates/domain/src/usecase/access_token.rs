@@ -64,14 +64,10 @@ impl AccessTokens<'_> {
         } = read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
         let mut current = current.ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
         // Another process may have refreshed while we waited for the lock: use its
-        // result, even inside the margin while it has not expired (single flight:
-        // a margin longer than the server's lifetime must not make every waiting
-        // process refresh in turn). A forced refresh accepts it too.
-        if Some(current.generation) != seen {
-            if let Some(access) = current.unexpired_access(self.clock.now()) {
-                return Ok(access.clone());
-            }
-        } else if !request.force_refresh
+        // result (a forced refresh too). Single flight holds even when the
+        // margin is longer than the server's lifetime, because the margin is
+        // then capped at half the lifetime (`effective_margin`).
+        if (!request.force_refresh || Some(current.generation) != seen)
             && let Some(access) = current.usable_access(self.clock.now(), margin)
         {
             return Ok(access.clone());
@@ -128,7 +124,7 @@ impl AccessTokens<'_> {
                             if newer.generation > current.generation
                                 && newer.refresh_token.is_some() =>
                         {
-                            if let Some(access) = newer.unexpired_access(self.clock.now()) {
+                            if let Some(access) = newer.usable_access(self.clock.now(), margin) {
                                 return Ok(access.clone());
                             }
                             stored = again.stored;

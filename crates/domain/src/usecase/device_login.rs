@@ -31,6 +31,14 @@ impl DeviceLogin<'_> {
             profile: profile.name.clone(),
             failure,
         };
+        // Once granted, the device code is spent: make room to keep the login
+        // aside now, while failing costs nothing. The lock is not held while
+        // the user approves.
+        self.store
+            .lock(&profile.name)
+            .await?
+            .prepare_rotation()
+            .await?;
         let authorization = self
             .provider
             .start_device_authorization(&profile.client_id, &profile.scope)

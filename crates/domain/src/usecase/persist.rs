@@ -43,6 +43,15 @@ pub(crate) async fn read_under_lock(
                 current: Some(pending.next),
             })
         }
+        // The store moved on between the two reads (a writer outside the lock):
+        // what it holds now wins.
+        Err(StoreError::Conflict { .. }) => {
+            let stored = lock.tokens().await?;
+            Ok(UnderLock {
+                current: stored.clone(),
+                stored,
+            })
+        }
         Err(error) => {
             notices.notice(Notice::RotationKeptAside {
                 profile: profile.clone(),

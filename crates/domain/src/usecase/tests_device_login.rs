@@ -93,11 +93,28 @@ fn store(
                 .push((expected, new.clone()));
             outcome
         });
+    stores_after_preparing(vec![lock])
+}
+
+/// A lock that only prepares a rotation (taken before the code is shown).
+fn preparing_lock() -> MockProfileLock {
+    let mut lock = MockProfileLock::new();
+    lock.expect_prepare_rotation().times(1).returning(|| Ok(()));
+    lock
+}
+
+/// A store whose first lock prepares the rotation and whose later locks are
+/// `then`, in order.
+fn stores_after_preparing(then: Vec<MockProfileLock>) -> MockTokenStore {
+    let mut locks = std::collections::VecDeque::from(then);
+    locks.push_front(preparing_lock());
+    let count = locks.len();
+    let locks = std::sync::Mutex::new(locks);
     let mut store = MockTokenStore::new();
-    store
-        .expect_lock()
-        .times(1)
-        .return_once(move |_| Ok(Box::new(lock)));
+    store.expect_lock().times(count).returning(move |_| {
+        let lock = locks.lock().expect("not poisoned").pop_front();
+        Ok(Box::new(lock.expect("one lock per call")))
+    });
     store
 }
 
@@ -294,7 +311,7 @@ async fn failed_login_with(
     answers: Vec<PollAnswer>,
 ) -> (Error, Vec<Duration>) {
     let provider = provider(auth, answers);
-    let store = MockTokenStore::new(); // no expectations: nothing may be stored
+    let store = stores_after_preparing(Vec::new()); // nothing may be stored
     let clock = ManualClock::at(T0);
     let presenter = presenter();
     let login = DeviceLogin {
@@ -410,7 +427,7 @@ async fn a_failed_start_shows_no_code() {
     provider
         .expect_start_device_authorization()
         .return_once(|_, _| Err(oauth("invalid_scope", Some("Invalid scope"))));
-    let store = MockTokenStore::new();
+    let store = stores_after_preparing(Vec::new());
     let clock = ManualClock::at(T0);
     let presenter = MockPresenter::new(); // no expectations: nothing may be shown
     let login = DeviceLogin {

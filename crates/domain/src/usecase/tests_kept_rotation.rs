@@ -143,8 +143,8 @@ async fn a_token_another_process_got_while_we_waited_is_used_inside_the_margin()
     let replaced = Replaced::default();
     let mut newer = fresh(4);
     if let Some(access) = newer.access.as_mut() {
-        access.issued_at = T0.minus(secs(25));
-        access.expires_at = T0.plus(secs(5));
+        access.issued_at = T0.minus(secs(5));
+        access.expires_at = T0.plus(secs(25));
     }
     give_lock(&mut store, lock_with(vec![Some(newer)], None, &replaced));
 
@@ -264,4 +264,38 @@ async fn a_refresh_cut_off_after_it_was_sent_does_not_say_try_again_as_if_nothin
         "{remedy}"
     );
     assert!(remedy.contains("login"), "{remedy}");
+}
+
+#[tokio::test]
+async fn a_kept_rotation_that_lost_to_a_newer_write_is_dropped_and_the_store_reread() {
+    // Between the read and the adoption another writer stored generation 9:
+    // its set wins, and the kept token (of an older base) is not sent.
+    let mut provider = MockIdentityProvider::new();
+    let refreshes = script_refresh(&mut provider, vec![Ok(response("at-10", Some("rt-10")))]);
+    let mut store = MockTokenStore::new();
+    snapshot(&mut store, Some(expired(3)));
+    let mut lock = crate::mocks::MockProfileLock::new();
+    let reads = std::sync::Mutex::new(vec![Some(expired(9)), Some(expired(3))]);
+    lock.expect_tokens()
+        .returning(move || Ok(reads.lock().expect("not poisoned").pop().flatten()));
+    let pending = PendingRotation::over(Some(&expired(3)), expired(4), T0);
+    lock.expect_pending().return_once(move || Ok(Some(pending)));
+    lock.expect_adopt().times(1).return_once(|_| {
+        Err(crate::StoreError::Conflict {
+            attempted: 4,
+            found: 9,
+        })
+    });
+    lock.expect_prepare_rotation().returning(|| Ok(()));
+    lock.expect_keep_pending().returning(|_| Ok(()));
+    lock.expect_replace()
+        .withf(|expected, _| *expected == Some(Generation::new(9)))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    give_lock(&mut store, lock);
+
+    let (result, _) = get(&provider, &store, NORMAL).await;
+
+    assert_eq!(result.expect("token").token.expose_secret(), "at-10");
+    assert_eq!(calls(&refreshes), ["rt-9"]);
 }
