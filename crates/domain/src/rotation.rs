@@ -124,6 +124,20 @@ mod tests {
     }
 
     #[test]
+    fn the_compare_and_swap_rule() {
+        let g = |n| Some(Generation::new(n));
+        assert!(Generation::check_replace(None, None, Generation::new(1)).is_ok());
+        assert!(Generation::check_replace(g(3), g(3), Generation::new(4)).is_ok());
+        // Generation 0 is never written, over nothing or anything else.
+        assert!(Generation::check_replace(None, None, Generation::new(0)).is_err());
+        // Another generation is stored than the caller read.
+        assert!(Generation::check_replace(g(4), g(3), Generation::new(5)).is_err());
+        assert!(Generation::check_replace(None, g(3), Generation::new(4)).is_err());
+        // Not later than what it replaces.
+        assert!(Generation::check_replace(g(3), g(3), Generation::new(3)).is_err());
+    }
+
+    #[test]
     fn never_goes_back_a_generation() {
         let stored = expired(7);
         let mut pending = PendingRotation::over(Some(&stored), fresh(7), T0);

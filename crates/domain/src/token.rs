@@ -31,6 +31,28 @@ impl Generation {
     }
 }
 
+impl Generation {
+    /// The compare-and-swap rule every store applies, once: `new` may replace
+    /// what is stored only when the store holds exactly `expected` (`None`:
+    /// nothing) and `new` is later than it. Generations start at 1, so 0 is
+    /// never written.
+    pub fn check_replace(
+        stored: Option<Generation>,
+        expected: Option<Generation>,
+        new: Generation,
+    ) -> Result<(), crate::StoreError> {
+        let later = new > expected.unwrap_or(Generation(0));
+        if stored == expected && later {
+            Ok(())
+        } else {
+            Err(crate::StoreError::Conflict {
+                attempted: new.get(),
+                found: stored.map_or(0, Generation::get),
+            })
+        }
+    }
+}
+
 impl std::fmt::Display for Generation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

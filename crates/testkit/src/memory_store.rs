@@ -204,13 +204,7 @@ impl InMemoryLock {
         let mut data = self.store.data();
         let entry = data.entries.entry(self.name.clone()).or_default();
         let stored = entry.tokens.as_ref().map(|t| t.generation);
-        let conflict = stored != expected || stored.is_some_and(|s| new.generation <= s);
-        if conflict || new.generation.get() == 0 {
-            return Err(StoreError::Conflict {
-                attempted: new.generation.get(),
-                found: stored.map_or(0, Generation::get),
-            });
-        }
+        Generation::check_replace(stored, expected, new.generation)?;
         entry.tokens = Some(new.clone());
         entry.rotations.push(RotationRecord {
             at: new.refresh_issued_at,

@@ -133,13 +133,8 @@ impl SqliteProfileLock {
         let stored = rows::stored_generation(&tx, &self.profile)
             .map_err(sql)?
             .map(|g| Generation::new(u64::try_from(g).unwrap_or(0)));
-        if stored != expected || Some(new.generation) <= expected {
-            // Dropping `tx` rolls back; nothing was written.
-            return Err(StoreError::Conflict {
-                attempted: new.generation.get(),
-                found: stored.map_or(0, Generation::get),
-            });
-        }
+        // On a conflict, dropping `tx` rolls back; nothing was written.
+        Generation::check_replace(stored, expected, new.generation)?;
         rows::write_tokens(shared, &tx, &self.profile, new)?;
         let print = new.refresh_token.as_ref().map_or_else(
             || "none".to_owned(),

@@ -182,6 +182,12 @@ async fn swaps(
     let Ok(mut lock) = store.lock(alpha).await else {
         return report.check("lock()", "error", &["Ok"]);
     };
+    let zero = lock.replace(None, &token_set(0)).await;
+    report.check(
+        "replace(expected None, generation 0): generations start at 1",
+        error_kind(&zero),
+        &["Conflict"],
+    );
     let first = lock.replace(None, &token_set(1)).await;
     report.check(
         "replace(expected None, generation 1) on an empty profile",
