@@ -9,6 +9,7 @@
 //! What does not: protocol logic (the domain decides when to refresh and what to
 //! store) and HTTP.
 
+mod file_lock;
 pub mod key;
 pub mod oci;
 pub mod sqlite;

@@ -13,17 +13,15 @@
 //! themselves are replaced by renames; it is released when the process ends,
 //! however it ends, so a crash never leaves a stale lock behind.
 
-use std::fs::{File, TryLockError};
+use std::fs::File;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oci_iam_sso_domain::oci::OciError;
 
 /// How long a command waits for another to finish with the same files. The
 /// holders are short: a refresh request, or the writing of a login's files.
 pub const LOCK_WAIT: Duration = Duration::from_secs(60);
-
-const PAUSE: Duration = Duration::from_millis(25);
 
 /// Opens `path` for locking, creating it 0600 (and narrowing it to 0600). A
 /// symlink planted at that name (by anyone who can write the directory) makes
@@ -40,19 +38,16 @@ pub async fn lock_exclusive(path: &Path, what: &str, wait: Duration) -> Result<F
         detail: e.to_string(),
     };
     let file = open_lock_file(path).map_err(failed)?;
-    let deadline = Instant::now() + wait;
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(TryLockError::Error(e)) => return Err(failed(e)),
-            Err(TryLockError::WouldBlock) if Instant::now() >= deadline => {
-                return Err(OciError::Locked {
-                    what: what.to_owned(),
-                    waited_secs: wait.as_secs(),
-                });
-            }
-            Err(TryLockError::WouldBlock) => tokio::time::sleep(PAUSE).await,
-        }
+    if crate::file_lock::lock_within(&file, wait)
+        .await
+        .map_err(failed)?
+    {
+        Ok(file)
+    } else {
+        Err(OciError::Locked {
+            what: what.to_owned(),
+            waited_secs: wait.as_secs(),
+        })
     }
 }
 

@@ -6,9 +6,8 @@
 //! when a process dies. Lock files are never deleted: removing one while another
 //! process waits on it would let a third lock a fresh file beside it.
 
-use std::fs::{File, TryLockError};
+use std::fs::File;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
@@ -22,10 +21,6 @@ use super::rows::{self, now_unix};
 use super::schema::ROTATIONS_KEPT;
 use crate::key::fingerprint;
 use crate::key::private_fs::{ensure_private_dir, open_private_file};
-
-/// The first pause between two attempts; it doubles up to [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_millis(2);
-const MAX_PAUSE: Duration = Duration::from_millis(50);
 
 /// A held profile lock. Reads go to the database afresh; the lock is released
 /// when the guard drops (or the process ends).
@@ -48,8 +43,7 @@ impl std::fmt::Debug for SqliteProfileLock {
 }
 
 impl SqliteProfileLock {
-    /// Waits (polling with a growing pause) until the lock is free or the store's
-    /// `lock_timeout` has passed.
+    /// Waits until the lock is free or the store's `lock_timeout` has passed.
     pub(crate) async fn acquire(
         shared: Arc<Shared>,
         profile: ProfileName,
@@ -65,20 +59,11 @@ impl SqliteProfileLock {
         let file = open_private_file(&path).map_err(|e| io("cannot open the lock file", e))?;
 
         let timeout = shared.options.lock_timeout;
-        let deadline = Instant::now() + timeout;
-        let mut pause = FIRST_PAUSE;
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(e)) => return Err(io("cannot lock the lock file", e)),
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(StoreError::LockTimeout { waited: timeout });
-            }
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(MAX_PAUSE);
+        let locked = crate::file_lock::lock_within(&file, timeout)
+            .await
+            .map_err(|e| io("cannot lock the lock file", e))?;
+        if !locked {
+            return Err(StoreError::LockTimeout { waited: timeout });
         }
         let slot = PendingSlot::new(&shared.pending_dir, &profile);
         Ok(Self {
