@@ -67,6 +67,26 @@ fn hold_write_lock(env: &TestEnv) -> rusqlite::Connection {
     conn
 }
 
+/// Starts `token --force-refresh` while the fake holds its answer back for
+/// `delay_ms`, and takes SQLite's write lock once the request has arrived:
+/// after the client's pre-grant check, before its write.
+fn lock_taken_while_the_answer_is_held(
+    env: &TestEnv,
+    delay_ms: u64,
+    lock_timeout: &str,
+) -> (std::process::Child, rusqlite::Connection) {
+    env.control
+        .inject(Fault::Delay(Duration::from_millis(delay_ms)), 1);
+    let running = child(env, lock_timeout, &["token", "--force-refresh"])
+        .spawn()
+        .expect("spawn");
+    let requests = env.control.counters().token_requests;
+    wait_for("the refresh request", || {
+        env.control.counters().token_requests > requests
+    });
+    (running, hold_write_lock(env))
+}
+
 fn current_chain_is_stored(env: &TestEnv) {
     // A plain `token` after the fault: no login, no error, and a further
     // forced refresh proves the stored refresh token is the server's current one.
@@ -96,16 +116,7 @@ fn a_write_lock_held_past_the_timeout_after_the_grant_loses_nothing() {
     let grants = env.control.counters().refresh_grants;
     // The answer is held back, so the lock can be taken after the client's
     // pre-grant check and before its write.
-    env.control
-        .inject(Fault::Delay(Duration::from_millis(700)), 1);
-    let running = child(&env, "1s", &["token", "--force-refresh"])
-        .spawn()
-        .expect("spawn");
-    let requests = env.control.counters().token_requests;
-    wait_for("the refresh request", || {
-        env.control.counters().token_requests > requests
-    });
-    let holder = hold_write_lock(&env);
+    let (running, holder) = lock_taken_while_the_answer_is_held(&env, 700, "1s");
     let output = running.wait_with_output().expect("ran");
     drop(holder); // the other program commits and goes away
 
@@ -135,16 +146,7 @@ fn kill_9_while_waiting_for_the_write_lock_after_the_grant_loses_nothing() {
     let env = logged_in();
     let generations = env.control.generation_log().len();
     let holder = {
-        env.control
-            .inject(Fault::Delay(Duration::from_millis(300)), 1);
-        let mut running = child(&env, "30s", &["token", "--force-refresh"])
-            .spawn()
-            .expect("spawn");
-        let requests = env.control.counters().token_requests;
-        wait_for("the refresh request", || {
-            env.control.counters().token_requests > requests
-        });
-        let holder = hold_write_lock(&env);
+        let (mut running, holder) = lock_taken_while_the_answer_is_held(&env, 300, "30s");
         wait_for("the rotation", || {
             env.control.generation_log().len() > generations
         });
