@@ -15,6 +15,16 @@ pub(crate) struct UnderLock {
     pub current: Option<TokenSet>,
 }
 
+impl UnderLock {
+    /// Nothing kept aside applies: go on from what the store holds.
+    fn as_stored(stored: Option<TokenSet>) -> Self {
+        Self {
+            current: stored.clone(),
+            stored,
+        }
+    }
+}
+
 /// Reads the stored set under the lock and adopts a rotation kept aside when
 /// it follows exactly that set.
 pub(crate) async fn read_under_lock(
@@ -25,12 +35,7 @@ pub(crate) async fn read_under_lock(
     let stored = lock.tokens().await?;
     let pending = match lock.pending().await? {
         Some(pending) if pending.applies_to(stored.as_ref()) => pending,
-        _ => {
-            return Ok(UnderLock {
-                current: stored.clone(),
-                stored,
-            });
-        }
+        _ => return Ok(UnderLock::as_stored(stored)),
     };
     match lock.adopt(&pending).await {
         Ok(()) => {
@@ -45,13 +50,7 @@ pub(crate) async fn read_under_lock(
         }
         // The store moved on between the two reads (a writer outside the lock):
         // what it holds now wins.
-        Err(StoreError::Conflict { .. }) => {
-            let stored = lock.tokens().await?;
-            Ok(UnderLock {
-                current: stored.clone(),
-                stored,
-            })
-        }
+        Err(StoreError::Conflict { .. }) => Ok(UnderLock::as_stored(lock.tokens().await?)),
         Err(error) => {
             notices.notice(Notice::RotationKeptAside {
                 profile: profile.clone(),
