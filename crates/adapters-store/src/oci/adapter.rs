@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{
     KeyPair, KeySize, OciError, OciFiles, OciKeys, OciLock, OciProfile, OciProfileName,
-    PrivateKeyPem, Region, SessionCredentials, bound_public_key, is_tenancy_ocid,
+    PrivateKeyPem, Region, SessionCredentials, TenancyOcid, bound_public_key,
 };
 
 use super::config::{ConfigValueError, OciConfig, check_entries, expand_tilde};
@@ -124,18 +124,6 @@ fn files_error(e: FileError) -> OciError {
     OciError::Files {
         path: e.path,
         detail: e.detail,
-    }
-}
-
-/// The tenancy lands in the config file; the callers check it too, this is the last gate.
-fn check_tenancy(tenancy: &str) -> Result<(), OciError> {
-    if is_tenancy_ocid(tenancy) {
-        Ok(())
-    } else {
-        Err(OciError::Config(format!(
-            "`{}` is not a tenancy OCID (ocid1.tenancy.<realm>..<id>)",
-            tenancy.escape_debug()
-        )))
     }
 }
 
@@ -267,11 +255,10 @@ impl OciFiles for FsOciFiles {
         &self,
         name: &OciProfileName,
         region: &Region,
-        tenancy: &str,
+        tenancy: &TenancyOcid,
         key: &KeyPair,
         token: &SessionToken,
     ) -> Result<PathBuf, OciError> {
-        check_tenancy(tenancy)?;
         let dir = self.session_dir(name);
         let key_file = dir
             .join(files::SESSION_PRIVATE_KEY)
@@ -284,7 +271,7 @@ impl OciFiles for FsOciFiles {
         let entries = [
             ("fingerprint", key.fingerprint.as_str()),
             ("key_file", key_file.as_str()),
-            ("tenancy", tenancy),
+            ("tenancy", tenancy.as_str()),
             ("region", region.name()),
             ("security_token_file", token_file.as_str()),
         ];
@@ -298,17 +285,16 @@ impl OciFiles for FsOciFiles {
     async fn setup_profile(
         &self,
         name: &OciProfileName,
-        tenancy: &str,
+        tenancy: &TenancyOcid,
         region: &Region,
     ) -> Result<PathBuf, OciError> {
-        check_tenancy(tenancy)?;
         // The guide's initial profile names the token file that `session
         // authenticate` will fill, so every tool agrees on where it lives.
-        let token_file = self.session_dir(name).join("token");
+        let token_file = self.session_dir(name).join(files::SESSION_TOKEN);
         self.rewrite_profile(
             name,
             &[
-                ("tenancy", tenancy),
+                ("tenancy", tenancy.as_str()),
                 ("region", region.name()),
                 ("security_token_file", &token_file.to_string_lossy()),
             ],

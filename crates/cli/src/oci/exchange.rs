@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, is_tenancy_ocid};
-use oci_iam_sso_domain::{Error, InvalidInput, ProfileName};
+use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, TenancyOcid};
+use oci_iam_sso_domain::{Error, ProfileName};
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
 use super::context::OciContext;
@@ -26,8 +26,11 @@ pub async fn run_exchange(
     let context = OciContext::new(globals, &args.profile)?;
     let (region, existing) = target_region(&context)?;
     let tenancy = match args.tenancy {
-        Some(given) => Some(tenancy_ocid(&given)?),
-        None => existing.get("tenancy").cloned(),
+        Some(given) => Some(TenancyOcid::parse(&given)?),
+        None => existing
+            .get("tenancy")
+            .map(|t| TenancyOcid::parse(t))
+            .transpose()?,
     };
     let app = App::open(settings)?;
     // Not `settings.profile()`: this command's `--profile` names the OCI profile.
@@ -68,24 +71,4 @@ pub async fn run_exchange(
     .map_err(Error::from)?;
     print_new_session(out, &context, &done.session_dir, done.claims.expires_at)
         .map_err(|e| Error::from(e).into())
-}
-
-/// A `--tenancy` flag: it is written into the config file, so it must be a
-/// plain OCID (no line break could add a key or a profile there).
-// The domain's `Error` is what the OCI helpers return; boxing it here would only move the cost.
-#[allow(clippy::result_large_err)]
-pub(crate) fn tenancy_ocid(value: &str) -> Result<String, Error> {
-    let value = value.trim();
-    if is_tenancy_ocid(value) {
-        Ok(value.to_owned())
-    } else {
-        Err(InvalidInput::new(
-            "tenancy",
-            format!(
-                "`{}` is not a tenancy OCID (ocid1.tenancy.<realm>..<id>: lowercase letters, digits, `.`, `_`, `-`)",
-                value.escape_debug()
-            ),
-        )
-        .into())
-    }
 }

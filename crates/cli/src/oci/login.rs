@@ -13,7 +13,7 @@ use std::time::Duration;
 use oci_iam_sso_adapters_store::oci::files::{login_public_key, public_key_jwk, random_uuid};
 use oci_iam_sso_domain::oci::{
     KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, RsaPublicNumbers,
-    decode_claims, is_tenancy_ocid,
+    TenancyChange, TenancyOcid, decode_claims,
 };
 use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
 
@@ -133,47 +133,30 @@ pub(crate) async fn authenticate_within(
     Ok(print_new_session(out, &context, &dir, claims.expires_at)?)
 }
 
-/// The tenancy of a new session: the token's `tenant` claim, else the
-/// profile's. It goes into the config file, so it must be a plain OCID.
-///
-/// A claim that differs from the profile's `tenancy` is refused unless
-/// `allow_change`: the console logs in to whatever tenancy the browser's user
-/// picks (or is still signed in to), and silently pointing a profile that
-/// scripts rely on at another tenancy would send their requests there.
+/// The tenancy of a new session (the domain's rule,
+/// [`TenancyOcid::for_new_session`]): a claim that moves the profile to
+/// another tenancy is refused unless `allow_change`.
+// The domain's `Error` is what the OCI helpers return; boxing it here would only move the cost.
+#[allow(clippy::result_large_err)]
 pub(crate) fn login_tenancy(
     profile: &OciProfileName,
     tenant_claim: Option<&str>,
     from_profile: Option<&String>,
     allow_change: bool,
-) -> Result<String, OciError> {
-    let tenancy = match tenant_claim {
-        Some(tenant) if !is_tenancy_ocid(tenant) => {
-            return Err(OciError::Login(
-                "the session token's `tenant` is not a tenancy OCID".into(),
-            ));
-        }
-        Some(tenant) => match from_profile {
-            Some(configured) if configured != tenant && !allow_change => {
-                return Err(OciError::TenancyChanged {
-                    profile: profile.to_string(),
-                    configured: configured.escape_debug().to_string(),
-                    logged_in: tenant.to_owned(),
-                });
-            }
-            _ => tenant.to_owned(),
-        },
-        None => from_profile
-            .cloned()
-            .ok_or_else(|| OciError::Login("the session token names no tenancy".into()))?,
-    };
-    if is_tenancy_ocid(&tenancy) {
-        Ok(tenancy)
+) -> Result<TenancyOcid, Error> {
+    let configured = from_profile.map(|t| TenancyOcid::parse(t)).transpose()?;
+    let change = if allow_change {
+        TenancyChange::Follow
     } else {
-        Err(OciError::Config(format!(
-            "the profile's `tenancy` ({}) is not a tenancy OCID",
-            tenancy.escape_debug()
-        )))
-    }
+        TenancyChange::Refuse
+    };
+    TenancyOcid::for_new_session(tenant_claim, configured.as_ref(), change).map_err(|refusal| {
+        OciError::Tenancy {
+            profile: profile.to_string(),
+            refusal,
+        }
+        .into()
+    })
 }
 
 /// The region a new session of `context.profile` is for (`--region`, else the

@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use oci_iam_sso_domain::oci::{
-    DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, ValidateSession,
+    DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, TenancyOcid,
+    ValidateSession,
 };
 use oci_iam_sso_domain::{Error, InvalidInput};
 
@@ -28,13 +29,12 @@ pub async fn run_setup(
         .region
         .as_deref()
         .ok_or_else(|| InvalidInput::new("region", "`setup config` needs --region"))?;
-    let tenancy = super::exchange::tenancy_ocid(&args.tenancy)?;
-    let tenancy = tenancy.as_str();
+    let tenancy = TenancyOcid::parse(&args.tenancy)?;
     let region = context.files.region(region_name)?;
     use oci_iam_sso_domain::oci::OciFiles as _;
     let path = context
         .files
-        .setup_profile(&context.profile, tenancy, &region)
+        .setup_profile(&context.profile, &tenancy, &region)
         .await?;
     print(
         out,

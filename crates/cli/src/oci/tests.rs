@@ -69,7 +69,7 @@ impl Env {
             .save_new_session(
                 &OciProfileName::new(name).unwrap(),
                 &region,
-                FAKE_TENANCY,
+                &oci_iam_sso_domain::oci::TenancyOcid::parse(FAKE_TENANCY).unwrap(),
                 &key,
                 &SessionToken::new(token),
             )

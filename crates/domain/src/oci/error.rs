@@ -38,15 +38,12 @@ pub enum OciError {
     /// Another process held the lock of a session or db-token directory too long.
     #[error("{what} stayed locked by another process for {waited_secs} s")]
     Locked { what: String, waited_secs: u64 },
-    /// The login is for another tenancy than the profile's, and the change
-    /// was not asked for.
-    #[error(
-        "the login is for tenancy {logged_in}, but profile [{profile}] is for tenancy {configured}; nothing was written (pass --allow-tenancy-change to switch the profile)"
-    )]
-    TenancyChanged {
+    /// No tenancy could be chosen for a new session (see
+    /// [`TenancyOcid::for_new_session`](super::TenancyOcid::for_new_session)).
+    #[error("profile [{profile}]: {refusal}")]
+    Tenancy {
         profile: String,
-        configured: String,
-        logged_in: String,
+        refusal: super::TenancyRefusal,
     },
     #[error("browser login failed: {0}")]
     Login(String),
@@ -68,7 +65,12 @@ impl OciError {
             OciError::Malformed { .. } => exit::MALFORMED,
             OciError::Files { .. } => exit::STORE,
             OciError::SessionChanged { .. } | OciError::Locked { .. } => exit::STORE_BUSY,
-            OciError::Login(_) | OciError::TenancyChanged { .. } => exit::DEVICE_LOGIN,
+            OciError::Login(_) => exit::DEVICE_LOGIN,
+            OciError::Tenancy { refusal, .. } => match refusal {
+                super::TenancyRefusal::Changed { .. } => exit::DEVICE_LOGIN,
+                super::TenancyRefusal::ClaimNotOcid => exit::MALFORMED,
+                super::TenancyRefusal::Unnamed => exit::CONFIG,
+            },
             OciError::Other(_) => exit::FAILURE,
         }
     }
@@ -108,9 +110,17 @@ impl OciError {
             OciError::Locked { .. } => Some(
                 "another oci-iam-sso command is using it; let it finish, then try again".into(),
             ),
-            OciError::TenancyChanged { profile, .. } => Some(format!(
-                "log in to the profile's tenancy (--tenancy-name NAME), or pass --allow-tenancy-change to switch profile [{profile}] to the new one"
-            )),
+            OciError::Tenancy { profile, refusal } => Some(match refusal {
+                super::TenancyRefusal::Changed { .. } => format!(
+                    "log in to the profile's tenancy (--tenancy-name NAME), or pass --allow-tenancy-change to switch profile [{profile}] to the new one"
+                ),
+                super::TenancyRefusal::Unnamed => format!(
+                    "name the tenancy: `oci-iam-sso setup config --profile {profile} --tenancy OCID`, or --tenancy OCID on `session exchange`"
+                ),
+                super::TenancyRefusal::ClaimNotOcid => {
+                    "the login service sent a token this tool cannot use; try again, and report it if it persists".into()
+                }
+            }),
             OciError::Login(_) => Some("run `oci-iam-sso session authenticate` again".into()),
             OciError::Other(_) => None,
         }

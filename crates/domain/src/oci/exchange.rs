@@ -11,8 +11,8 @@ use std::time::Duration;
 use crate::{AccessTokens, Clock, Error, OAuthErrorKind, Profile, ProviderError, TokenRequest};
 
 use super::{
-    KeySize, OciError, OciFiles, OciKeys, OciProfileName, Region, SessionClaims, TokenExchanger,
-    decode_claims, is_tenancy_ocid,
+    KeySize, OciError, OciFiles, OciKeys, OciProfileName, Region, SessionClaims, TenancyChange,
+    TenancyOcid, TokenExchanger, decode_claims,
 };
 
 /// The access token must outlive the exchange request by at least this much.
@@ -41,7 +41,7 @@ pub struct ExchangeTarget {
     pub profile: OciProfileName,
     pub region: Region,
     /// Used when the session token names no tenancy (its `tenant` claim wins).
-    pub tenancy: Option<String>,
+    pub tenancy: Option<TenancyOcid>,
 }
 
 /// What `session exchange` wrote.
@@ -50,7 +50,7 @@ pub struct SessionExchanged {
     /// `~/.oci/sessions/<profile>`, holding the key pair and `token`.
     pub session_dir: PathBuf,
     pub claims: SessionClaims,
-    pub tenancy: String,
+    pub tenancy: TenancyOcid,
 }
 
 impl ExchangeSession<'_> {
@@ -96,36 +96,17 @@ impl ExchangeSession<'_> {
             }
             .into());
         }
-        // The tenancy is written into the config file: a claim or flag that is
-        // not a plain OCID (a line break, say) must not get that far.
-        let tenancy = match (&claims.tenant, &target.tenancy) {
-            (Some(tenant), _) if !is_tenancy_ocid(tenant) => {
-                return Err(OciError::Malformed {
-                    endpoint: "token exchange".into(),
-                    problem: "the session token's `tenant` is not a tenancy OCID".into(),
-                }
-                .into());
-            }
-            (Some(tenant), _) => tenant.clone(),
-            (None, Some(flag)) if !is_tenancy_ocid(flag) => {
-                return Err(crate::InvalidInput::new(
-                    "tenancy",
-                    format!(
-                        "`{}` is not a tenancy OCID (ocid1.tenancy.…)",
-                        flag.escape_debug()
-                    ),
-                )
-                .into());
-            }
-            (None, Some(flag)) => flag.clone(),
-            (None, None) => {
-                return Err(crate::InvalidInput::new(
-                    "tenancy",
-                    "the session token names no tenancy: pass --tenancy OCID",
-                )
-                .into());
-            }
-        };
+        // The exchange's trust decides the tenancy: the configured one only
+        // names it when the token does not.
+        let tenancy = TenancyOcid::for_new_session(
+            claims.tenant.as_deref(),
+            target.tenancy.as_ref(),
+            TenancyChange::Follow,
+        )
+        .map_err(|refusal| OciError::Tenancy {
+            profile: target.profile.to_string(),
+            refusal,
+        })?;
         let _lock = self.files.lock_session(&target.profile).await?;
         let session_dir = self
             .files

@@ -10,6 +10,7 @@ mod error;
 mod exchange;
 mod jwt;
 mod ports;
+mod tenancy;
 mod types;
 mod usecase;
 
@@ -24,9 +25,10 @@ pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
 pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, string_claim};
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
+pub use tenancy::{TenancyChange, TenancyOcid, TenancyRefusal};
 pub use types::{
     DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciLock, OciProfile,
-    OciProfileName, PrivateKeyPem, Region, SessionCredentials, is_tenancy_ocid,
+    OciProfileName, PrivateKeyPem, Region, SessionCredentials,
 };
 pub use usecase::{
     DbTokenIssued, GetDbToken, REFRESH_BEFORE_EXPIRY, RefreshSession, SessionState, ValidateSession,

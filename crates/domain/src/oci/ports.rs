@@ -10,7 +10,7 @@ use crate::{AccessToken, ClientId, ClientSecret, ProviderError, SessionToken};
 
 use super::{
     DbScope, KeyPair, KeySize, OciError, OciLock, OciProfile, OciProfileName, Region,
-    SessionCredentials,
+    SessionCredentials, TenancyOcid,
 };
 
 /// The OCI auth and identity services, called with requests signed by the session key.
@@ -85,7 +85,7 @@ pub trait OciFiles: Send + Sync {
         &self,
         name: &OciProfileName,
         region: &Region,
-        tenancy: &str,
+        tenancy: &TenancyOcid,
         key: &KeyPair,
         token: &SessionToken,
     ) -> Result<PathBuf, OciError>;
@@ -95,7 +95,7 @@ pub trait OciFiles: Send + Sync {
     async fn setup_profile(
         &self,
         name: &OciProfileName,
-        tenancy: &str,
+        tenancy: &TenancyOcid,
         region: &Region,
     ) -> Result<PathBuf, OciError>;
 

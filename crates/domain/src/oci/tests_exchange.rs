@@ -31,7 +31,7 @@ fn target(tenancy: Option<&str>) -> ExchangeTarget {
     ExchangeTarget {
         profile: OciProfileName::new("exchanged").unwrap(),
         region: Region::new("us-ashburn-1", "oraclecloud.com").unwrap(),
-        tenancy: tenancy.map(str::to_owned),
+        tenancy: tenancy.map(|t| TenancyOcid::parse(t).unwrap()),
     }
 }
 
@@ -82,7 +82,7 @@ fn files_saving(tenancy: &'static str) -> MockOciFiles {
         .withf(move |name, region, t, key, _| {
             name.as_str() == "exchanged"
                 && region.name() == "us-ashburn-1"
-                && t == tenancy
+                && t.as_str() == tenancy
                 && key.public_pem == PUBLIC_PEM
         })
         .times(1)
@@ -147,7 +147,7 @@ async fn a_cached_access_token_is_exchanged_and_the_session_written() {
         .run(&profile(), Some("ocid1.tenancy.oc1..ignored"))
         .await
         .unwrap();
-    assert_eq!(done.tenancy, "ocid1.tenancy.oc1..t");
+    assert_eq!(done.tenancy.as_str(), "ocid1.tenancy.oc1..t");
     assert_eq!(
         done.claims.expires_at,
         T0.plus(crate::test_support::secs(3600))
@@ -179,7 +179,7 @@ async fn an_expired_access_token_is_refreshed_under_the_lock_first() {
         .run(&profile(), Some("ocid1.tenancy.oc1..given"))
         .await
         .unwrap();
-    assert_eq!(done.tenancy, "ocid1.tenancy.oc1..given");
+    assert_eq!(done.tenancy.as_str(), "ocid1.tenancy.oc1..given");
     assert_eq!(crate::test_support::calls(&calls), vec!["rt-1"]);
     // The rotated refresh token was stored before the access token was used.
     assert_eq!(replaced.lock().unwrap().len(), 1);
@@ -293,26 +293,14 @@ async fn a_tenant_claim_that_is_not_a_tenancy_ocid_is_not_written() {
 }
 
 #[tokio::test]
-async fn a_tenancy_flag_that_is_not_a_tenancy_ocid_is_not_written() {
-    let mut ports = Ports::strict();
-    snapshot(&mut ports.store, Some(fresh(1)));
-    ports.keys = keys();
-    ports.exchanger = exchanger("at-1", Ok(session_jwt(3600, None)));
-    let error = ports
-        .run(&profile(), Some("ocid1.tenancy.oc1..t\n[DEFAULT]"))
-        .await
-        .unwrap_err();
-    assert_eq!(error.exit_code(), exit::CONFIG, "{error}");
-}
-
-#[tokio::test]
 async fn a_session_without_tenancy_needs_the_flag() {
     let mut ports = Ports::strict();
     snapshot(&mut ports.store, Some(fresh(1)));
     ports.keys = keys();
     ports.exchanger = exchanger("at-1", Ok(session_jwt(3600, None)));
     let error = ports.run(&profile(), None).await.unwrap_err();
-    assert!(error.to_string().contains("--tenancy"), "{error}");
+    assert!(error.to_string().contains("names a tenancy"), "{error}");
+    assert!(error.remedy().unwrap().contains("--tenancy"), "{error}");
     assert_eq!(error.exit_code(), exit::CONFIG);
 }
 

@@ -38,23 +38,6 @@ impl std::fmt::Display for OciProfileName {
     }
 }
 
-/// Whether `value` looks like a tenancy OCID: `ocid1.tenancy.<realm>.[region].<unique id>`
-/// (`ocid1.tenancy.oc1..aaaa…`), made only of lowercase letters, digits, `.`, `_`
-/// and `-`. It goes into the config file and into paths, so nothing else may.
-pub fn is_tenancy_ocid(value: &str) -> bool {
-    let Some(rest) = value.strip_prefix("ocid1.tenancy.") else {
-        return false;
-    };
-    let realm = rest.split('.').next().unwrap_or_default();
-    let unique_id = rest.rsplit('.').next().unwrap_or_default();
-    rest.contains('.')
-        && !realm.is_empty()
-        && !unique_id.is_empty()
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-}
-
 /// An OCI region (`us-ashburn-1`) with the domain of its realm (`oraclecloud.com`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Region {

@@ -114,7 +114,8 @@ async fn write_session(
         .save_new_session(
             &name,
             &region,
-            FAKE_TENANCY,
+            &oci_iam_sso_domain::oci::TenancyOcid::parse(FAKE_TENANCY)
+                .map_err(|e| e.to_string())?,
             &key,
             &SessionToken::new(token),
         )
