@@ -88,10 +88,11 @@ async fn no_secret_is_on_disk_in_the_clear() {
     let store = open(&path);
     store.put_profile(&profile("p")).await.unwrap();
     let mut lock = store.lock(&name("p")).await.unwrap();
-    lock.replace(None, &tokens("p", 1)).await.unwrap();
+    lock.replace(None, &tokens("p", 1), T_AUDIT).await.unwrap();
     lock.replace(
         Some(oci_iam_sso_domain::Generation::new(1)),
         &tokens("p", 2),
+        T_AUDIT,
     )
     .await
     .unwrap();

@@ -145,6 +145,7 @@ async fn a_symlink_planted_as_the_slot_is_never_written_through() {
         .replace(
             Some(oci_iam_sso_domain::Generation::new(1)),
             &tokens("p", 2),
+            T_AUDIT,
         )
         .await;
     let _ = lock.clear().await;

@@ -33,13 +33,13 @@ async fn replace_is_a_compare_and_swap_on_the_generation() {
     let store = open(&store_path(dir.path()));
     let mut lock = store.lock(&name("p")).await.unwrap();
 
-    assert_conflict(lock.replace(g(5), &tokens("p", 6)).await, 6, 0);
-    lock.replace(None, &tokens("p", 1)).await.unwrap();
-    assert_conflict(lock.replace(None, &tokens("p", 2)).await, 2, 1);
-    assert_conflict(lock.replace(g(0), &tokens("p", 2)).await, 2, 1);
-    assert_conflict(lock.replace(g(2), &tokens("p", 3)).await, 3, 1);
-    assert_conflict(lock.replace(g(1), &tokens("p", 1)).await, 1, 1);
-    assert_conflict(lock.replace(g(1), &tokens("p", 0)).await, 0, 1);
+    assert_conflict(lock.replace(g(5), &tokens("p", 6), T_AUDIT).await, 6, 0);
+    lock.replace(None, &tokens("p", 1), T_AUDIT).await.unwrap();
+    assert_conflict(lock.replace(None, &tokens("p", 2), T_AUDIT).await, 2, 1);
+    assert_conflict(lock.replace(g(0), &tokens("p", 2), T_AUDIT).await, 2, 1);
+    assert_conflict(lock.replace(g(2), &tokens("p", 3), T_AUDIT).await, 3, 1);
+    assert_conflict(lock.replace(g(1), &tokens("p", 1), T_AUDIT).await, 1, 1);
+    assert_conflict(lock.replace(g(1), &tokens("p", 0), T_AUDIT).await, 0, 1);
 
     assert_eq!(
         lock.tokens().await.unwrap(),
@@ -52,14 +52,14 @@ async fn replace_is_a_compare_and_swap_on_the_generation() {
         "nor audit rows"
     );
 
-    lock.replace(g(1), &tokens("p", 5)).await.unwrap();
+    lock.replace(g(1), &tokens("p", 5), T_AUDIT).await.unwrap();
     assert_eq!(
         lock.tokens().await.unwrap(),
         Some(tokens("p", 5)),
         "generations may jump"
     );
     lock.clear().await.unwrap();
-    lock.replace(None, &tokens("p", 6)).await.unwrap();
+    lock.replace(None, &tokens("p", 6), T_AUDIT).await.unwrap();
 }
 
 #[tokio::test]
@@ -75,12 +75,12 @@ async fn reads_under_the_lock_see_other_connections_writes() {
     );
 
     let mut lock = second.lock(&name("p")).await.unwrap();
-    lock.replace(g(1), &tokens("p", 2)).await.unwrap();
+    lock.replace(g(1), &tokens("p", 2), T_AUDIT).await.unwrap();
     drop(lock);
 
     let mut lock = first.lock(&name("p")).await.unwrap();
     assert_eq!(lock.tokens().await.unwrap(), Some(tokens("p", 2)));
-    assert_conflict(lock.replace(g(1), &tokens("p", 2)).await, 2, 2);
+    assert_conflict(lock.replace(g(1), &tokens("p", 2), T_AUDIT).await, 2, 2);
 }
 
 #[tokio::test]
@@ -115,7 +115,7 @@ async fn a_waiting_lock_is_granted_once_the_holder_drops_it() {
     let holder = async move {
         // Give the waiter time to start polling, then write and release.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        held.replace(None, &tokens("p", 1)).await.unwrap();
+        held.replace(None, &tokens("p", 1), T_AUDIT).await.unwrap();
         drop(held);
     };
     let waiter = async {
@@ -255,7 +255,9 @@ fn contended_rotations_are_never_lost() {
                         let mut lock = store.lock(&name("p")).await.unwrap();
                         let seen = lock.tokens().await.unwrap().map(|t| t.generation);
                         let next = seen.map_or(1, |s| s.get() + 1);
-                        lock.replace(seen, &tokens("p", next)).await.unwrap();
+                        lock.replace(seen, &tokens("p", next), T_AUDIT)
+                            .await
+                            .unwrap();
                     }
                 });
             });

@@ -74,7 +74,7 @@ pub fn tokens(profile: &str, generation: u64) -> TokenSet {
 pub async fn store_first(store: &SqliteTokenStore, profile: &str, generation: u64) {
     use oci_iam_sso_domain::TokenStore;
     let mut lock = store.lock(&name(profile)).await.expect("lock");
-    lock.replace(None, &tokens(profile, generation))
+    lock.replace(None, &tokens(profile, generation), T_AUDIT)
         .await
         .expect("first write");
 }
@@ -108,3 +108,8 @@ pub fn mode(path: &Path) -> u32 {
 pub fn open_err(path: &Path, key: KeySource) -> StoreError {
     SqliteTokenStore::open(path, key, short_timeout()).expect_err("open must fail")
 }
+
+/// When the tests' writes happen, by the domain's clock (the audit trail's date).
+#[allow(dead_code)]
+pub const T_AUDIT: oci_iam_sso_domain::Timestamp =
+    oci_iam_sso_domain::Timestamp::from_unix(1_950_000_000);

@@ -10,6 +10,7 @@
 
 mod device;
 mod error;
+mod fingerprint;
 pub mod oci;
 mod ports;
 mod profile;
@@ -31,6 +32,7 @@ pub use error::{
     Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind, ProviderError, StoreError,
     TransportFailure, exit,
 };
+pub use fingerprint::fingerprint;
 pub use ports::{
     Endpoints, IdentityProvider, Presenter, ProfileLock, ResourceClient, ResourceRequest,
     ResourceResponse, RotationRecord, TokenStore,

@@ -70,12 +70,26 @@ pub trait IdentityProvider: Send + Sync {
 pub struct RotationRecord {
     pub at: Timestamp,
     pub generation: Generation,
-    /// A short hash of the refresh token, to compare with logs; not reversible.
-    pub fingerprint: String,
+    /// The refresh token's [`fingerprint`](crate::fingerprint), to compare
+    /// with logs; `None` for a set without a refresh token.
+    pub fingerprint: Option<String>,
     /// Set when this set was first kept aside (at this time) because the store
     /// could not take it, and adopted later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovered_from: Option<Timestamp>,
+}
+
+impl RotationRecord {
+    /// The record of writing `set` at `at` (the domain clock's time, not the
+    /// store's nor the token's issue time), first kept aside at `recovered_from`.
+    pub fn of(set: &TokenSet, at: Timestamp, recovered_from: Option<Timestamp>) -> Self {
+        Self {
+            at,
+            generation: set.generation,
+            fingerprint: set.refresh_token.as_ref().map(|t| t.fingerprint()),
+            recovered_from,
+        }
+    }
 }
 
 /// Where profiles and their token sets live.
@@ -136,13 +150,15 @@ pub trait ProfileLock: Send {
 
     /// Compare-and-swap: MUST write `new` only when the stored generation equals
     /// `expected` (`None`: nothing stored) and `new.generation` is greater;
-    /// otherwise `StoreError::Conflict`. MUST be durable (committed and synced)
-    /// when it returns `Ok`, MUST record the rotation in the audit trail, and
-    /// MUST discard any rotation kept aside.
+    /// otherwise `StoreError::Conflict` ([`Generation::check_replace`] decides).
+    /// MUST be durable (committed and synced) when it returns `Ok`, MUST record
+    /// [`RotationRecord::of`]`(new, at, None)` in the audit trail, and MUST
+    /// discard any rotation kept aside.
     async fn replace(
         &mut self,
         expected: Option<Generation>,
         new: &TokenSet,
+        at: Timestamp,
     ) -> Result<(), StoreError>;
 
     /// MUST delete the stored set and any rotation kept aside (the profile stays).
@@ -166,9 +182,10 @@ pub trait ProfileLock: Send {
     async fn pending(&mut self) -> Result<Option<PendingRotation>, StoreError>;
 
     /// Writes `pending.next` over its base like `replace(pending.base_generation,
-    /// &pending.next)`, with the same MUSTs, and MUST record in the audit trail
-    /// that the set was recovered (`recovered_from = pending.kept_at`).
-    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError>;
+    /// &pending.next, at)`, with the same MUSTs, and MUST record in the audit
+    /// trail that the set was recovered: [`RotationRecord::of`]`(&pending.next,
+    /// at, Some(pending.kept_at))`.
+    async fn adopt(&mut self, pending: &PendingRotation, at: Timestamp) -> Result<(), StoreError>;
 }
 
 /// What the person at the terminal sees during a device login.

@@ -34,6 +34,11 @@ macro_rules! secret_string {
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
+
+            /// The label that may be shown instead of the value ([`crate::fingerprint`]).
+            pub fn fingerprint(&self) -> String {
+                crate::fingerprint(self.0.as_bytes())
+            }
         }
 
         impl std::fmt::Debug for $name {

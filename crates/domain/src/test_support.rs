@@ -162,7 +162,7 @@ pub fn lock_with(
         let record = std::sync::Arc::clone(replaced);
         lock.expect_replace()
             .times(1)
-            .return_once(move |expected, new| {
+            .return_once(move |expected, new, _| {
                 let mut record = record.lock().expect("not poisoned");
                 record.push((expected, new.clone()));
                 outcome
@@ -305,7 +305,7 @@ pub fn lock_keeping(
     let record = std::sync::Arc::clone(replaced);
     lock.expect_replace()
         .times(1)
-        .return_once(move |expected, new| {
+        .return_once(move |expected, new, _| {
             record
                 .lock()
                 .expect("not poisoned")

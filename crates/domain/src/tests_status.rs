@@ -24,7 +24,7 @@ fn status(tokens: Option<&TokenSet>) -> ProfileStatus {
             vec![RotationRecord {
                 at: t.refresh_issued_at,
                 generation: t.generation,
-                fingerprint: "3f2a9c".into(),
+                fingerprint: Some("3f2a9c".into()),
                 recovered_from: None,
             }]
         })

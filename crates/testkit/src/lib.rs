@@ -16,7 +16,6 @@ pub mod oci;
 
 pub use idcs::{
     Counters, FakeControl, FakeIdcsConfig, FakeIdentityDomain, Fault, GenerationEvent, Ttls,
-    fingerprint,
 };
 pub use memory_store::InMemoryTokenStore;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
     Generation, PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError,
-    TokenSet, TokenStore,
+    Timestamp, TokenSet, TokenStore,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -154,8 +154,9 @@ impl ProfileLock for InMemoryLock {
         &mut self,
         expected: Option<Generation>,
         new: &TokenSet,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.write(expected, new, None)
+        self.write(expected, new, RotationRecord::of(new, at, None))
     }
 
     async fn clear(&mut self) -> Result<(), StoreError> {
@@ -189,8 +190,9 @@ impl ProfileLock for InMemoryLock {
             .and_then(|e| e.pending.clone()))
     }
 
-    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
-        self.write(pending.base_generation, &pending.next, Some(pending))
+    async fn adopt(&mut self, pending: &PendingRotation, at: Timestamp) -> Result<(), StoreError> {
+        let audit = RotationRecord::of(&pending.next, at, Some(pending.kept_at));
+        self.write(pending.base_generation, &pending.next, audit)
     }
 }
 
@@ -199,23 +201,14 @@ impl InMemoryLock {
         &self,
         expected: Option<Generation>,
         new: &TokenSet,
-        recovered: Option<&PendingRotation>,
+        audit: RotationRecord,
     ) -> Result<(), StoreError> {
         let mut data = self.store.data();
         let entry = data.entries.entry(self.name.clone()).or_default();
         let stored = entry.tokens.as_ref().map(|t| t.generation);
         Generation::check_replace(stored, expected, new.generation)?;
         entry.tokens = Some(new.clone());
-        entry.rotations.push(RotationRecord {
-            at: new.refresh_issued_at,
-            generation: new.generation,
-            fingerprint: new
-                .refresh_token
-                .as_ref()
-                .map(|t| crate::fingerprint(t.expose_secret()))
-                .unwrap_or_default(),
-            recovered_from: recovered.map(|p| p.kept_at),
-        });
+        entry.rotations.push(audit);
         entry.pending = None;
         Ok(())
     }

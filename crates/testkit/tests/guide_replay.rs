@@ -123,7 +123,7 @@ async fn the_guide_step_by_step_with_in_process_approval() {
     assert_eq!(summary, [(1, 1, true, "alice"), (1, 2, true, "alice")]);
     assert_eq!(
         log[1].fingerprint,
-        oci_iam_sso_testkit::fingerprint(second_refresh)
+        oci_iam_sso_domain::fingerprint(second_refresh.as_bytes())
     );
 }
 

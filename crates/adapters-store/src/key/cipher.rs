@@ -94,16 +94,6 @@ impl Cipher {
     }
 }
 
-/// A short, non-reversible label of a secret for the audit trail: the first 12 hex
-/// digits of its SHA-256. Enough to match a log line, useless to an attacker.
-pub(crate) fn fingerprint(secret: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, secret);
-    digest.as_ref()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -143,13 +133,5 @@ mod tests {
             Err(OpenFailure::Malformed)
         );
         assert_eq!(c.open("p", "refresh", &[]), Err(OpenFailure::Malformed));
-    }
-
-    #[test]
-    fn fingerprints_are_short_hex() {
-        let f = fingerprint(b"rt-1");
-        assert_eq!(f.len(), 12);
-        assert!(f.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(f, fingerprint(b"rt-2"));
     }
 }

@@ -19,7 +19,7 @@ use base64::Engine;
 use oci_iam_sso_domain::StoreError;
 use zeroize::Zeroizing;
 
-pub(crate) use cipher::{Cipher, OpenFailure, fingerprint};
+pub(crate) use cipher::{Cipher, OpenFailure};
 pub(crate) use passphrase::KdfParams;
 
 /// The environment variable the CLI reads a base64 key from.

@@ -11,15 +11,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    Generation, PendingRotation, ProfileLock, ProfileName, StoreError, Timestamp, TokenSet,
+    Generation, PendingRotation, ProfileLock, ProfileName, RotationRecord, StoreError, Timestamp,
+    TokenSet,
 };
 use rusqlite::{TransactionBehavior, params};
 
 use super::Shared;
 use super::pending::{self, PendingSlot};
-use super::rows::{self, now_unix};
+use super::rows;
 use super::schema::ROTATIONS_KEPT;
-use crate::key::fingerprint;
 use crate::key::private_fs::{ensure_private_dir, open_private_file};
 
 /// A held profile lock. Reads go to the database afresh; the lock is released
@@ -101,11 +101,13 @@ impl SqliteProfileLock {
         let _ = self.slot.discard(false);
     }
 
-    fn replace_now(
+    /// The compare-and-swap write of `new` with its audit record, in one
+    /// transaction; both `replace` and `adopt` come here.
+    fn write_rotation(
         &self,
         expected: Option<Generation>,
         new: &TokenSet,
-        recovered_from: Option<Timestamp>,
+        audit: &RotationRecord,
     ) -> Result<(), StoreError> {
         let shared = &*self.shared;
         let sql = |e| shared.sql_error(e);
@@ -121,20 +123,16 @@ impl SqliteProfileLock {
         // On a conflict, dropping `tx` rolls back; nothing was written.
         Generation::check_replace(stored, expected, new.generation)?;
         rows::write_tokens(shared, &tx, &self.profile, new)?;
-        let print = new.refresh_token.as_ref().map_or_else(
-            || "none".to_owned(),
-            |t| fingerprint(t.expose_secret().as_bytes()),
-        );
-        let generation = i64::try_from(new.generation.get()).unwrap_or(i64::MAX);
+        let generation = i64::try_from(audit.generation.get()).unwrap_or(i64::MAX);
         tx.execute(
             "INSERT INTO rotations (profile, generation, at, fingerprint, recovered_from)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 self.profile.as_str(),
                 generation,
-                now_unix(),
-                print,
-                recovered_from.map(Timestamp::unix)
+                audit.at.unix(),
+                rows::fingerprint_column(audit.fingerprint.as_deref()),
+                audit.recovered_from.map(Timestamp::unix)
             ],
         )
         .map_err(sql)?;
@@ -177,8 +175,9 @@ impl ProfileLock for SqliteProfileLock {
         &mut self,
         expected: Option<Generation>,
         new: &TokenSet,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.replace_now(expected, new, None)
+        self.write_rotation(expected, new, &RotationRecord::of(new, at, None))
     }
 
     async fn clear(&mut self) -> Result<(), StoreError> {
@@ -216,11 +215,8 @@ impl ProfileLock for SqliteProfileLock {
         Ok(sealed.and_then(|sealed| pending::open(&self.shared, &self.profile, &sealed)))
     }
 
-    async fn adopt(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
-        self.replace_now(
-            pending.base_generation,
-            &pending.next,
-            Some(pending.kept_at),
-        )
+    async fn adopt(&mut self, pending: &PendingRotation, at: Timestamp) -> Result<(), StoreError> {
+        let audit = RotationRecord::of(&pending.next, at, Some(pending.kept_at));
+        self.write_rotation(pending.base_generation, &pending.next, &audit)
     }
 }

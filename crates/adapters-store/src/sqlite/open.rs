@@ -136,7 +136,7 @@ pub(crate) fn open(
     // nonce when the store is created, so no two stores share it. A slot kept
     // aside is bound to it and cannot be adopted into another store.
     let store_id = meta_blob(&opening, &conn, meta::KEY_CHECK)?
-        .map(|check| crate::key::fingerprint(&check))
+        .map(|check| oci_iam_sso_domain::fingerprint(&check))
         .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
     // Only now, known to be ours: a foreign file keeps its mode.
     restrict_to_owner(path)

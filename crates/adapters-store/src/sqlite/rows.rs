@@ -18,7 +18,8 @@ pub(crate) const CLIENT_SECRET: &str = "client_secret";
 pub(crate) const ACCESS_TOKEN: &str = "access_token";
 pub(crate) const REFRESH_TOKEN: &str = "refresh_token";
 
-/// Seconds since the epoch by the system clock, for `updated_at` and the audit trail.
+/// Seconds since the epoch by the system clock, for a profile's `created_at` and
+/// `updated_at` (the audit trail takes its time from the domain's clock).
 pub(crate) fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -308,6 +309,18 @@ pub(crate) fn write_tokens(
     Ok(())
 }
 
+/// The column is NOT NULL: a set without a refresh token is stored as
+/// `none`, which no fingerprint (hex digits) can be.
+const NO_REFRESH_TOKEN: &str = "none";
+
+pub(crate) fn fingerprint_column(fingerprint: Option<&str>) -> &str {
+    fingerprint.unwrap_or(NO_REFRESH_TOKEN)
+}
+
+fn fingerprint_from_column(column: String) -> Option<String> {
+    (column != NO_REFRESH_TOKEN && !column.is_empty()).then_some(column)
+}
+
 pub(crate) fn rotations(
     shared: &Shared,
     name: &ProfileName,
@@ -338,7 +351,7 @@ pub(crate) fn rotations(
             Ok(RotationRecord {
                 at: Timestamp::from_unix(at),
                 generation: Generation::new(u64::try_from(generation).unwrap_or(0)),
-                fingerprint,
+                fingerprint: fingerprint_from_column(fingerprint),
                 recovered_from: recovered_from.map(Timestamp::from_unix),
             })
         })

@@ -12,6 +12,7 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
     let outcome = Logout {
         provider: provider.as_ref(),
         store: app.store.as_ref(),
+        clock: &app.clock,
         notices: &crate::notices::StderrNotices,
     }
     .run(&profile)

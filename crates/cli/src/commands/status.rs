@@ -101,7 +101,10 @@ fn print_human(status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
             "  rotation:       generation {} at {} (fingerprint {}{recovered})",
             rotation.generation,
             rfc3339(rotation.at),
-            rotation.fingerprint
+            rotation
+                .fingerprint
+                .as_deref()
+                .unwrap_or("none: no refresh token")
         ));
     }
     for warning in &status.warnings {

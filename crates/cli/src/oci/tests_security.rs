@@ -200,6 +200,7 @@ async fn setup_config_refuses_a_tenancy_that_would_add_config_lines() {
 
 #[test]
 fn a_login_takes_its_tenancy_only_from_a_plain_ocid() {
+    #[allow(clippy::result_large_err)]
     fn tenancy(
         claim: Option<&str>,
         profile: Option<&String>,

@@ -123,7 +123,7 @@ mod tests {
     use super::*;
 
     fn ocid(value: &str) -> TenancyOcid {
-        TenancyOcid::parse(value).unwrap()
+        TenancyOcid::parse(value).expect("a tenancy OCID")
     }
 
     #[test]
@@ -153,7 +153,7 @@ mod tests {
             "ocid1.tenancy.oc1..x=y",
             "ocid1.tenancy.oc1..x/../y",
         ] {
-            let error = TenancyOcid::parse(bad).unwrap_err();
+            let error = TenancyOcid::parse(bad).expect_err("not a tenancy OCID");
             assert!(!error.to_string().contains(['\n', '\r']), "{bad:?}");
         }
     }

@@ -61,7 +61,7 @@ impl AccessTokens<'_> {
         let UnderLock {
             mut stored,
             current,
-        } = read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+        } = read_under_lock(lock.as_mut(), &profile.name, self.clock.now(), self.notices).await?;
         let mut current = current.ok_or_else(|| Error::NotLoggedIn(profile.name.clone()))?;
         // Another process may have refreshed while we waited for the lock: use its
         // result (a forced refresh too). Single flight holds even when the
@@ -118,7 +118,13 @@ impl AccessTokens<'_> {
                         && !reread_after_invalid_grant =>
                 {
                     reread_after_invalid_grant = true;
-                    let again = read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+                    let again = read_under_lock(
+                        lock.as_mut(),
+                        &profile.name,
+                        self.clock.now(),
+                        self.notices,
+                    )
+                    .await?;
                     match again.current {
                         Some(newer)
                             if newer.generation > current.generation

@@ -69,6 +69,8 @@ impl ImportRefreshToken<'_> {
 pub struct Logout<'a> {
     pub provider: &'a dyn IdentityProvider,
     pub store: &'a dyn TokenStore,
+    /// Dates the adoption of a rotation kept aside, if one is found.
+    pub clock: &'a dyn Clock,
     pub notices: &'a dyn Notices,
 }
 
@@ -94,8 +96,13 @@ impl Logout<'_> {
     pub async fn run(&self, profile: &Profile) -> Result<LogoutOutcome, Error> {
         let mut lock = self.store.lock(&profile.name).await?;
         // Revoke the live refresh token, which may be one kept aside.
-        let under =
-            super::persist::read_under_lock(lock.as_mut(), &profile.name, self.notices).await?;
+        let under = super::persist::read_under_lock(
+            lock.as_mut(),
+            &profile.name,
+            self.clock.now(),
+            self.notices,
+        )
+        .await?;
         let Some(tokens) = under.current else {
             return Ok(LogoutOutcome::NotLoggedIn);
         };

@@ -26,10 +26,11 @@ impl UnderLock {
 }
 
 /// Reads the stored set under the lock and adopts a rotation kept aside when
-/// it follows exactly that set.
+/// it follows exactly that set (recorded as adopted at `now`).
 pub(crate) async fn read_under_lock(
     lock: &mut dyn ProfileLock,
     profile: &ProfileName,
+    now: Timestamp,
     notices: &dyn Notices,
 ) -> Result<UnderLock, Error> {
     let stored = lock.tokens().await?;
@@ -37,7 +38,7 @@ pub(crate) async fn read_under_lock(
         Some(pending) if pending.applies_to(stored.as_ref()) => pending,
         _ => return Ok(UnderLock::as_stored(stored)),
     };
-    match lock.adopt(&pending).await {
+    match lock.adopt(&pending, now).await {
         Ok(()) => {
             notices.notice(Notice::RotationRecovered {
                 profile: profile.clone(),
@@ -77,7 +78,7 @@ pub(crate) async fn persist_issued(
 ) -> Result<(), Error> {
     let pending = PendingRotation::over(stored, next.clone(), now);
     let kept = lock.keep_pending(&pending).await;
-    let written = lock.replace(stored.map(|s| s.generation), next).await;
+    let written = lock.replace(stored.map(|s| s.generation), next, now).await;
     match (written, kept) {
         (Ok(()), _) => Ok(()),
         // A newer set is in the store, written without our lock: it wins, and

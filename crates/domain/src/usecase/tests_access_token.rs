@@ -107,9 +107,11 @@ async fn an_expired_token_is_refreshed_and_stored_before_it_is_returned() {
     let replaced = Replaced::default();
     let record = replaced.clone();
     lock.expect_replace()
+        // The audit time is the domain clock's.
+        .withf(|_, _, at| *at == T0)
         .times(1)
         .in_sequence(&mut seq)
-        .return_once(move |expected, new| {
+        .return_once(move |expected, new, _| {
             record
                 .lock()
                 .expect("not poisoned")

@@ -86,7 +86,7 @@ fn store(
     let record = Arc::clone(replaced);
     lock.expect_replace()
         .times(1)
-        .return_once(move |expected, new| {
+        .return_once(move |expected, new, _| {
             record
                 .lock()
                 .expect("not poisoned")

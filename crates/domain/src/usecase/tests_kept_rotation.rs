@@ -59,9 +59,9 @@ async fn a_kept_rotation_over_the_stored_set_is_adopted_and_used() {
         .times(1)
         .return_once(move || Ok(Some(pending)));
     lock.expect_adopt()
-        .withf(|p| p.next.generation == Generation::new(4))
+        .withf(|p, _| p.next.generation == Generation::new(4))
         .times(1)
-        .return_once(|_| Ok(()));
+        .return_once(|_, _| Ok(()));
     give_lock(&mut store, lock);
 
     let (result, notices) = get(&provider, &store, NORMAL).await;
@@ -88,7 +88,7 @@ async fn a_kept_rotation_that_cannot_be_adopted_yet_is_still_the_one_refreshed()
     let busy = || crate::StoreError::LockTimeout { waited: secs(1) };
     lock.expect_adopt()
         .times(1)
-        .return_once(move |_| Err(busy()));
+        .return_once(move |_, _| Err(busy()));
     lock.expect_prepare_rotation().returning(|| Ok(()));
     lock.expect_keep_pending()
         .withf(|p| {
@@ -97,9 +97,9 @@ async fn a_kept_rotation_that_cannot_be_adopted_yet_is_still_the_one_refreshed()
         .times(1)
         .return_once(|_| Ok(()));
     lock.expect_replace()
-        .withf(|expected, _| *expected == Some(Generation::new(3)))
+        .withf(|expected, _, _| *expected == Some(Generation::new(3)))
         .times(1)
-        .return_once(move |_, _| Err(busy()));
+        .return_once(move |_, _, _| Err(busy()));
     give_lock(&mut store, lock);
 
     let (result, notices) = get(&provider, &store, NORMAL).await;
@@ -125,7 +125,7 @@ async fn a_kept_rotation_of_another_base_is_ignored() {
     lock.expect_pending().return_once(move || Ok(Some(stale)));
     lock.expect_prepare_rotation().returning(|| Ok(()));
     lock.expect_keep_pending().returning(|_| Ok(()));
-    lock.expect_replace().times(1).returning(|_, _| Ok(()));
+    lock.expect_replace().times(1).returning(|_, _, _| Ok(()));
     give_lock(&mut store, lock);
 
     let (result, _) = get(&provider, &store, NORMAL).await;
@@ -280,7 +280,7 @@ async fn a_kept_rotation_that_lost_to_a_newer_write_is_dropped_and_the_store_rer
         .returning(move || Ok(reads.lock().expect("not poisoned").pop().flatten()));
     let pending = PendingRotation::over(Some(&expired(3)), expired(4), T0);
     lock.expect_pending().return_once(move || Ok(Some(pending)));
-    lock.expect_adopt().times(1).return_once(|_| {
+    lock.expect_adopt().times(1).return_once(|_, _| {
         Err(crate::StoreError::Conflict {
             attempted: 4,
             found: 9,
@@ -289,9 +289,9 @@ async fn a_kept_rotation_that_lost_to_a_newer_write_is_dropped_and_the_store_rer
     lock.expect_prepare_rotation().returning(|| Ok(()));
     lock.expect_keep_pending().returning(|_| Ok(()));
     lock.expect_replace()
-        .withf(|expected, _| *expected == Some(Generation::new(9)))
+        .withf(|expected, _, _| *expected == Some(Generation::new(9)))
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(()));
     give_lock(&mut store, lock);
 
     let (result, _) = get(&provider, &store, NORMAL).await;

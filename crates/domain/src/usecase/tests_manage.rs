@@ -170,6 +170,7 @@ async fn logout_with(revoked: Result<bool, crate::ProviderError>) -> Result<Logo
     let logout = Logout {
         provider: &provider,
         store: &store,
+        clock: &ManualClock::at(T0),
         notices: &crate::IgnoreNotices,
     };
     logout.run(&profile()).await
@@ -207,6 +208,7 @@ async fn logout_when_not_logged_in_touches_nothing() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        clock: &ManualClock::at(T0),
         notices: &crate::IgnoreNotices,
     };
     let outcome = logout.run(&profile()).await.expect("nothing to do");
@@ -226,6 +228,7 @@ async fn a_failed_clear_is_a_store_error() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        clock: &ManualClock::at(T0),
         notices: &crate::IgnoreNotices,
     };
     let error = logout.run(&profile()).await.expect_err("not cleared");
@@ -344,6 +347,7 @@ async fn logout_with_only_an_access_token_says_nothing_was_revoked() {
     let logout = Logout {
         provider: &provider,
         store: &store,
+        clock: &ManualClock::at(T0),
         notices: &crate::IgnoreNotices,
     };
     let outcome = logout.run(&profile()).await.expect("logged out");

@@ -84,6 +84,10 @@ pub(super) fn token_set(generation: u64) -> TokenSet {
     }
 }
 
+/// The time every write of the contract is made at: the domain clock's, unlike
+/// the sets' issue times (around 1 900 000 000) and the wall clock.
+pub(super) const T_AUDIT: Timestamp = Timestamp::from_unix(1_950_000_000);
+
 fn refresh_token(generation: u64) -> RefreshToken {
     RefreshToken::new(format!("AQIDBAcontract+refresh/token{generation}="))
 }
@@ -182,31 +186,35 @@ async fn swaps(
     let Ok(mut lock) = store.lock(alpha).await else {
         return report.check("lock()", "error", &["Ok"]);
     };
-    let zero = lock.replace(None, &token_set(0)).await;
+    let zero = lock.replace(None, &token_set(0), T_AUDIT).await;
     report.check(
         "replace(expected None, generation 0): generations start at 1",
         error_kind(&zero),
         &["Conflict"],
     );
-    let first = lock.replace(None, &token_set(1)).await;
+    let first = lock.replace(None, &token_set(1), T_AUDIT).await;
     report.check(
         "replace(expected None, generation 1) on an empty profile",
         error_kind(&first),
         &["Ok"],
     );
-    let stale = lock.replace(Some(Generation::new(5)), &token_set(6)).await;
+    let stale = lock
+        .replace(Some(Generation::new(5)), &token_set(6), T_AUDIT)
+        .await;
     report.check(
         "replace with a stale expected generation",
         error_kind(&stale),
         &["Conflict"],
     );
-    let nothing = lock.replace(None, &token_set(7)).await;
+    let nothing = lock.replace(None, &token_set(7), T_AUDIT).await;
     report.check(
         "replace(expected None) while a set is stored",
         error_kind(&nothing),
         &["Conflict"],
     );
-    let not_newer = lock.replace(Some(Generation::new(1)), &token_set(1)).await;
+    let not_newer = lock
+        .replace(Some(Generation::new(1)), &token_set(1), T_AUDIT)
+        .await;
     report.check(
         "replace with new.generation equal to the stored one",
         error_kind(&not_newer),
@@ -236,7 +244,7 @@ async fn swaps(
     // The other "process" rotates; our lock must re-read, not trust a cache.
     if let Ok(mut other_lock) = other.lock(alpha).await {
         let rotated = other_lock
-            .replace(Some(Generation::new(1)), &token_set(2))
+            .replace(Some(Generation::new(1)), &token_set(2), T_AUDIT)
             .await;
         report.check(
             "replace(expected 1, generation 2) through the second store",
@@ -251,7 +259,9 @@ async fn swaps(
             yes(matches!(&reread, Ok(Some(t)) if *t == token_set(2))),
             &["yes"],
         );
-        let third = lock.replace(Some(Generation::new(2)), &token_set(3)).await;
+        let third = lock
+            .replace(Some(Generation::new(2)), &token_set(3), T_AUDIT)
+            .await;
         report.check(
             "replace(expected 2, generation 3)",
             error_kind(&third),
@@ -336,12 +346,16 @@ async fn audit_trail(report: &mut Report, store: &dyn TokenStore, alpha: &Profil
             .map(|g| refresh_token(g).expose_secret().to_owned())
             .collect();
         let leaks = list.iter().any(|r| {
-            r.fingerprint.is_empty()
-                || secrets.iter().any(|s| {
-                    r.fingerprint.contains(s.as_str()) || s.contains(r.fingerprint.as_str())
-                })
+            let print = r.fingerprint.as_deref().unwrap_or_default();
+            print.is_empty()
+                || secrets
+                    .iter()
+                    .any(|s| print.contains(s.as_str()) || s.contains(print))
         });
-        let mut prints: Vec<&str> = list.iter().map(|r| r.fingerprint.as_str()).collect();
+        let mut prints: Vec<&str> = list
+            .iter()
+            .map(|r| r.fingerprint.as_deref().unwrap_or_default())
+            .collect();
         prints.sort_unstable();
         prints.dedup();
         report.check(
@@ -352,6 +366,21 @@ async fn audit_trail(report: &mut Report, store: &dyn TokenStore, alpha: &Profil
                 yes(leaks)
             ),
             &["distinct: yes, reveal: no"],
+        );
+        let expected: Vec<String> = (1..=3)
+            .rev()
+            .map(|g| oci_iam_sso_domain::fingerprint(refresh_token(g).expose_secret().as_bytes()))
+            .collect();
+        let prints: Vec<String> = list.iter().filter_map(|r| r.fingerprint.clone()).collect();
+        report.check(
+            "rotation fingerprints are the domain's fingerprint of each refresh token",
+            yes(prints == expected),
+            &["yes"],
+        );
+        report.check(
+            "rotations are dated by the time given to replace, not the token's or the store's clock",
+            yes(list.iter().all(|r| r.at == T_AUDIT)),
+            &["yes"],
         );
     }
 }
@@ -379,8 +408,24 @@ async fn removal(
     );
 
     if let Ok(mut lock) = store.lock(zeta).await {
-        let _ = lock.replace(None, &token_set(1)).await;
+        let bare = TokenSet {
+            refresh_token: None,
+            ..token_set(1)
+        };
+        let _ = lock.replace(None, &bare, T_AUDIT).await;
     }
+    let audit = store.rotations(zeta, 1).await;
+    report.check(
+        "the rotation of a set without a refresh token has no fingerprint",
+        match &audit {
+            Ok(list) => format!(
+                "{:?}",
+                list.iter().map(|r| &r.fingerprint).collect::<Vec<_>>()
+            ),
+            Err(e) => store_error_name(e).to_owned(),
+        },
+        &["[None]"],
+    );
     let removed = (
         store.remove_profile(zeta).await,
         store.remove_profile(zeta).await,

@@ -5,7 +5,7 @@
 use oci_iam_sso_domain::{PendingRotation, ProfileLock, ProfileName, Timestamp, TokenStore};
 
 use super::Report;
-use super::store::{store_error_name, token_set};
+use super::store::{T_AUDIT, store_error_name, token_set};
 
 const KEPT_AT: Timestamp = Timestamp::from_unix(1_900_000_500);
 
@@ -40,7 +40,7 @@ pub(super) async fn kept_rotations(
         report.check("lock() for the kept-rotation checks", "failed", &["Ok"]);
         return;
     };
-    let first = held.replace(None, &token_set(1)).await;
+    let first = held.replace(None, &token_set(1), T_AUDIT).await;
     report.check(
         "a first set is written for the kept-rotation checks",
         format!("{:?}", first.map_err(|e| store_error_name(&e))),
@@ -93,7 +93,7 @@ pub(super) async fn kept_rotations(
         format!("{stored:?}"),
         &["Some(1)"],
     );
-    let adopted = next.adopt(&kept).await;
+    let adopted = next.adopt(&kept, T_AUDIT).await;
     report.check(
         "adopt()",
         format!("{:?}", adopted.map_err(|e| store_error_name(&e))),
@@ -112,21 +112,24 @@ pub(super) async fn kept_rotations(
     );
     let audit = other.rotations(name, 1).await;
     report.check(
-        "adopt() records when the set was kept aside",
+        "adopt() records when the set was kept aside, dated by the time given",
         format!(
             "{:?}",
             audit.map(|r| r
                 .first()
-                .and_then(|r| r.recovered_from)
-                .map(Timestamp::unix))
+                .map(|r| (r.recovered_from.map(Timestamp::unix), r.at.unix())))
         ),
-        &["Ok(Some(1900000500))"],
+        &["Ok(Some((Some(1900000500), 1950000000)))"],
     );
 
     let again = PendingRotation::over(Some(&token_set(2)), token_set(3), KEPT_AT);
     let _ = next.keep_pending(&again).await;
     let replaced = next
-        .replace(Some(oci_iam_sso_domain::Generation::new(2)), &token_set(3))
+        .replace(
+            Some(oci_iam_sso_domain::Generation::new(2)),
+            &token_set(3),
+            T_AUDIT,
+        )
         .await;
     report.check(
         "replace() discards what was kept aside",

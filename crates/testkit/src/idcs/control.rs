@@ -117,7 +117,7 @@ pub struct GenerationEvent {
     pub generation: u64,
     /// Server time (Unix seconds, clock offset included) of issue.
     pub issued_at: i64,
-    /// [`crate::fingerprint`] of the token.
+    /// [`oci_iam_sso_domain::fingerprint`] of the token.
     pub fingerprint: String,
     /// False when the fake dropped the response that carried it.
     pub delivered: bool,

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use control::{Counters, FakeControl, Fault, GenerationEvent, Ttls};
-pub use random::fingerprint;
 
 /// How a fake identity domain behaves. Defaults match a real domain, except
 /// that the client `test-client` is registered.

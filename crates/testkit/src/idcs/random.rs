@@ -58,13 +58,3 @@ pub(crate) fn signing_key() -> [u8; 32] {
 pub(crate) fn jwt_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes::<12>())
 }
-
-/// The first 12 hex digits of the token's SHA-256: enough to tell tokens apart
-/// in a log, useless for recovering the token.
-pub fn fingerprint(token: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    digest.as_ref()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}

@@ -310,7 +310,7 @@ impl Inner {
             chain,
             generation,
             issued_at: now,
-            fingerprint: random::fingerprint(&token),
+            fingerprint: oci_iam_sso_domain::fingerprint(token.as_bytes()),
             delivered: true,
             user: user.to_owned(),
         });
