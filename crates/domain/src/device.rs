@@ -105,7 +105,7 @@ impl DevicePoll {
             },
             Err(other) => return PollStep::Failed(DeviceLoginFailure::Provider(other)),
         };
-        if now >= next.deadline {
+        if crate::Lifecycle::is_expired(next.deadline, now) {
             // The code is dead locally: the server would only say `expired_token`.
             return PollStep::Failed(DeviceLoginFailure::Expired);
         }

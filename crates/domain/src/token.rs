@@ -292,6 +292,8 @@ pub enum Lifecycle {
 }
 
 impl Lifecycle {
+    /// The one expiry rule: a token is expired at its expiry instant, and
+    /// expiring soon once `margin` or less of it is left.
     pub fn of(expires_at: Timestamp, now: Timestamp, margin: Duration) -> Self {
         if now >= expires_at {
             Lifecycle::Expired
@@ -300,5 +302,10 @@ impl Lifecycle {
         } else {
             Lifecycle::Fresh
         }
+    }
+
+    /// Whether something valid until `expires_at` is expired `now` (no margin).
+    pub fn is_expired(expires_at: Timestamp, now: Timestamp) -> bool {
+        Self::of(expires_at, now, Duration::ZERO) == Lifecycle::Expired
     }
 }

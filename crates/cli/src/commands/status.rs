@@ -113,7 +113,7 @@ fn print_human(status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
 }
 
 fn relative(at: oci_iam_sso_domain::Timestamp, now: oci_iam_sso_domain::Timestamp) -> String {
-    if at > now {
+    if !Lifecycle::is_expired(at, now) {
         format!(
             "expires {} (in {})",
             rfc3339(at),

@@ -112,7 +112,7 @@ pub(crate) async fn authenticate_within(
     drop(listener);
 
     let claims = decode_claims(token.expose_secret())?;
-    if claims.expires_at <= SystemClock.now() {
+    if claims.is_expired(SystemClock.now()) {
         return Err(
             OciError::Login("the console sent a token that has already expired".into()).into(),
         );

@@ -89,7 +89,7 @@ impl ExchangeSession<'_> {
             endpoint: "token exchange".into(),
             problem: "the session token is not a JWT".into(),
         })?;
-        if claims.expires_at <= self.clock.now() {
+        if claims.is_expired(self.clock.now()) {
             return Err(OciError::Malformed {
                 endpoint: "token exchange".into(),
                 problem: "the session token has already expired".into(),

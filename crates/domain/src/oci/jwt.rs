@@ -15,6 +15,17 @@ pub struct SessionClaims {
     pub expires_at: Timestamp,
 }
 
+impl SessionClaims {
+    /// Where the token stands `now`, refreshing `margin` before its expiry.
+    pub fn lifecycle(&self, now: Timestamp, margin: std::time::Duration) -> crate::Lifecycle {
+        crate::Lifecycle::of(self.expires_at, now, margin)
+    }
+
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        crate::Lifecycle::is_expired(self.expires_at, now)
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct RawClaims {
     #[serde(default)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Clock, Error, SessionToken, Timestamp};
+use crate::{Clock, Error, Lifecycle, SessionToken, Timestamp};
 
 use super::{
     DbTokenRequest, OciAuthService, OciError, OciFiles, OciKeys, OciProfile, OciProfileName,
@@ -52,7 +52,7 @@ async fn refresh(
     session: SessionCredentials,
 ) -> Result<(SessionCredentials, SessionClaims), OciError> {
     let claims = decode_claims(session.token.expose_secret())?;
-    if claims.expires_at <= now {
+    if claims.is_expired(now) {
         return Err(OciError::SessionExpired {
             profile: profile.name.to_string(),
         });
@@ -107,7 +107,7 @@ impl ValidateSession<'_> {
         let profile = self.files.load_profile(name).await?;
         let session = self.files.read_session(&profile).await?;
         let claims = decode_claims(session.token.expose_secret())?;
-        if claims.expires_at <= self.clock.now() {
+        if claims.is_expired(self.clock.now()) {
             return Err(OciError::SessionExpired {
                 profile: name.to_string(),
             }
@@ -169,13 +169,14 @@ impl GetDbToken<'_> {
             let session = self.files.read_session(&profile).await?;
             let claims = decode_claims(session.token.expose_secret())?;
             let now = self.clock.now();
-            if claims.expires_at <= now {
+            let lifecycle = claims.lifecycle(now, REFRESH_BEFORE_EXPIRY);
+            if lifecycle == Lifecycle::Expired {
                 return Err(OciError::SessionExpired {
                     profile: name.to_string(),
                 }
                 .into());
             }
-            if now.until(claims.expires_at) < REFRESH_BEFORE_EXPIRY {
+            if lifecycle == Lifecycle::ExpiringSoon {
                 let session = refresh(self.auth, self.files, now, &profile, session).await?;
                 (profile, session.0, true)
             } else {

@@ -1,8 +1,8 @@
 //! Device login (RFC 8628): show a code, wait for the user, store the first token set.
 
 use crate::{
-    Clock, DeviceLoginFailure, DevicePoll, Error, IdentityProvider, Notices, PollStep, Presenter,
-    Profile, TokenSet, TokenStore,
+    Clock, DeviceLoginFailure, DevicePoll, Error, IdentityProvider, Lifecycle, Notices, PollStep,
+    Presenter, Profile, TokenSet, TokenStore,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -58,7 +58,7 @@ impl DeviceLogin<'_> {
             let nap = wait.min(remaining);
             self.presenter.waiting(nap, remaining);
             self.clock.sleep(nap).await;
-            if self.clock.now() >= poll.deadline {
+            if Lifecycle::is_expired(poll.deadline, self.clock.now()) {
                 return Err(failed(DeviceLoginFailure::Expired));
             }
             let outcome = self
