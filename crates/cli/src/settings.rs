@@ -252,9 +252,9 @@ fn parse_setting_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), dirs::home_dir()) {
-        (Some(rest), Some(home)) => home.join(rest),
-        _ => PathBuf::from(path),
+    match dirs::home_dir() {
+        Some(home) => oci_iam_sso_domain::expand_tilde(path, &home),
+        None => PathBuf::from(path),
     }
 }
 

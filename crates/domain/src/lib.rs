@@ -12,6 +12,7 @@ mod device;
 mod error;
 mod fingerprint;
 pub mod oci;
+mod path;
 mod ports;
 mod profile;
 mod retry;
@@ -33,6 +34,7 @@ pub use error::{
     TransportFailure, exit,
 };
 pub use fingerprint::fingerprint;
+pub use path::expand_tilde;
 pub use ports::{
     Endpoints, IdentityProvider, Presenter, ProfileLock, ResourceClient, ResourceRequest,
     ResourceResponse, RotationRecord, TokenStore,
@@ -47,7 +49,7 @@ pub use secret::{
 pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus};
 pub use time::{Clock, Timestamp};
 pub use token::{
-    DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
+    BEARER, DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
     Lifecycle, TokenAnswerNote, TokenResponse, TokenSet, access_lifetime,
 };
 pub use url::{RequestTarget, ServiceUrl};

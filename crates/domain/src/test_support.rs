@@ -91,7 +91,7 @@ pub fn profile() -> Profile {
 pub fn response(access: &str, refresh: Option<&str>) -> TokenResponse {
     TokenResponse {
         access_token: Some(AccessToken::new(access)),
-        token_type: "Bearer".into(),
+        token_type: crate::BEARER.into(),
         expires_in: Some(secs(3600)),
         refresh_token: refresh.map(RefreshToken::new),
         scope: None,
@@ -104,7 +104,7 @@ pub fn token_set(generation: u64, access: &str, refresh: &str, expires_at: Times
     TokenSet {
         access: Some(IssuedAccessToken {
             token: AccessToken::new(access),
-            token_type: "Bearer".into(),
+            token_type: crate::BEARER.into(),
             issued_at: T0.minus(secs(600)),
             expires_at,
         }),

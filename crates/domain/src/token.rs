@@ -96,6 +96,10 @@ pub enum TokenAnswerNote {
     AccessTokenRefused,
 }
 
+/// The token type of every access token this tool uses (RFC 6750), and the one
+/// assumed when an answer or an older store leaves it out.
+pub const BEARER: &str = "Bearer";
+
 /// The access token of a token set, with the moment it stops working.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedAccessToken {
@@ -242,7 +246,7 @@ fn issued(
         expires_at: now.plus(access_lifetime(&token, expires_in, now)),
         token,
         token_type: if token_type.is_empty() {
-            "Bearer".to_owned()
+            BEARER.to_owned()
         } else {
             token_type
         },

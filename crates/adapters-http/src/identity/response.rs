@@ -70,7 +70,7 @@ pub(crate) fn token_response(
         .optional_string("token_type")
         .ok()
         .flatten()
-        .unwrap_or_else(|| "Bearer".to_owned());
+        .unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned());
     let expires_in = match fields.optional_seconds("expires_in") {
         Ok(Some(lifetime)) if !lifetime.is_zero() => Some(lifetime),
         // Absent is legal (RFC 6749 §5.1: RECOMMENDED); the domain's token

@@ -105,13 +105,17 @@ fn build_request(
 }
 
 fn bearer_header(token: &AccessToken) -> Result<HeaderValue, InvalidInput> {
-    let mut value =
-        HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
-            InvalidInput::new(
-                "access token",
-                "contains characters an HTTP header cannot carry",
-            )
-        })?;
+    let mut value = HeaderValue::from_str(&format!(
+        "{} {}",
+        oci_iam_sso_domain::BEARER,
+        token.expose_secret()
+    ))
+    .map_err(|_| {
+        InvalidInput::new(
+            "access token",
+            "contains characters an HTTP header cannot carry",
+        )
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }

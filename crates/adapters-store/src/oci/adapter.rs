@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use oci_iam_sso_domain::SessionToken;
+use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     KeyPair, KeySize, OciError, OciFiles, OciKeys, OciLock, OciProfile, OciProfileName,
     PrivateKeyPem, Region, SessionCredentials, TenancyOcid, bound_public_key,
 };
+use oci_iam_sso_domain::{SessionToken, expand_tilde};
 
-use super::config::{ConfigValueError, OciConfig, check_entries, expand_tilde};
+use super::config::{ConfigValueError, OciConfig, check_entries};
 use super::files::{self, FileError};
 use super::lock::{self, LOCK_WAIT};
 use super::realms::resolve_region;
@@ -37,19 +38,25 @@ impl FsOciFiles {
         &self.config_path
     }
 
+    fn oci_dir(&self) -> PathBuf {
+        self.home.join(layout::OCI_DIR)
+    }
+
     /// `~/.oci/sessions/<profile>`.
     pub fn session_dir(&self, name: &OciProfileName) -> PathBuf {
-        self.home.join(".oci/sessions").join(name.as_str())
+        self.oci_dir()
+            .join(layout::SESSIONS_DIR)
+            .join(name.as_str())
     }
 
     /// `~/.oci/db-token`, the default db-token location.
     pub fn default_db_token_dir(&self) -> PathBuf {
-        self.home.join(".oci/db-token")
+        self.oci_dir().join(layout::DB_TOKEN_DIR)
     }
 
     /// A region name resolved to its realm domain (`~/.oci/regions-config.json` included).
     pub fn region(&self, name: &str) -> Result<Region, OciError> {
-        resolve_region(name, &self.home.join(".oci/regions-config.json")).map_err(OciError::Config)
+        resolve_region(name, &self.oci_dir().join(layout::REGIONS_CONFIG)).map_err(OciError::Config)
     }
 
     /// The parsed config file; `Ok(None)` when it does not exist.
@@ -104,8 +111,8 @@ impl FsOciFiles {
     /// `~/.oci/sessions/.<profile>.lock`: beside the session directories
     /// (profile names never start with `.`, so it is no profile's directory).
     pub fn session_lock_path(&self, name: &OciProfileName) -> PathBuf {
-        self.home
-            .join(".oci/sessions")
+        self.oci_dir()
+            .join(layout::SESSIONS_DIR)
             .join(format!(".{}.lock", name.as_str()))
     }
 

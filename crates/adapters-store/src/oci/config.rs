@@ -10,6 +10,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use oci_iam_sso_domain::expand_tilde;
+use oci_iam_sso_domain::oci::OciProfileName;
+use oci_iam_sso_domain::oci::layout;
+
 /// The config file's location: `--config-file`, else `OCI_CLI_CONFIG_FILE`, else `~/.oci/config`.
 pub fn config_location(
     flag: Option<&Path>,
@@ -23,7 +27,11 @@ pub fn config_location(
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         })
-        .unwrap_or_else(|| PathBuf::from("~/.oci/config"));
+        .unwrap_or_else(|| {
+            Path::new("~")
+                .join(layout::OCI_DIR)
+                .join(layout::CONFIG_FILE)
+        });
     expand_tilde(&chosen.to_string_lossy(), home)
 }
 
@@ -31,18 +39,7 @@ pub fn config_location(
 pub fn profile_name(flag: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> String {
     flag.map(str::to_owned)
         .or_else(|| env("OCI_CLI_PROFILE").filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "DEFAULT".to_owned())
-}
-
-/// `~` and `~/…` are the home directory; nothing else is expanded.
-pub fn expand_tilde(value: &str, home: &Path) -> PathBuf {
-    if value == "~" {
-        home.to_path_buf()
-    } else if let Some(rest) = value.strip_prefix("~/") {
-        home.join(rest)
-    } else {
-        PathBuf::from(value)
-    }
+        .unwrap_or_else(|| OciProfileName::DEFAULT.to_owned())
 }
 
 /// A malformed config file: the line number (1-based) and what is wrong.
@@ -224,7 +221,8 @@ impl OciConfig {
         if !self.has_profile(name) {
             return None;
         }
-        let mut merged = self.section_entries("DEFAULT");
+        // `[DEFAULT]` is both the default profile and the values every profile inherits.
+        let mut merged = self.section_entries(OciProfileName::DEFAULT);
         merged.extend(self.section_entries(name));
         Some(merged)
     }

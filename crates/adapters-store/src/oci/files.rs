@@ -13,16 +13,10 @@ pub use super::keys::{
     random_uuid,
 };
 
-/// Session files, in `~/.oci/sessions/<profile>/`.
-pub const SESSION_PRIVATE_KEY: &str = "oci_api_key.pem";
-pub const SESSION_PUBLIC_KEY: &str = "oci_api_key_public.pem";
-pub const SESSION_TOKEN: &str = "token";
-/// Database-token files, in the db-token directory.
-pub const DB_TOKEN: &str = "token";
-pub const DB_PRIVATE_KEY: &str = "oci_db_key.pem";
-pub const DB_PUBLIC_KEY: &str = "oci_db_key_public.pem";
-/// The lock file of a db-token directory (see `super::lock`).
-pub const DB_TOKEN_LOCK: &str = ".oci_db_token.lock";
+pub use oci_iam_sso_domain::oci::layout::{
+    DB_PRIVATE_KEY, DB_PUBLIC_KEY, DB_TOKEN, DB_TOKEN_LOCK, SESSION_PRIVATE_KEY,
+    SESSION_PUBLIC_KEY, SESSION_TOKEN,
+};
 
 /// A file operation that failed, with the path (never the content).
 #[derive(Debug, thiserror::Error)]

@@ -209,7 +209,7 @@ pub(crate) fn open(
             token_type: record
                 .token_type
                 .clone()
-                .unwrap_or_else(|| "Bearer".to_owned()),
+                .unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned()),
             issued_at: Timestamp::from_unix(record.access_issued_at.unwrap_or(record.kept_at)),
             expires_at: Timestamp::from_unix(expires_at),
         }),

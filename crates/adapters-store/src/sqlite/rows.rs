@@ -234,7 +234,7 @@ pub(crate) fn read_tokens_with(
     let access = match (access_ct, access_expires_at) {
         (Some(ct), Some(expires_at)) => Some(IssuedAccessToken {
             token: AccessToken::new(open_text(shared, profile, ACCESS_TOKEN, &ct)?),
-            token_type: token_type.unwrap_or_else(|| "Bearer".to_owned()),
+            token_type: token_type.unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned()),
             issued_at: Timestamp::from_unix(access_issued_at.unwrap_or(refresh_issued_at)),
             expires_at: Timestamp::from_unix(expires_at),
         }),

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use oci_iam_sso_adapters_store::oci::files::{login_public_key, public_key_jwk, random_uuid};
+use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, RsaPublicNumbers,
     TenancyChange, TenancyOcid, decode_claims,
@@ -200,7 +201,7 @@ pub(crate) fn print_new_session(
         out,
         &format!(
             "Session token written to: {}",
-            session_dir.join("token").display()
+            session_dir.join(layout::SESSION_TOKEN).display()
         ),
     )?;
     print(

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, TenancyOcid,
     ValidateSession,
@@ -117,10 +118,7 @@ pub async fn run_db_token(
     let DbTokenCommand::Get(args) = command;
     let context = OciContext::new(globals, &args.profile)?;
     let location = match args.db_token_location {
-        Some(dir) => oci_iam_sso_adapters_store::oci::config::expand_tilde(
-            &dir.to_string_lossy(),
-            &context.home,
-        ),
+        Some(dir) => oci_iam_sso_domain::expand_tilde(&dir.to_string_lossy(), &context.home),
         None => context.files.default_db_token_dir(),
     };
     let request = DbTokenRequest {
@@ -143,8 +141,14 @@ pub async fn run_db_token(
         )?;
     }
     let dir = issued.location.display();
-    print(out, &format!("Private key written at {dir}/oci_db_key.pem"))?;
-    print(out, &format!("db-token written at: {dir}/token"))?;
+    print(
+        out,
+        &format!("Private key written at {dir}/{}", layout::DB_PRIVATE_KEY),
+    )?;
+    print(
+        out,
+        &format!("db-token written at: {dir}/{}", layout::DB_TOKEN),
+    )?;
     match issued.expires_at {
         Some(at) => Ok(print(
             out,

@@ -9,6 +9,7 @@
 mod error;
 mod exchange;
 mod jwt;
+pub mod layout;
 mod ports;
 mod tenancy;
 mod types;

@@ -36,7 +36,7 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     write_session_for_home: Option<PathBuf>,
     /// Profile of that session.
-    #[arg(long, default_value = "DEFAULT", requires = "write_session_for_home")]
+    #[arg(long, default_value = OciProfileName::DEFAULT, requires = "write_session_for_home")]
     profile: String,
     /// Region of that session.
     #[arg(
@@ -104,7 +104,9 @@ async fn write_session(
     profile: &str,
     region: &str,
 ) -> Result<PathBuf, String> {
-    let config_file = home.join(".oci/config");
+    let config_file = home
+        .join(oci_iam_sso_domain::oci::layout::OCI_DIR)
+        .join(oci_iam_sso_domain::oci::layout::CONFIG_FILE);
     let files = FsOciFiles::new(config_file.clone(), home.to_path_buf(), None);
     let region = files.region(region).map_err(|e| e.to_string())?;
     let name = OciProfileName::new(profile).map_err(|e| e.to_string())?;

@@ -72,7 +72,7 @@ pub(super) fn token_set(generation: u64) -> TokenSet {
     TokenSet {
         access: Some(IssuedAccessToken {
             token: AccessToken::new(format!("contract-access-token-{generation}")),
-            token_type: "Bearer".to_owned(),
+            token_type: oci_iam_sso_domain::BEARER.to_owned(),
             issued_at: Timestamp::from_unix(at),
             expires_at: Timestamp::from_unix(at + 3600),
         }),

@@ -166,7 +166,7 @@ async fn token(
         Ok(grant) => {
             let mut body = serde_json::json!({
                 "access_token": jwt::sign(&app.key, &grant.access),
-                "token_type": "Bearer",
+                "token_type": oci_iam_sso_domain::BEARER,
                 "expires_in": grant.expires_in,
             });
             if let Some(refresh_token) = grant.refresh_token {

@@ -26,7 +26,8 @@ async fn daily_maintenance(State(app): State<Arc<Shared>>, request: Request) -> 
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.strip_prefix(oci_iam_sso_domain::BEARER))
+        .and_then(|v| v.strip_prefix(' '))
         .map(str::trim);
     let mut inner = app.lock();
     inner.counters.resource_requests += 1;
