@@ -12,6 +12,7 @@
 mod file_lock;
 pub mod key;
 pub mod oci;
+mod private_fs;
 pub mod sqlite;
 
 pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource};

@@ -13,8 +13,8 @@ use oci_iam_sso_domain::StoreError;
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use super::private_fs::{PRIVATE_FILE_MODE, ensure_private_dir, restrict_to_owner, sync_dir};
 use super::{KEY_LEN, RawKey, unavailable};
+use crate::private_fs::{PRIVATE_FILE_MODE, ensure_private_dir, restrict_to_owner, sync_dir};
 
 /// Reads an existing key file.
 pub(crate) fn load_key_file(path: &Path) -> Result<RawKey, StoreError> {

@@ -11,7 +11,6 @@
 mod cipher;
 mod file;
 mod passphrase;
-pub(crate) mod private_fs;
 
 use std::path::PathBuf;
 

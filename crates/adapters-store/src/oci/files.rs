@@ -6,6 +6,8 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
+use crate::private_fs::sync_dir;
+
 use oci_iam_sso_domain::oci::KeyPair;
 
 pub use super::keys::{
@@ -39,12 +41,7 @@ impl FileError {
 /// already exists keeps its mode: it may be the user's choice, or not ours at
 /// all (`--db-token-location ~` is the home directory), so it is never chmodded.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
-    use std::os::unix::fs::DirBuilderExt as _;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| FileError::at(dir, e))
+    crate::private_fs::ensure_private_dir(dir).map_err(|e| FileError::at(dir, e))
 }
 
 /// Creates the parent of `path` 0700 when it does not exist yet (an existing
@@ -106,10 +103,6 @@ fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), F
             Err(FileError::at(path, e))
         }
     }
-}
-
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    fs::File::open(dir)?.sync_all()
 }
 
 /// Writes a new session's files into `dir` (0700): the key pair and the token,

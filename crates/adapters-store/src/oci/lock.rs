@@ -27,7 +27,7 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// symlink planted at that name (by anyone who can write the directory) makes
 /// the open fail instead of creating or locking a file elsewhere.
 pub fn open_lock_file(path: &Path) -> std::io::Result<File> {
-    crate::key::private_fs::open_private_file(path)
+    crate::private_fs::open_private_file(path)
 }
 
 /// Takes the exclusive lock of `path`, waiting at most `wait` for another

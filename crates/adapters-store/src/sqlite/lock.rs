@@ -20,7 +20,7 @@ use super::Shared;
 use super::pending::{self, PendingSlot};
 use super::rows;
 use super::schema::ROTATIONS_KEPT;
-use crate::key::private_fs::{ensure_private_dir, open_private_file};
+use crate::private_fs::{ensure_private_dir, open_private_file};
 
 /// A held profile lock. Reads go to the database afresh; the lock is released
 /// when the guard drops (or the process ends).

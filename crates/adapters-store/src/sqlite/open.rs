@@ -19,10 +19,10 @@ use super::schema::{
     self, APPLICATION_ID, KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, SCHEMA_VERSION, meta,
 };
 use super::{Shared, StoreOptions, sql_error};
-use crate::key::private_fs::{create_private_file, ensure_private_dir, restrict_to_owner};
 use crate::key::{
     self, Cipher, KdfParams, KeySource, RawKey, create_or_load_key_file, load_key_file,
 };
+use crate::private_fs::{create_private_file, ensure_private_dir, restrict_to_owner};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const SQLITE_HEADER_LEN: u64 = 100;

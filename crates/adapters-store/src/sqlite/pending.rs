@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::Shared;
-use crate::key::private_fs::{ensure_private_dir, open_private_file, sync_dir};
+use crate::private_fs::{ensure_private_dir, open_private_file, sync_dir};
 
 /// The slot's size. A sealed set is a few KiB (two JWTs); 64 KiB leaves room
 /// for very large access tokens without ever growing the file after the grant.

@@ -1,5 +1,5 @@
 //! Owner-only files and directories (0600 in 0700), shared by the key file, the
-//! database file and the lock files.
+//! database file, the lock files and the OCI session and db-token files.
 
 use std::fs::{DirBuilder, File, OpenOptions};
 use std::io;
