@@ -39,10 +39,6 @@ impl Scope {
     pub fn contains(&self, token: &str) -> bool {
         self.0.iter().any(|t| t == token)
     }
-
-    pub fn tokens(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(String::as_str)
-    }
 }
 
 impl std::fmt::Display for Scope {

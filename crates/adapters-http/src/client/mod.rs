@@ -138,10 +138,6 @@ impl LazyClient {
         }
     }
 
-    pub fn settings(&self) -> &HttpSettings {
-        &self.settings
-    }
-
     /// The client, built now if this is the first request. A failed build is
     /// not remembered (the next call tries again).
     pub fn get(&self) -> Result<&reqwest::Client, InvalidInput> {

@@ -73,10 +73,6 @@ impl HttpIdentityProvider {
         self
     }
 
-    pub fn domain_url(&self) -> &ServiceUrl {
-        &self.domain
-    }
-
     /// Whether any request has been sent (the reqwest client is built lazily).
     pub fn client_is_built(&self) -> bool {
         self.client.is_built()

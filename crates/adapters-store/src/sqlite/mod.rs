@@ -125,11 +125,6 @@ impl SqliteTokenStore {
             shared: std::sync::Arc::new(shared),
         })
     }
-
-    /// Where the database file is, as shown in messages.
-    pub fn location(&self) -> &str {
-        &self.shared.location
-    }
 }
 
 #[async_trait]
