@@ -52,6 +52,8 @@ fn ci() -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        // Lints the feature-gated `fake-oci` binary too.
+        "--all-features",
         "--locked",
         "--",
         "-D",

@@ -48,6 +48,9 @@ pub fn build_binaries(release: bool) -> Result<PathBuf, String> {
         "-p",
         "oci-iam-sso-testkit",
         "--bins",
+        // The fake OCI service binary writes sessions with the real files adapter.
+        "--features",
+        "oci-iam-sso-testkit/fake-oci-sessions",
     ];
     if release {
         args.push("--release");
