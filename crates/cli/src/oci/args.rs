@@ -2,7 +2,10 @@
 //!
 //! `--profile` is defined on each subcommand (it names an OCI config profile,
 //! not an identity-domain profile); the flags shared by all OCI commands are
-//! in [`OciGlobalArgs`].
+//! in [`OciGlobalArgs`]. Its clap id is `profile`, the id of the CLI's global
+//! `--profile`, so clap does not propagate the global flag into these
+//! subcommands: `oci-iam-sso session refresh --profile prod` names the OCI
+//! profile, as with the OCI CLI (`args_tests` checks this shape).
 
 use std::path::PathBuf;
 

@@ -1,6 +1,5 @@
 //! The OCI commands: `setup config`, `session authenticate|refresh|validate|exchange`
-//! and `db-token get`. The CLI's `main` wires these enums and `run_*`
-//! functions in (see `WIRING.md` beside this file).
+//! and `db-token get`. `cli::args::Command` flattens these flags in.
 //!
 //! What lives here: flags, the browser login's loopback listener, and output.
 //! The rules (when to refresh, what a 401 means) are the domain's use cases;
