@@ -68,17 +68,14 @@ async fn a_port_taken_on_ipv6_loopback_stops_the_login() {
         browser_command: None,
         allow_tenancy_change: false,
     };
-    let mut out = Vec::new();
-    let error =
-        super::login::authenticate_within(args, &env.globals, &mut out, Duration::from_millis(300))
-            .await
-            .unwrap_err();
-    let message = error.to_string();
+    let (result, output) = env
+        .authenticate_within(args, Duration::from_millis(300))
+        .await;
+    let message = result.unwrap_err().message();
     for part in [format!("[::1]:{port}"), "--port".into()] {
         assert!(message.contains(&part), "{part} missing in {message}");
     }
     assert!(!message.contains('\n'), "{message}");
-    let output = String::from_utf8(out).unwrap();
     assert!(!output.contains("authorize"), "no login URL: {output}");
     assert!(!env.home.path().join(".oci/config").exists());
     drop(squatter);
