@@ -140,6 +140,36 @@ async fn browser_login_then_db_token() {
 }
 
 #[tokio::test]
+async fn browser_is_the_login_browser_when_no_command_is_given() {
+    let env = env().await;
+    let url_file = env.path("browser-url");
+    let script = write_browser_script(env.home.path(), &url_file).unwrap();
+    let browser =
+        std::thread::spawn(move || complete_login_from_file(&url_file, Duration::from_secs(120)));
+    let script = script.display().to_string();
+    let output = env
+        .run_with(
+            &[
+                "session",
+                "authenticate",
+                "--region",
+                "us-ashburn-1",
+                "--port",
+                "0",
+            ],
+            &[("BROWSER", script.as_str())],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(browser.join().unwrap(), Ok(200));
+    assert!(
+        text(&output.stdout).contains("Log in in the browser window"),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[tokio::test]
 async fn an_expired_session_exits_17_with_the_login_remedy() {
     let env = env().await;
     env.fake.control().set_token_ttl(Duration::from_secs(1));

@@ -133,7 +133,7 @@ pub struct AuthenticateArgs {
     #[arg(long, default_value_t = 8181, value_name = "PORT")]
     pub port: u16,
     /// Program (with arguments) that opens the login URL, given as its last argument
-    /// [default: xdg-open, or open on macOS]
+    /// [default: $BROWSER, else xdg-open, or open on macOS]
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
     /// Accept a login to another tenancy than the profile's `tenancy` and

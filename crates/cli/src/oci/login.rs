@@ -78,10 +78,9 @@ pub(crate) async fn authenticate_within(
 
     // This login needs a browser on this machine (the console redirects it
     // to the listener), so without a choice the system's opener starts one.
-    match Browser::choose(
+    match Browser::from_env(
         args.no_browser,
         args.browser_command.as_deref(),
-        None,
         Some(SYSTEM_OPENER),
     ) {
         Browser::None if args.no_browser => {
