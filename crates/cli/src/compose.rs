@@ -1,106 +1,199 @@
 //! The composition root: builds the store, the identity provider, the resource
-//! client and the clock from the settings. Nothing else names an adapter type.
+//! client, the OCI files and auth service, and the clock from the settings and
+//! flags. Nothing else names an adapter type.
+//!
+//! Every command gets the same [`App`]. It opens nothing up front: the
+//! settings are read and the token store opened (with its key, which may
+//! prompt) on first use, so the OCI commands other than `session exchange`,
+//! which work on `~/.oci` files only, run whatever state the store is in.
 
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use oci_iam_sso_adapters_http::oci::HttpOciAuthService;
 use oci_iam_sso_adapters_http::{HttpIdentityProvider, HttpResourceClient, HttpSettings};
+use oci_iam_sso_adapters_store::oci::{FsOciFiles, config_location, profile_name};
 use oci_iam_sso_adapters_store::{KeySource, SqliteTokenStore, StoreOptions};
-use oci_iam_sso_domain::oci::TokenExchanger;
+use oci_iam_sso_domain::oci::{OciError, OciProfileName, TokenExchanger};
 use oci_iam_sso_domain::{
     ClientId, DeviceAuthorization, DeviceCode, Endpoints, Error, IdentityProvider, Profile,
-    ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, StoreError, TokenResponse,
-    TokenStore,
+    ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, ServiceUrl, StoreError,
+    TokenResponse, TokenStore,
 };
 
+use crate::cli::args::GlobalArgs;
 use crate::clock::SystemClock;
 use crate::failure::Failure;
-use crate::settings::{KeyChoice, Settings};
+use crate::oci::{OciGlobalArgs, OciProfileArg};
+use crate::output::Output;
+use crate::settings::{self, KeyChoice, Settings};
 
-/// What the identity-domain commands work with.
+/// What every command works with.
 pub struct App {
-    pub settings: Settings,
-    pub store: Box<dyn TokenStore>,
+    global: GlobalArgs,
+    settings: OnceLock<Settings>,
+    store: OnceLock<Box<dyn TokenStore>>,
     pub clock: SystemClock,
+    /// Where everything the run prints goes.
+    pub out: Output,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("settings", &self.settings)
-            .finish()
+            .field("settings", &self.settings.get())
+            .field("store_open", &self.store.get().is_some())
+            .finish_non_exhaustive()
     }
 }
 
 impl App {
-    /// Opens the token store with the key the settings choose.
-    pub fn open(settings: Settings) -> Result<Self, Failure> {
-        let key = match &settings.key {
-            KeyChoice::Base64(value) => KeySource::Base64(value.clone()),
-            KeyChoice::KeyFile(path) => KeySource::KeyFile(path.clone()),
-            KeyChoice::PassphraseEnv(var) => {
-                let value = std::env::var(var).map_err(|_| {
-                    Failure::from(StoreError::KeyUnavailable {
-                        reason: format!("the passphrase variable {var} is not set"),
-                    })
-                })?;
-                KeySource::passphrase(value)
-            }
-            KeyChoice::PassphrasePrompt => KeySource::passphrase(prompt_passphrase()?),
-        };
-        let options = StoreOptions {
-            lock_timeout: settings.lock_timeout,
-        };
-        let store = SqliteTokenStore::open(&settings.store_path, key, options)?;
-        Ok(Self {
-            settings,
-            store: Box::new(store),
+    /// An app for these global flags that prints to `out`. Reads and opens nothing.
+    pub fn new(global: GlobalArgs, out: Output) -> Self {
+        Self {
+            global,
+            settings: OnceLock::new(),
+            store: OnceLock::new(),
             clock: SystemClock,
-        })
+            out,
+        }
+    }
+
+    /// The checked settings (file, `OCI_IAM_SSO_*` variables and global
+    /// flags), read on first use.
+    pub fn settings(&self) -> Result<&Settings, Failure> {
+        if let Some(settings) = self.settings.get() {
+            return Ok(settings);
+        }
+        let loaded = settings::load(&self.global, &|name| std::env::var(name).ok())?;
+        Ok(self.settings.get_or_init(|| loaded))
+    }
+
+    /// The token store, opened on first use with the key the settings choose.
+    pub fn store(&self) -> Result<&dyn TokenStore, Failure> {
+        if let Some(store) = self.store.get() {
+            return Ok(store.as_ref());
+        }
+        let opened = open_store(self.settings()?)?;
+        Ok(self.store.get_or_init(|| opened).as_ref())
     }
 
     /// The profile a single-profile command works on; unknown is an error.
     pub async fn profile(&self) -> Result<Profile, Failure> {
-        let name = ProfileName::new(self.settings.profile())?;
-        self.store
+        let name = ProfileName::new(self.settings()?.profile())?;
+        self.store()?
             .profile(&name)
             .await?
             .ok_or_else(|| Error::UnknownProfile(name).into())
     }
 
-    pub fn http_settings(&self) -> HttpSettings {
-        HttpSettings {
-            connect_timeout: self.settings.connect_timeout,
-            request_timeout: self.settings.request_timeout,
+    fn http_settings(&self) -> Result<HttpSettings, Failure> {
+        let settings = self.settings()?;
+        Ok(HttpSettings {
+            connect_timeout: settings.connect_timeout,
+            request_timeout: settings.request_timeout,
             ..HttpSettings::default()
-        }
+        })
     }
 
     /// The identity provider of `profile`'s domain. Cheap: no client is built
     /// and nothing is sent until a method needs the network.
-    pub fn provider(&self, profile: &Profile) -> Box<dyn IdentityProvider> {
-        let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings())
+    pub fn provider(&self, profile: &Profile) -> Result<Box<dyn IdentityProvider>, Failure> {
+        let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings()?)
             .with_client_secret(profile.client_secret.clone());
-        match self.settings.device_poll_interval {
+        Ok(match self.settings()?.device_poll_interval {
             Some(interval) => Box::new(PollIntervalOverride {
                 inner: http,
                 interval,
             }),
             None => Box::new(http),
-        }
+        })
     }
 
-    /// The token exchange (§7) at `profile`'s domain.
-    pub fn token_exchanger(&self, profile: &Profile) -> Box<dyn TokenExchanger> {
-        Box::new(HttpIdentityProvider::new(
+    /// The token exchange (RFC 8693) at `profile`'s domain.
+    pub fn token_exchanger(&self, profile: &Profile) -> Result<Box<dyn TokenExchanger>, Failure> {
+        Ok(Box::new(HttpIdentityProvider::new(
             profile.domain_url.clone(),
-            self.http_settings(),
-        ))
+            self.http_settings()?,
+        )))
     }
 
-    pub fn resources(&self) -> Box<dyn ResourceClient> {
-        Box::new(HttpResourceClient::new(self.http_settings()))
+    pub fn resources(&self) -> Result<Box<dyn ResourceClient>, Failure> {
+        Ok(Box::new(HttpResourceClient::new(self.http_settings()?)))
     }
+
+    /// What an OCI command works with, resolved from its flags and the
+    /// environment. Reads neither the settings nor the token store.
+    pub fn oci(
+        &self,
+        globals: &OciGlobalArgs,
+        profile: &OciProfileArg,
+    ) -> Result<OciContext, Failure> {
+        let env = |name: &str| std::env::var(name).ok();
+        let home = globals
+            .home
+            .clone()
+            .or_else(dirs::home_dir)
+            .ok_or_else(|| OciError::Config("cannot find the home directory (set HOME)".into()))?;
+        let config_path = config_location(globals.config_file.as_deref(), &env, &home);
+        let name = profile_name(
+            profile.profile.as_deref().or(globals.profile.as_deref()),
+            &env,
+        );
+        let profile = OciProfileName::new(name)?;
+        let endpoint = globals
+            .endpoint
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(ServiceUrl::parse)
+            .transpose()?;
+        Ok(OciContext {
+            files: FsOciFiles::new(config_path, home.clone(), globals.region.clone()),
+            auth: HttpOciAuthService::new(HttpSettings::default(), endpoint.clone()),
+            home,
+            profile,
+            endpoint,
+            region: globals.region.clone(),
+        })
+    }
+}
+
+/// What an OCI command works with: the home directory `~` stands for, the
+/// OCI profile, the endpoint override, the files adapter and the auth client.
+#[derive(Debug)]
+pub struct OciContext {
+    pub home: PathBuf,
+    pub profile: OciProfileName,
+    pub endpoint: Option<ServiceUrl>,
+    pub files: FsOciFiles,
+    pub auth: HttpOciAuthService,
+    pub region: Option<String>,
+}
+
+fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
+    let key = match &settings.key {
+        KeyChoice::Base64(value) => KeySource::Base64(value.clone()),
+        KeyChoice::KeyFile(path) => KeySource::KeyFile(path.clone()),
+        KeyChoice::PassphraseEnv(var) => {
+            let value = std::env::var(var).map_err(|_| {
+                Failure::from(StoreError::KeyUnavailable {
+                    reason: format!("the passphrase variable {var} is not set"),
+                })
+            })?;
+            KeySource::passphrase(value)
+        }
+        KeyChoice::PassphrasePrompt => KeySource::passphrase(prompt_passphrase()?),
+    };
+    let options = StoreOptions {
+        lock_timeout: settings.lock_timeout,
+    };
+    Ok(Box::new(SqliteTokenStore::open(
+        &settings.store_path,
+        key,
+        options,
+    )?))
 }
 
 /// Test and demo aid (hidden `device_poll_interval` setting): gives a device

@@ -69,3 +69,9 @@ impl From<oci_iam_sso_domain::InvalidInput> for Failure {
         Failure::Domain(Box::new(Error::InvalidInput(e)))
     }
 }
+
+impl From<oci_iam_sso_domain::oci::OciError> for Failure {
+    fn from(e: oci_iam_sso_domain::oci::OciError) -> Self {
+        Failure::Domain(Box::new(Error::Oci(e)))
+    }
+}

@@ -6,6 +6,7 @@
 //! the domain's use cases, and I/O with servers and the store, which the
 //! adapter crates do.
 
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -21,41 +22,10 @@ pub use failure::Failure;
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
-    use cli::args::Command;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::cli(format!("cannot start the async runtime: {e}"), None, 1))?;
-    // The OCI commands work on ~/.oci files, not on the token store: they need
-    // neither its settings nor its key, so a problem there must not stop them.
-    let mut stdout = std::io::stdout().lock();
-    let oci = match cli.command {
-        // The one OCI command that needs the token store (an identity-domain
-        // login): it gets the settings the identity-domain commands get.
-        Command::Session {
-            oci,
-            command: oci::SessionCommand::Exchange(args),
-        } => {
-            let settings = settings::load(&cli.global, &|name| std::env::var(name).ok())?;
-            return runtime
-                .block_on(oci::run_exchange(args, &oci, settings, &mut stdout))
-                .map(|()| oci_iam_sso_domain::exit::OK);
-        }
-        Command::Setup { oci, command } => {
-            runtime.block_on(oci::run_setup(command, &oci, &mut stdout))
-        }
-        Command::Session { oci, command } => {
-            runtime.block_on(oci::run_session(command, &oci, &mut stdout))
-        }
-        Command::DbToken { oci, command } => {
-            runtime.block_on(oci::run_db_token(command, &oci, &mut stdout))
-        }
-        command => {
-            drop(stdout);
-            let settings = settings::load(&cli.global, &|name| std::env::var(name).ok())?;
-            return runtime.block_on(commands::dispatch(command, settings));
-        }
-    };
-    oci.map(|()| oci_iam_sso_domain::exit::OK)
-        .map_err(Failure::from)
+    let app = compose::App::new(cli.global, output::Output::terminal());
+    runtime.block_on(commands::dispatch(&app, cli.command))
 }

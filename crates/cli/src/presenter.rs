@@ -1,52 +1,29 @@
-//! The device-login presenter: the URL and code on stderr, and the browser.
+//! The device-login presenter: the URL and code on stderr, and the browser
+//! (started by the one launcher, [`crate::browser`]).
 
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use oci_iam_sso_domain::{DeviceAuthorization, Presenter, ServiceUrl};
 
-use crate::output;
-
-/// How to open the verification page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Browser {
-    /// `--no-browser`, or nothing configured.
-    None,
-    /// A program and its leading arguments; the URL is appended.
-    Command(Vec<String>),
-}
-
-impl Browser {
-    /// `--no-browser` wins, then `--browser-command`, then `$BROWSER`.
-    pub fn choose(no_browser: bool, command: Option<&str>, env_browser: Option<String>) -> Self {
-        if no_browser {
-            return Browser::None;
-        }
-        let text = command
-            .map(str::to_owned)
-            .or(env_browser)
-            .unwrap_or_default();
-        // Split like a shell would for the simple case; quoting is not supported.
-        let words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-        if words.is_empty() {
-            Browser::None
-        } else {
-            Browser::Command(words)
-        }
-    }
-}
+use crate::browser::{Browser, LaunchError};
+use crate::output::Output;
 
 #[derive(Debug)]
 pub struct StderrPresenter {
     browser: Browser,
+    /// The store passphrase's variable, kept from the browser.
+    secret_var: Option<String>,
+    out: Output,
     announced_wait: AtomicBool,
 }
 
 impl StderrPresenter {
-    pub fn new(browser: Browser) -> Self {
+    pub fn new(browser: Browser, secret_var: Option<&str>, out: Output) -> Self {
         Self {
             browser,
+            secret_var: secret_var.map(str::to_owned),
+            out,
             announced_wait: AtomicBool::new(false),
         }
     }
@@ -54,38 +31,24 @@ impl StderrPresenter {
 
 impl Presenter for StderrPresenter {
     fn device_code(&self, authorization: &DeviceAuthorization) {
-        output::stderr_line(&format!(
+        self.out.stderr_line(&format!(
             "To sign in, open {} and enter the code {}",
             authorization.verification_uri, authorization.user_code
         ));
-        output::stderr_line(&format!(
+        self.out.stderr_line(&format!(
             "The code expires in {}.",
             humantime::format_duration(authorization.expires_in)
         ));
     }
 
     fn open_browser(&self, url: &ServiceUrl) -> Result<(), String> {
-        let Browser::Command(words) = &self.browser else {
-            return Err("no browser configured".into());
-        };
-        let (program, args) = words.split_first().ok_or("empty browser command")?;
-        let spawned = Command::new(program)
-            .args(args)
-            .arg(url.as_str())
-            .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        match spawned {
-            Ok(mut child) => {
-                // Reap it in the background so no zombie is left while we poll.
-                std::thread::spawn(move || child.wait());
-                Ok(())
-            }
-            Err(e) => {
-                let message = format!("could not start the browser `{program}`: {e}");
-                output::stderr_line(&format!("{message}; open the URL above yourself"));
+        match self.browser.open(url.as_str(), self.secret_var.as_deref()) {
+            Ok(()) => Ok(()),
+            Err(LaunchError::NotConfigured) => Err("no browser configured".into()),
+            Err(LaunchError::Spawn { program, error }) => {
+                let message = format!("could not start the browser `{program}`: {error}");
+                self.out
+                    .stderr_line(&format!("{message}; open the URL above yourself"));
                 Err(message)
             }
         }
@@ -93,32 +56,10 @@ impl Presenter for StderrPresenter {
 
     fn waiting(&self, _next_poll_in: Duration, remaining: Duration) {
         if !self.announced_wait.swap(true, Ordering::Relaxed) {
-            output::stderr_line(&format!(
+            self.out.stderr_line(&format!(
                 "Waiting for approval (up to {})...",
                 humantime::format_duration(remaining)
             ));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn browser_choice() {
-        assert_eq!(
-            Browser::choose(true, Some("x"), Some("y".into())),
-            Browser::None
-        );
-        assert_eq!(
-            Browser::choose(false, Some("firefox --new-window"), Some("y".into())),
-            Browser::Command(vec!["firefox".into(), "--new-window".into()])
-        );
-        assert_eq!(
-            Browser::choose(false, None, Some("lynx".into())),
-            Browser::Command(vec!["lynx".into()])
-        );
-        assert_eq!(Browser::choose(false, None, None), Browser::None);
     }
 }

@@ -36,6 +36,18 @@ fn mode(path: &Path) -> u32 {
 impl Env {
     /// Runs the binary off the runtime's thread, so the fake keeps answering.
     async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(
+            args,
+            &[(
+                "OCI_IAM_SSO_KEY",
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            )],
+        )
+        .await
+    }
+
+    /// [`Env::run`] with these variables instead of the store key.
+    async fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> Output {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oci-iam-sso"));
         command
             .args(args)
@@ -43,10 +55,7 @@ impl Env {
             .env("HOME", self.home.path())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("OCI_CLI_ENDPOINT", self.fake.url())
-            .env(
-                "OCI_IAM_SSO_KEY",
-                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-            )
+            .envs(vars.iter().copied())
             .stdin(std::process::Stdio::null());
         tokio::task::spawn_blocking(move || command.output().unwrap())
             .await
@@ -128,6 +137,36 @@ async fn browser_login_then_db_token() {
         assert_eq!(mode(&db.join(file)), 0o600, "{file}");
     }
     assert_eq!(env.fake.control().counters().signature_failures, 0);
+}
+
+#[tokio::test]
+async fn browser_is_the_login_browser_when_no_command_is_given() {
+    let env = env().await;
+    let url_file = env.path("browser-url");
+    let script = write_browser_script(env.home.path(), &url_file).unwrap();
+    let browser =
+        std::thread::spawn(move || complete_login_from_file(&url_file, Duration::from_secs(120)));
+    let script = script.display().to_string();
+    let output = env
+        .run_with(
+            &[
+                "session",
+                "authenticate",
+                "--region",
+                "us-ashburn-1",
+                "--port",
+                "0",
+            ],
+            &[("BROWSER", script.as_str())],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(browser.join().unwrap(), Ok(200));
+    assert!(
+        text(&output.stdout).contains("Log in in the browser window"),
+        "{}",
+        text(&output.stdout)
+    );
 }
 
 #[tokio::test]
@@ -256,5 +295,57 @@ async fn setup_config_writes_a_session_profile_without_an_api_key() {
             .filter(|l| l.starts_with("error:"))
             .count(),
         1
+    );
+}
+
+#[tokio::test]
+async fn the_oci_commands_run_whatever_state_the_token_store_is_in() {
+    let env = env().await;
+    env.session("DEFAULT").await;
+    let settings = env.path("settings.toml");
+    std::fs::write(&settings, "lock_timout = \"5s\"\n").unwrap();
+    let settings = settings.display().to_string();
+    // A settings file that does not parse, and a store key that is not one:
+    // the OCI commands read neither.
+    let broken = [("OCI_IAM_SSO_CONFIG", settings.as_str())];
+    let bad_key = [("OCI_IAM_SSO_KEY", "not a key")];
+    for vars in [&broken[..], &bad_key[..]] {
+        for args in [
+            &["session", "validate", "--local"][..],
+            &["session", "refresh"],
+            &["db-token", "get"],
+            &[
+                "setup",
+                "config",
+                "--tenancy",
+                FAKE_TENANCY,
+                "--region",
+                "us-ashburn-1",
+                "--profile",
+                "other",
+            ],
+        ] {
+            let output = env.run_with(args, vars).await;
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{args:?} {vars:?}: {}",
+                text(&output.stderr)
+            );
+        }
+    }
+    // `session exchange` needs the store, so it reports the settings.
+    let output = env.run_with(&["session", "exchange"], &broken).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("lock_timout"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = env.run_with(&["session", "exchange"], &bad_key).await;
+    assert_ne!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !env.path(".local/share/oci-iam-sso/tokens.db").exists(),
+        "no token store was created"
     );
 }

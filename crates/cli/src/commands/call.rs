@@ -10,7 +10,6 @@ use oci_iam_sso_domain::{
 use crate::cli::args::CallArgs;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
 
 pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
@@ -36,23 +35,24 @@ pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
             .collect::<Result<_, _>>()?,
         body: args.data.as_deref().map(read_body).transpose()?,
     };
-    let provider = app.provider(&profile);
-    let tokens = super::access_tokens(app, provider.as_ref());
-    let resources = app.resources();
+    let provider = app.provider(&profile)?;
+    let tokens = super::access_tokens(app, provider.as_ref())?;
+    let resources = app.resources()?;
     let response = call_with_bearer(
         &tokens,
         resources.as_ref(),
         &profile,
         &request,
         TokenRequest {
-            min_ttl: app.settings.skew,
+            min_ttl: app.settings()?.skew,
             force_refresh: false,
         },
     )
     .await?;
 
-    output::stderr_line(format!("HTTP {} {}", response.status, response.reason).trim_end());
-    output::stdout_bytes(&response.body);
+    app.out
+        .stderr_line(format!("HTTP {} {}", response.status, response.reason).trim_end());
+    app.out.stdout_bytes(&response.body);
     // Query strings can carry keys or signatures: messages name the path only.
     let mut shown = request.url.as_url().clone();
     shown.set_query(None);

@@ -15,12 +15,12 @@ pub const TOKEN_VAR: &str = "OCI_IAM_SSO_ACCESS_TOKEN";
 
 pub async fn run(app: &App, args: ExecArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
-    let provider = app.provider(&profile);
-    let access = super::access_tokens(app, provider.as_ref())
+    let provider = app.provider(&profile)?;
+    let access = super::access_tokens(app, provider.as_ref())?
         .get(
             &profile,
             TokenRequest {
-                min_ttl: app.settings.skew,
+                min_ttl: app.settings()?.skew,
                 force_refresh: false,
             },
         )
@@ -37,7 +37,7 @@ pub async fn run(app: &App, args: ExecArgs) -> Result<u8, Failure> {
         // The program gets one access token, never the key to every profile's
         // refresh token.
         .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR);
-    if let Some(var) = app.settings.passphrase_var() {
+    if let Some(var) = app.settings()?.passphrase_var() {
         command.env_remove(var);
     }
     let mut child = command.spawn().map_err(|e| {

@@ -7,7 +7,6 @@ use zeroize::Zeroizing;
 
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
 
 pub async fn run(app: &App) -> Result<u8, Failure> {
     let profile = app.profile().await?;
@@ -39,16 +38,16 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
     // The same character rule as for a server's tokens: a pasted escape
     // sequence or a second token on the line is refused, never stored.
     let token = RefreshToken::parse(text)?;
-    let provider = app.provider(&profile);
+    let provider = app.provider(&profile)?;
     ImportRefreshToken {
         provider: provider.as_ref(),
-        store: app.store.as_ref(),
+        store: app.store()?,
         clock: &app.clock,
         notices: &crate::notices::StderrNotices,
     }
     .run(&profile, token)
     .await?;
-    output::stderr_line(&format!(
+    app.out.stderr_line(&format!(
         "Imported the refresh token into profile `{}`: the identity domain accepted it and its successor is stored; `oci-iam-sso token --profile {}` will use it.",
         profile.name, profile.name
     ));

@@ -3,26 +3,24 @@
 use base64::Engine;
 use oci_iam_sso_domain::{AccessToken, DeviceLogin, LoginOptions};
 
+use crate::browser::Browser;
 use crate::cli::args::LoginArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
-use crate::presenter::{Browser, StderrPresenter};
+use crate::presenter::StderrPresenter;
 
 pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
-    let browser = Browser::choose(
-        args.no_browser,
-        args.browser_command.as_deref(),
-        std::env::var("BROWSER").ok(),
-    );
+    // The code works on any device, so without a choice no browser is started.
+    let browser = Browser::from_env(args.no_browser, args.browser_command.as_deref(), None);
     let open_browser = browser != Browser::None;
-    let presenter = StderrPresenter::new(browser);
-    let provider = app.provider(&profile);
+    let presenter =
+        StderrPresenter::new(browser, app.settings()?.passphrase_var(), app.out.clone());
+    let provider = app.provider(&profile)?;
     let login = DeviceLogin {
         provider: provider.as_ref(),
-        store: app.store.as_ref(),
+        store: app.store()?,
         clock: &app.clock,
         presenter: &presenter,
         notices: &crate::notices::StderrNotices,
@@ -35,20 +33,21 @@ pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
         .and_then(|a| jwt_subject(&a.token))
         .map(|sub| format!(" as {sub}"))
         .unwrap_or_default();
-    output::stderr_line(&format!("Logged in to profile `{}`{who}.", profile.name));
+    app.out
+        .stderr_line(&format!("Logged in to profile `{}`{who}.", profile.name));
     if let Some(access) = &tokens.access {
-        output::stderr_line(&format!(
+        app.out.stderr_line(&format!(
             "Access token expires at {}.",
             rfc3339(access.expires_at)
         ));
     }
     if tokens.refresh_token.is_some() {
-        output::stderr_line(&format!(
+        app.out.stderr_line(&format!(
             "Refresh token expected to expire at {} unless used (each use renews it).",
-            rfc3339(tokens.refresh_expected_expiry(app.settings.refresh_token_lifetime))
+            rfc3339(tokens.refresh_expected_expiry(app.settings()?.refresh_token_lifetime))
         ));
     } else {
-        output::stderr_line(
+        app.out.stderr_line(
             "warning: the identity domain sent no refresh token, so you will have to log in again when the access token expires; add `offline_access` to the profile's scope",
         );
     }

@@ -4,14 +4,13 @@ use oci_iam_sso_domain::{Logout, LogoutOutcome};
 
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
 
 pub async fn run(app: &App) -> Result<u8, Failure> {
     let profile = app.profile().await?;
-    let provider = app.provider(&profile);
+    let provider = app.provider(&profile)?;
     let outcome = Logout {
         provider: provider.as_ref(),
-        store: app.store.as_ref(),
+        store: app.store()?,
         clock: &app.clock,
         notices: &crate::notices::StderrNotices,
     }
@@ -20,22 +19,22 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
     let name = &profile.name;
     match outcome {
         LogoutOutcome::NotLoggedIn => {
-            output::stderr_line(&format!(
+            app.out.stderr_line(&format!(
                 "Profile `{name}` was not logged in; nothing to do."
             ));
         }
         LogoutOutcome::Revoked => {
-            output::stderr_line(&format!(
+            app.out.stderr_line(&format!(
                 "Logged out of profile `{name}`: token revoked and deleted."
             ));
         }
-        LogoutOutcome::NothingToRevoke => output::stderr_line(&format!(
+        LogoutOutcome::NothingToRevoke => app.out.stderr_line(&format!(
             "Logged out of profile `{name}`: no refresh token was stored; the access token was deleted."
         )),
-        LogoutOutcome::NoRevocationEndpoint => output::stderr_line(&format!(
+        LogoutOutcome::NoRevocationEndpoint => app.out.stderr_line(&format!(
             "Logged out of profile `{name}`: tokens deleted; the identity domain has no revocation endpoint, so the refresh token stays valid until it expires."
         )),
-        LogoutOutcome::RevocationFailed(e) => output::stderr_line(&format!(
+        LogoutOutcome::RevocationFailed(e) => app.out.stderr_line(&format!(
             "Logged out of profile `{name}`: tokens deleted, but revoking the refresh token failed ({e}); it stays valid until it expires."
         )),
     }

@@ -1,5 +1,6 @@
-//! One module per command. Each takes the opened [`App`] and its own flags,
-//! drives a domain use case, and returns the exit code (or a [`Failure`]).
+//! One module per command. Each takes the [`App`] and its own flags, drives a
+//! domain use case, and returns the exit code (or a [`Failure`]). The OCI
+//! commands are in [`crate::oci`].
 
 mod call;
 mod exec;
@@ -15,31 +16,33 @@ use oci_iam_sso_domain::{AccessTokens, IdentityProvider, RetryPolicy};
 use crate::cli::args::Command;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::settings::Settings;
+use crate::oci;
 
-/// Runs one command.
-pub async fn dispatch(command: Command, settings: Settings) -> Result<u8, Failure> {
+/// Runs one command. Each opens what it needs through the app: the
+/// identity-domain commands and `session exchange` the settings and the token
+/// store, the other OCI commands neither.
+pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
     ignore_file_size_signal();
-    let app = App::open(settings)?;
     match command {
-        Command::Profile(c) => profile::run(&app, c).await,
-        Command::Login(a) => login::run(&app, a).await,
-        Command::Token(a) => token::run(&app, a).await,
-        Command::Call(a) => call::run(&app, a).await,
-        Command::Exec(a) => exec::run(&app, a).await,
-        Command::Status(a) => status::run(&app, a).await,
-        Command::Logout => logout::run(&app).await,
-        Command::Import => import::run(&app).await,
-        Command::Setup { .. } | Command::Session { .. } | Command::DbToken { .. } => {
-            unreachable!("lib::run dispatches the OCI commands before the store is opened")
-        }
+        Command::Profile(c) => profile::run(app, c).await,
+        Command::Login(a) => login::run(app, a).await,
+        Command::Token(a) => token::run(app, a).await,
+        Command::Call(a) => call::run(app, a).await,
+        Command::Exec(a) => exec::run(app, a).await,
+        Command::Status(a) => status::run(app, a).await,
+        Command::Logout => logout::run(app).await,
+        Command::Import => import::run(app).await,
+        Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
+        Command::Session { oci, command } => oci::session(app, &oci, command).await,
+        Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
     }
 }
 
 /// A write past a file-size limit (`ulimit -f`) sends SIGXFSZ, whose default
 /// action kills the process before the store can report the failed write and
 /// keep the rotated token aside. With a handler installed, the write returns
-/// EFBIG instead and the no-loss path runs.
+/// EFBIG instead and the no-loss path runs (for `session exchange` too, which
+/// refreshes through the store, and the OCI file writes fail as errors).
 fn ignore_file_size_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     // The handler stays installed when the stream is dropped; if it cannot be
@@ -52,15 +55,15 @@ fn ignore_file_size_signal() {
 pub(crate) fn access_tokens<'a>(
     app: &'a App,
     provider: &'a dyn IdentityProvider,
-) -> AccessTokens<'a> {
-    AccessTokens {
+) -> Result<AccessTokens<'a>, Failure> {
+    Ok(AccessTokens {
         provider,
-        store: app.store.as_ref(),
+        store: app.store()?,
         clock: &app.clock,
         notices: &crate::notices::StderrNotices,
-        skew: app.settings.skew,
+        skew: app.settings()?.skew,
         retry: RetryPolicy::default(),
-    }
+    })
 }
 
 /// Whole seconds as `1h 2m 3s` (no sub-second noise).

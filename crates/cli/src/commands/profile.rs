@@ -1,23 +1,26 @@
 //! `profile add|list|show|remove`: the identity domain and client behind a name.
 
-use oci_iam_sso_domain::{ClientId, ClientSecret, Error, Profile, ProfileName, Scope, ServiceUrl};
+use oci_iam_sso_domain::{
+    ClientId, ClientSecret, Error, Profile, ProfileName, Scope, ServiceUrl, TokenStore,
+};
 use serde_json::json;
 
 use crate::cli::args::{ProfileAddArgs, ProfileCommand};
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
 
 pub async fn run(app: &App, command: ProfileCommand) -> Result<u8, Failure> {
+    // Opened before the arguments are checked, as for every store command.
+    let store = app.store()?;
     match command {
-        ProfileCommand::Add(args) => add(app, args).await,
-        ProfileCommand::List(args) => list(app, args.json).await,
-        ProfileCommand::Show(args) => show(app, &args.name, args.json).await,
-        ProfileCommand::Remove(args) => remove(app, &args.name).await,
+        ProfileCommand::Add(args) => add(app, store, args).await,
+        ProfileCommand::List(args) => list(app, store, args.json).await,
+        ProfileCommand::Show(args) => show(app, store, &args.name, args.json).await,
+        ProfileCommand::Remove(args) => remove(app, store, &args.name).await,
     }
 }
 
-async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
+async fn add(app: &App, store: &dyn TokenStore, args: ProfileAddArgs) -> Result<u8, Failure> {
     let name = ProfileName::new(args.name)?;
     let profile = Profile {
         domain_url: ServiceUrl::parse(&args.domain_url)?,
@@ -35,15 +38,15 @@ async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
             .transpose()?,
         name,
     };
-    if app.store.profile(&profile.name).await?.is_some() {
+    if store.profile(&profile.name).await?.is_some() {
         return Err(Error::ProfileExists(profile.name).into());
     }
-    app.store.put_profile(&profile).await?;
-    output::stderr_line(&format!(
+    store.put_profile(&profile).await?;
+    app.out.stderr_line(&format!(
         "Added profile `{}` for {}.",
         profile.name, profile.domain_url
     ));
-    output::stderr_line(&format!(
+    app.out.stderr_line(&format!(
         "Next: oci-iam-sso login --profile {}",
         profile.name
     ));
@@ -65,54 +68,60 @@ fn client_secret_from(var: &str) -> Result<ClientSecret, Failure> {
     })
 }
 
-async fn list(app: &App, json: bool) -> Result<u8, Failure> {
-    let profiles = app.store.profiles().await?;
+async fn list(app: &App, store: &dyn TokenStore, json: bool) -> Result<u8, Failure> {
+    let profiles = store.profiles().await?;
     if json {
         let all: Vec<_> = profiles.iter().map(|p| summary(p, false)).collect();
-        output::stdout_line(&serde_json::Value::Array(all).to_string());
+        app.out
+            .stdout_line(&serde_json::Value::Array(all).to_string());
         return Ok(0);
     }
     if profiles.is_empty() {
-        output::stderr_line(
+        app.out.stderr_line(
             "No profiles yet: create one with `oci-iam-sso profile add NAME --domain-url URL --client-id ID`.",
         );
         return Ok(0);
     }
     for profile in &profiles {
-        output::stdout_line(&format!("{}\t{}", profile.name, profile.domain_url));
+        app.out
+            .stdout_line(&format!("{}\t{}", profile.name, profile.domain_url));
     }
     Ok(0)
 }
 
-async fn show(app: &App, name: &str, json: bool) -> Result<u8, Failure> {
+async fn show(app: &App, store: &dyn TokenStore, name: &str, json: bool) -> Result<u8, Failure> {
     let name = ProfileName::new(name)?;
-    let profile = app
-        .store
+    let profile = store
         .profile(&name)
         .await?
         .ok_or(Error::UnknownProfile(name))?;
     if json {
-        output::stdout_line(&summary(&profile, true).to_string());
+        app.out.stdout_line(&summary(&profile, true).to_string());
         return Ok(0);
     }
-    output::stdout_line(&format!("name:         {}", profile.name));
-    output::stdout_line(&format!("domain_url:   {}", profile.domain_url));
-    output::stdout_line(&format!("client_id:    {}", profile.client_id.as_str()));
-    output::stdout_line(&format!("scope:        {}", profile.scope));
+    app.out
+        .stdout_line(&format!("name:         {}", profile.name));
+    app.out
+        .stdout_line(&format!("domain_url:   {}", profile.domain_url));
+    app.out
+        .stdout_line(&format!("client_id:    {}", profile.client_id.as_str()));
+    app.out
+        .stdout_line(&format!("scope:        {}", profile.scope));
     let resource = profile
         .resource_url
         .as_ref()
         .map_or_else(|| "(none)".to_owned(), ToString::to_string);
-    output::stdout_line(&format!("resource_url: {resource}"));
+    app.out.stdout_line(&format!("resource_url: {resource}"));
     Ok(0)
 }
 
-async fn remove(app: &App, name: &str) -> Result<u8, Failure> {
+async fn remove(app: &App, store: &dyn TokenStore, name: &str) -> Result<u8, Failure> {
     let name = ProfileName::new(name)?;
-    if !app.store.remove_profile(&name).await? {
+    if !store.remove_profile(&name).await? {
         return Err(Error::UnknownProfile(name).into());
     }
-    output::stderr_line(&format!("Removed profile `{name}` and its stored tokens."));
+    app.out
+        .stderr_line(&format!("Removed profile `{name}` and its stored tokens."));
     Ok(0)
 }
 

@@ -6,38 +6,40 @@ use crate::cli::args::StatusArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
+use crate::output::Output;
 
 /// How many rotations to show.
 const RECENT_ROTATIONS: usize = 5;
 
 pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
-    let profiles = match &app.settings.explicit_profile {
+    let settings = app.settings()?;
+    let store = app.store()?;
+    let profiles = match &settings.explicit_profile {
         Some(name) => {
             let name = ProfileName::new(name.as_str())?;
             vec![
-                app.store
+                store
                     .profile(&name)
                     .await?
                     .ok_or(Error::UnknownProfile(name))?,
             ]
         }
-        None => app.store.profiles().await?,
+        None => store.profiles().await?,
     };
     let now = app.clock.now();
     let mut statuses = Vec::with_capacity(profiles.len());
     for profile in &profiles {
-        let tokens = app.store.tokens(&profile.name).await?;
-        let rotations = app.store.rotations(&profile.name, RECENT_ROTATIONS).await?;
-        let pending = app.store.pending(&profile.name).await?;
+        let tokens = store.tokens(&profile.name).await?;
+        let rotations = store.rotations(&profile.name, RECENT_ROTATIONS).await?;
+        let pending = store.pending(&profile.name).await?;
         statuses.push(
             ProfileStatus::of(
                 profile,
                 tokens.as_ref(),
                 rotations,
                 now,
-                app.settings.refresh_token_lifetime,
-                app.settings.skew,
+                settings.refresh_token_lifetime,
+                settings.skew,
             )
             .with_kept_aside(pending.as_ref(), tokens.as_ref()),
         );
@@ -45,23 +47,24 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
     if args.json {
         let text = serde_json::to_string(&statuses)
             .map_err(|e| Failure::cli(format!("cannot encode the status: {e}"), None, 1))?;
-        output::stdout_line(&text);
+        app.out.stdout_line(&text);
         return Ok(0);
     }
     if statuses.is_empty() {
-        output::stderr_line("No profiles yet: create one with `oci-iam-sso profile add`.");
+        app.out
+            .stderr_line("No profiles yet: create one with `oci-iam-sso profile add`.");
     }
     for (index, status) in statuses.iter().enumerate() {
         if index > 0 {
-            output::stdout_line("");
+            app.out.stdout_line("");
         }
-        print_human(status, now);
+        print_human(&app.out, status, now);
     }
     Ok(0)
 }
 
-fn print_human(status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
-    let line = |text: String| output::stdout_line(&text);
+fn print_human(out: &Output, status: &ProfileStatus, now: oci_iam_sso_domain::Timestamp) {
+    let line = |text: String| out.stdout_line(&text);
     line(format!(
         "profile {} ({})",
         status.profile, status.domain_url

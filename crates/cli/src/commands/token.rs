@@ -8,12 +8,11 @@ use crate::cli::args::TokenArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output;
 
 pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
-    let provider = app.provider(&profile);
-    let access = super::access_tokens(app, provider.as_ref())
+    let provider = app.provider(&profile)?;
+    let access = super::access_tokens(app, provider.as_ref())?
         .get(
             &profile,
             TokenRequest {
@@ -28,9 +27,9 @@ pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
             "token_type": access.token_type,
             "expires_at": rfc3339(access.expires_at),
         });
-        output::stdout_line(&value.to_string());
+        app.out.stdout_line(&value.to_string());
     } else {
-        output::stdout_line(access.token.expose_secret());
+        app.out.stdout_line(access.token.expose_secret());
     }
     Ok(0)
 }

@@ -2,7 +2,10 @@
 //!
 //! `--profile` is defined on each subcommand (it names an OCI config profile,
 //! not an identity-domain profile); the flags shared by all OCI commands are
-//! in [`OciGlobalArgs`].
+//! in [`OciGlobalArgs`]. Its clap id is `profile`, the id of the CLI's global
+//! `--profile`, so clap does not propagate the global flag into these
+//! subcommands: `oci-iam-sso session refresh --profile prod` names the OCI
+//! profile, as with the OCI CLI (`args_tests` checks this shape).
 
 use std::path::PathBuf;
 
@@ -130,7 +133,7 @@ pub struct AuthenticateArgs {
     #[arg(long, default_value_t = 8181, value_name = "PORT")]
     pub port: u16,
     /// Program (with arguments) that opens the login URL, given as its last argument
-    /// [default: xdg-open, or open on macOS]
+    /// [default: $BROWSER, else xdg-open, or open on macOS]
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
     /// Accept a login to another tenancy than the profile's `tenancy` and

@@ -1,5 +1,6 @@
 //! The OCI flags parse under a top level shaped like the CLI's, which has a
-//! global `--profile` of its own (see WIRING.md).
+//! global `--profile` of its own (`cli::args::Command` flattens
+//! [`OciGlobalArgs`] into each OCI command the same way).
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
@@ -10,7 +11,7 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 use super::*;
 
 /// A top level shaped like the CLI's: a global `--profile` of its own, and the
-/// OCI commands flattened in as `WIRING.md` says.
+/// OCI commands with [`OciGlobalArgs`] flattened into each.
 #[derive(Debug, Parser)]
 struct TopLevel {
     #[arg(long, global = true)]

@@ -1,29 +1,28 @@
 //! `session exchange`: an OCI session from an identity-domain login, with no
-//! browser (§7 of the protocol facts). Unlike the other OCI commands it needs
-//! the token store, so `lib::run` hands it the settings; the rules are the
-//! domain's `ExchangeSession`, the output is the browser login's.
-
-use std::io::Write;
+//! browser (OAuth 2.0 token exchange, RFC 8693). Unlike the other OCI
+//! commands it needs the token store; the rules are the domain's
+//! `ExchangeSession`, the output is the browser login's.
 
 use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, TenancyOcid};
-use oci_iam_sso_domain::{Error, ProfileName};
+use oci_iam_sso_domain::{Error, ProfileName, exit};
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
-use super::context::OciContext;
-use super::login::{print, print_new_session, target_region};
+use super::login::{print_new_session, target_region};
+use super::run::print;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::settings::Settings;
 
 /// Runs `session exchange`; the store is opened only after the OCI config
 /// was found readable, so a broken config costs no key prompt.
-pub async fn run_exchange(
-    args: ExchangeArgs,
+pub(crate) async fn run(
+    app: &App,
     globals: &OciGlobalArgs,
-    settings: Settings,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
-    let context = OciContext::new(globals, &args.profile)?;
+    args: ExchangeArgs,
+) -> Result<u8, Failure> {
+    // Read first, as for every command that uses the store: a settings
+    // problem is reported before the OCI config is looked at.
+    let settings = app.settings()?;
+    let context = app.oci(globals, &args.profile)?;
     let (region, existing) = target_region(&context)?;
     let tenancy = match args.tenancy {
         Some(given) => Some(TenancyOcid::parse(&given)?),
@@ -32,21 +31,20 @@ pub async fn run_exchange(
             .map(|t| TenancyOcid::parse(t))
             .transpose()?,
     };
-    let app = App::open(settings)?;
+    let store = app.store()?;
     // Not `settings.profile()`: this command's `--profile` names the OCI profile.
     let name = args
         .idcs_profile
-        .unwrap_or_else(|| app.settings.default_profile.clone());
+        .unwrap_or_else(|| settings.default_profile.clone());
     let name = ProfileName::new(name)?;
-    let identity = app
-        .store
+    let identity = store
         .profile(&name)
         .await?
         .ok_or_else(|| Error::UnknownProfile(name.clone()))?;
-    let provider = app.provider(&identity);
-    let exchanger = app.token_exchanger(&identity);
+    let provider = app.provider(&identity)?;
+    let exchanger = app.token_exchanger(&identity)?;
     let done = ExchangeSession {
-        tokens: crate::commands::access_tokens(&app, provider.as_ref()),
+        tokens: crate::commands::access_tokens(app, provider.as_ref())?,
         exchanger: exchanger.as_ref(),
         keys: &context.files,
         files: &context.files,
@@ -62,13 +60,17 @@ pub async fn run_exchange(
     )
     .await?;
     print(
-        out,
+        &app.out,
         &format!(
             "Exchanged the access token of identity profile `{name}` for an OCI session of tenancy {}",
             done.tenancy
         ),
-    )
-    .map_err(Error::from)?;
-    print_new_session(out, &context, &done.session_dir, done.claims.expires_at)
-        .map_err(|e| Error::from(e).into())
+    )?;
+    print_new_session(
+        &app.out,
+        &context,
+        &done.session_dir,
+        done.claims.expires_at,
+    )?;
+    Ok(exit::OK)
 }

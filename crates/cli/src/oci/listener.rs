@@ -1,8 +1,8 @@
 //! The loopback listener of the browser login: bound before the browser
 //! opens, it serves a page at `/` whose script sends the URL fragment (where
 //! the console put the token) back as `GET /token?<fragment>`, and returns
-//! that token. A tiny HTTP/1.1 server: one request per connection, each
-//! connection on its own task.
+//! that token. HTTP/1.1 is hyper's server: one request per connection, each
+//! connection on its own task, with a short time to send the request head.
 //!
 //! Any local process or web page can send a `GET /token?…` here, so a token
 //! is taken only when it is bound to this login's key pair (its `jwk` claim;
@@ -13,18 +13,24 @@
 //! https://openid.net/specs/openid-connect-core-1_0.html#ImplicitIDTValidation).
 //! Anything else gets a 400 and the listener keeps waiting.
 
+use std::convert::Infallible;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use hyper::header::{CACHE_CONTROL, CONNECTION, CONTENT_TYPE, HOST, HeaderValue, REFERRER_POLICY};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{OciError, RsaPublicNumbers, bound_public_key, string_claim};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-/// Request heads larger than this are refused (a token is a few KiB).
+/// Request heads larger than this are refused (a token is a few KiB): hyper's
+/// read buffer stops there and answers 431.
 const MAX_HEAD: usize = 32 * 1024;
 
 /// How long a connection may take to send its request head; a browser sends
@@ -33,6 +39,12 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one connection may take in all, answer included.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+const TEXT: &str = "text/plain";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// What ends a login: the token, or the console's error.
+type Outcome = Result<SessionToken, OciError>;
 
 /// Connections served at once; more are closed at once (it is loopback:
 /// the browser needs two).
@@ -203,9 +215,7 @@ impl LoginListener {
                     }
                     let (login, sender) = (login.clone(), outcomes_sender.clone());
                     serving.spawn(async move {
-                        if let Ok(Some(outcome)) =
-                            tokio::time::timeout(ANSWER_TIMEOUT, login.serve(stream)).await
-                        {
+                        if let Some(outcome) = login.serve(stream).await {
                             let _ = sender.send(outcome).await;
                         }
                     });
@@ -223,93 +233,105 @@ struct Login {
 }
 
 impl Login {
-    /// One request. `Some` ends the login (with the token or the console's error).
-    async fn serve(&self, mut stream: TcpStream) -> Option<Result<SessionToken, OciError>> {
-        let binding = &self.binding;
-        let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream))
-            .await
-            .ok()??;
-        let mut lines = head.split("\r\n");
-        let mut request_line = lines.next()?.split(' ');
-        let (method, target) = (request_line.next()?, request_line.next()?);
-        let host_ok = lines
-            .filter_map(|l| l.split_once(':'))
-            .find(|(name, _)| name.trim().eq_ignore_ascii_case("host"))
-            .is_some_and(|(_, value)| self.is_own_host(value.trim()));
-        if method != "GET" || !host_ok {
+    /// One connection, one request. `Some` ends the login (with the token or
+    /// the console's error), and only once the answer was written: the
+    /// browser shows the page before the listener goes away.
+    async fn serve(self: Arc<Self>, stream: TcpStream) -> Option<Outcome> {
+        let outcome = Arc::new(Mutex::new(None));
+        let service = {
+            let outcome = outcome.clone();
+            service_fn(move |request: Request<hyper::body::Incoming>| {
+                let (response, ends) = self.answer(&request);
+                if ends.is_some() {
+                    *outcome.lock().unwrap_or_else(PoisonError::into_inner) = ends;
+                }
+                std::future::ready(Ok::<_, Infallible>(response))
+            })
+        };
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEAD_TIMEOUT)
+            .max_buf_size(MAX_HEAD)
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(stream), service);
+        // A connection that fails (slow, malformed, the browser going away
+        // mid-answer) ends only itself; a token it brought still counts.
+        let _ = tokio::time::timeout(ANSWER_TIMEOUT, connection).await;
+        outcome
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// The answer to one request, and whether it ends the login.
+    fn answer<B>(&self, request: &Request<B>) -> (Response<String>, Option<Outcome>) {
+        let host_ok = request
+            .headers()
+            .get(HOST)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|host| self.is_own_host(host.trim()));
+        if request.method() != Method::GET || !host_ok {
             // Another Host is a DNS-rebinding page, not the console's redirect.
-            respond(
-                &mut stream,
-                "400 Bad Request",
-                "text/plain",
-                "bad request\n",
-            )
-            .await;
-            return None;
+            return (
+                respond(StatusCode::BAD_REQUEST, TEXT, "bad request\n"),
+                None,
+            );
         }
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        // Only the origin form (`/token?…`) is this listener's; a proxy's
+        // absolute form names some other place.
+        let path = match request.uri().authority() {
+            Some(_) => "",
+            None => request.uri().path(),
+        };
         match path {
-            "/" => {
-                respond(&mut stream, "200 OK", "text/html; charset=utf-8", PAGE).await;
-                None
-            }
-            "/token" => {
-                let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-                    .into_owned()
-                    .collect();
-                let value = |name: &str| {
-                    pairs
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, v)| v.clone())
-                };
-                if let Some(token) = value("security_token").filter(|t| !t.is_empty()) {
-                    if !binding.accepts(&token, value("id_token").as_deref()) {
-                        // Not this login's token (another key pair, another nonce):
-                        // refuse it and keep waiting for the console's redirect.
-                        respond(
-                            &mut stream,
-                            "400 Bad Request",
-                            "text/plain",
-                            "this token was not issued to this login\n",
-                        )
-                        .await;
-                        return None;
-                    }
-                    respond(&mut stream, "200 OK", "text/html; charset=utf-8", DONE).await;
-                    return Some(Ok(SessionToken::new(token)));
-                }
-                if let Some(error) = value("error") {
-                    respond(
-                        &mut stream,
-                        "400 Bad Request",
-                        "text/plain",
-                        "the login failed; see the terminal\n",
-                    )
-                    .await;
-                    let code: String = error
-                        .chars()
-                        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .take(64)
-                        .collect();
-                    return Some(Err(OciError::Login(format!(
-                        "the console answered `{code}`"
-                    ))));
-                }
-                respond(
-                    &mut stream,
-                    "400 Bad Request",
-                    "text/plain",
-                    "no security_token\n",
-                )
-                .await;
-                None
-            }
-            _ => {
-                respond(&mut stream, "404 Not Found", "text/plain", "not found\n").await;
-                None
-            }
+            "/" => (respond(StatusCode::OK, HTML, PAGE), None),
+            "/token" => self.token(request.uri().query().unwrap_or("")),
+            _ => (respond(StatusCode::NOT_FOUND, TEXT, "not found\n"), None),
         }
+    }
+
+    /// `GET /token?<fragment>`: the console's token or error, sent on by the page.
+    fn token(&self, query: &str) -> (Response<String>, Option<Outcome>) {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        if let Some(token) = value("security_token").filter(|t| !t.is_empty()) {
+            if !self.binding.accepts(&token, value("id_token").as_deref()) {
+                // Not this login's token (another key pair, another nonce):
+                // refuse it and keep waiting for the console's redirect.
+                let refused = "this token was not issued to this login\n";
+                return (respond(StatusCode::BAD_REQUEST, TEXT, refused), None);
+            }
+            return (
+                respond(StatusCode::OK, HTML, DONE),
+                Some(Ok(SessionToken::new(token))),
+            );
+        }
+        if let Some(error) = value("error") {
+            let code: String = error
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(64)
+                .collect();
+            return (
+                respond(
+                    StatusCode::BAD_REQUEST,
+                    TEXT,
+                    "the login failed; see the terminal\n",
+                ),
+                Some(Err(OciError::Login(format!(
+                    "the console answered `{code}`"
+                )))),
+            );
+        }
+        let missing = "no security_token\n";
+        (respond(StatusCode::BAD_REQUEST, TEXT, missing), None)
     }
 
     fn is_own_host(&self, host: &str) -> bool {
@@ -324,26 +346,95 @@ impl Login {
     }
 }
 
-async fn read_head(stream: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let read = stream.read(&mut buffer).await.ok()?;
-        if read == 0 || head.len() + read > MAX_HEAD {
-            return None;
-        }
-        head.extend_from_slice(&buffer[..read]);
-    }
-    String::from_utf8(head).ok()
+fn respond(status: StatusCode, content_type: &'static str, body: &str) -> Response<String> {
+    let mut response = Response::new(body.to_owned());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // no-store and no-referrer: the /token URL holds the token and must
+    // neither be kept nor travel on.
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &str) {
-    // no-referrer: the /token URL holds the token and must not travel on.
-    let response = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    // The browser going away mid-answer changes nothing for the login.
-    let _ = stream.write_all(response.as_bytes()).await;
-    let _ = stream.shutdown().await;
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+    use super::*;
+
+    fn login() -> Login {
+        Login {
+            port: 8181,
+            binding: LoginBinding {
+                public_key: RsaPublicNumbers::from_jwk_json(
+                    r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#,
+                )
+                .unwrap(),
+                nonce: "n".into(),
+            },
+        }
+    }
+
+    fn get(target: &str, host: &str) -> Request<()> {
+        Request::get(target).header(HOST, host).body(()).unwrap()
+    }
+
+    fn status(request: &Request<()>) -> (u16, bool) {
+        let (response, outcome) = login().answer(request);
+        (response.status().as_u16(), outcome.is_some())
+    }
+
+    #[test]
+    fn only_get_to_this_listener_is_served() {
+        assert_eq!(status(&get("/", "localhost:8181")), (200, false));
+        assert_eq!(status(&get("/", "127.0.0.1:8181")), (200, false));
+        assert_eq!(status(&get("/", "[::1]:8181")), (200, false));
+        assert_eq!(status(&get("/", "evil.example:8181")), (400, false));
+        assert_eq!(status(&get("/", "localhost:8182")), (400, false));
+        let no_host = Request::get("/").body(()).unwrap();
+        assert_eq!(status(&no_host), (400, false));
+        let post = Request::post("/")
+            .header(HOST, "localhost:8181")
+            .body(())
+            .unwrap();
+        assert_eq!(status(&post), (400, false));
+        assert_eq!(status(&get("/other", "localhost:8181")), (404, false));
+        assert_eq!(
+            status(&get(
+                "http://localhost:8181/token?error=x",
+                "localhost:8181"
+            )),
+            (404, false)
+        );
+    }
+
+    #[test]
+    fn the_page_and_answers_are_never_cached_nor_referred() {
+        let (response, _) = login().answer(&get("/", "localhost:8181"));
+        assert_eq!(response.body(), PAGE);
+        let headers = response.headers();
+        assert_eq!(headers[CONTENT_TYPE], HTML);
+        assert_eq!(headers[CACHE_CONTROL], "no-store");
+        assert_eq!(headers[REFERRER_POLICY], "no-referrer");
+        assert_eq!(headers[CONNECTION], "close");
+    }
+
+    #[test]
+    fn the_consoles_error_ends_the_login_and_a_foreign_token_does_not() {
+        let (response, outcome) = login().answer(&get(
+            "/token?error=access_denied%0A%1b[31m",
+            "localhost:8181",
+        ));
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        let message = outcome.unwrap().unwrap_err().to_string();
+        assert!(message.contains("`access_denied31m`"), "{message}");
+        assert_eq!(
+            status(&get("/token?security_token=e30.e30.c2ln", "localhost:8181")),
+            (400, false)
+        );
+        assert_eq!(status(&get("/token", "localhost:8181")), (400, false));
+    }
 }

@@ -6,7 +6,6 @@
 //! and only then are the key, the token and the profile written.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -16,37 +15,36 @@ use oci_iam_sso_domain::oci::{
     KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, RsaPublicNumbers,
     TenancyChange, TenancyOcid, decode_claims,
 };
-use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
+use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp, exit};
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
-use super::context::OciContext;
 use super::listener::{LoginBinding, LoginListener};
-use crate::clock::{SystemClock, rfc3339};
+use super::run::print;
+use crate::browser::{Browser, LaunchError, SYSTEM_OPENER};
+use crate::clock::rfc3339;
+use crate::compose::{App, OciContext};
+use crate::failure::Failure;
+use crate::output::Output;
 
 /// How long the login may take, from the browser opening to the token arriving.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
-pub(crate) fn print(out: &mut dyn Write, text: &str) -> Result<(), OciError> {
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
-}
-
 pub(crate) async fn authenticate(
-    args: AuthenticateArgs,
+    app: &App,
     globals: &OciGlobalArgs,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
-    authenticate_within(args, globals, out, LOGIN_TIMEOUT).await
+    args: AuthenticateArgs,
+) -> Result<u8, Failure> {
+    authenticate_within(app, globals, args, LOGIN_TIMEOUT).await
 }
 
 pub(crate) async fn authenticate_within(
-    args: AuthenticateArgs,
+    app: &App,
     globals: &OciGlobalArgs,
-    out: &mut dyn Write,
+    args: AuthenticateArgs,
     timeout: Duration,
-) -> Result<(), Error> {
-    let context = OciContext::new(globals, &args.profile)?;
+) -> Result<u8, Failure> {
+    let out = &app.out;
+    let context = app.oci(globals, &args.profile)?;
     let (region, existing) = target_region(&context)?;
 
     let mut listener = LoginListener::bind(args.port).await?;
@@ -79,20 +77,30 @@ pub(crate) async fn authenticate_within(
         }
     }
 
-    if args.no_browser {
-        print(out, "Open this URL in a browser to log in:")?;
-        print(out, url.as_str())?;
-    } else {
-        match open_browser(args.browser_command.as_deref(), url.as_str()) {
+    // This login needs a browser on this machine (the console redirects it
+    // to the listener), so without a choice the system's opener starts one.
+    match Browser::from_env(
+        args.no_browser,
+        args.browser_command.as_deref(),
+        Some(SYSTEM_OPENER),
+    ) {
+        Browser::None if args.no_browser => {
+            print(out, "Open this URL in a browser to log in:")?;
+            print(out, url.as_str())?;
+        }
+        browser => match browser.open(url.as_str(), None) {
             Ok(()) => print(
                 out,
                 &format!("Log in in the browser window; or open this URL:\n{url}"),
             )?,
             Err(problem) => print(
                 out,
-                &format!("Could not open a browser ({problem}); open this URL:\n{url}"),
+                &format!(
+                    "Could not open a browser ({}); open this URL:\n{url}",
+                    launch_problem(&problem)
+                ),
             )?,
-        }
+        },
     }
     print(
         out,
@@ -113,7 +121,7 @@ pub(crate) async fn authenticate_within(
     drop(listener);
 
     let claims = decode_claims(token.expose_secret())?;
-    if claims.is_expired(SystemClock.now()) {
+    if claims.is_expired(app.clock.now()) {
         return Err(
             OciError::Login("the console sent a token that has already expired".into()).into(),
         );
@@ -131,7 +139,8 @@ pub(crate) async fn authenticate_within(
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)
         .await?;
-    Ok(print_new_session(out, &context, &dir, claims.expires_at)?)
+    print_new_session(out, &context, &dir, claims.expires_at)?;
+    Ok(exit::OK)
 }
 
 /// The tenancy of a new session (the domain's rule,
@@ -163,11 +172,9 @@ pub(crate) fn login_tenancy(
 /// The region a new session of `context.profile` is for (`--region`, else the
 /// profile's), and the profile's current entries. A malformed config file
 /// fails here, before anyone logs in for nothing.
-// The domain's `Error` is what every `run_*` returns; boxing it here would only move the cost.
-#[allow(clippy::result_large_err)]
 pub(crate) fn target_region(
     context: &OciContext,
-) -> Result<(Region, BTreeMap<String, String>), Error> {
+) -> Result<(Region, BTreeMap<String, String>), Failure> {
     let existing = context
         .files
         .read_config()?
@@ -185,7 +192,7 @@ pub(crate) fn target_region(
 
 /// What a new session looks like on screen, from a browser login or an exchange.
 pub(crate) fn print_new_session(
-    out: &mut dyn Write,
+    out: &Output,
     context: &OciContext,
     session_dir: &Path,
     expires_at: Timestamp,
@@ -221,25 +228,10 @@ pub(crate) fn print_new_session(
     )
 }
 
-/// Starts the browser command (its words, then the URL) without waiting for it.
-fn open_browser(command: Option<&str>, url: &str) -> Result<(), String> {
-    let default = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let command = command.unwrap_or(default);
-    let mut words = command.split_whitespace();
-    let program = words.next().ok_or("the browser command is empty")?;
-    std::process::Command::new(program)
-        .args(words)
-        .arg(url)
-        // A browser has no business with the token store's key.
-        .env_remove(oci_iam_sso_adapters_store::KEY_ENV_VAR)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(drop)
-        .map_err(|e| format!("`{program}`: {e}"))
+/// What stopped the browser, for the line that gives the URL instead.
+fn launch_problem(problem: &LaunchError) -> String {
+    match problem {
+        LaunchError::NotConfigured => "no browser configured".into(),
+        LaunchError::Spawn { program, error } => format!("`{program}`: {error}"),
+    }
 }

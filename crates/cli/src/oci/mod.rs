@@ -1,13 +1,13 @@
 //! The OCI commands: `setup config`, `session authenticate|refresh|validate|exchange`
-//! and `db-token get`. The CLI's `main` wires these enums and `run_*`
-//! functions in (see `WIRING.md` beside this file).
+//! and `db-token get`. `cli::args::Command` flattens these flags in and
+//! `commands::dispatch` runs them with the [`App`](crate::compose::App) every
+//! command gets.
 //!
 //! What lives here: flags, the browser login's loopback listener, and output.
 //! The rules (when to refresh, what a 401 means) are the domain's use cases;
 //! files and HTTP are the adapters'.
 
 mod args;
-mod context;
 mod exchange;
 mod listener;
 mod login;
@@ -28,5 +28,4 @@ pub use args::{
     AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, ExchangeArgs, OciGlobalArgs, OciProfileArg,
     SessionCommand, SetupCommand, SetupConfigArgs, ValidateArgs,
 };
-pub use exchange::run_exchange;
-pub use run::{run_db_token, run_session, run_setup};
+pub use run::{db_token, session, setup};

@@ -1,31 +1,33 @@
 //! `setup config`, `session refresh|validate` and `db-token get`: each builds
 //! the context, runs the domain use case and prints what it did.
 
-use std::io::Write;
-
 use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, TenancyOcid,
     ValidateSession,
 };
-use oci_iam_sso_domain::{Error, InvalidInput};
+use oci_iam_sso_domain::{InvalidInput, exit};
 
 use super::args::{DbTokenCommand, OciGlobalArgs, SessionCommand, SetupCommand};
-use super::context::OciContext;
-use crate::clock::{SystemClock, rfc3339};
+use crate::clock::rfc3339;
+use crate::compose::App;
+use crate::failure::Failure;
+use crate::output::Output;
 
-fn print(out: &mut dyn Write, text: &str) -> Result<(), OciError> {
-    writeln!(out, "{text}").map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
+/// One line of an OCI command's report, on stdout; a failed write is an error.
+pub(crate) fn print(out: &Output, text: &str) -> Result<(), OciError> {
+    out.try_stdout_line(text)
+        .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
 }
 
 /// `setup config`.
-pub async fn run_setup(
-    command: SetupCommand,
+pub async fn setup(
+    app: &App,
     globals: &OciGlobalArgs,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
+    command: SetupCommand,
+) -> Result<u8, Failure> {
     let SetupCommand::Config(args) = command;
-    let context = OciContext::new(globals, &args.profile)?;
+    let context = app.oci(globals, &args.profile)?;
     let region_name = context
         .region
         .as_deref()
@@ -38,57 +40,57 @@ pub async fn run_setup(
         .setup_profile(&context.profile, &tenancy, &region)
         .await?;
     print(
-        out,
+        &app.out,
         &format!(
             "Profile [{}] written to {}",
             context.profile,
             path.display()
         ),
     )?;
-    Ok(print(
-        out,
+    print(
+        &app.out,
         &format!(
             "Next: oci-iam-sso session authenticate --profile {}",
             context.profile
         ),
-    )?)
+    )?;
+    Ok(exit::OK)
 }
 
-/// `session authenticate|refresh|validate`.
-pub async fn run_session(
-    command: SessionCommand,
+/// `session authenticate|refresh|validate|exchange`.
+pub async fn session(
+    app: &App,
     globals: &OciGlobalArgs,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
+    command: SessionCommand,
+) -> Result<u8, Failure> {
     match command {
-        SessionCommand::Authenticate(args) => super::login::authenticate(args, globals, out).await,
-        SessionCommand::Exchange(_) => {
-            unreachable!("lib::run dispatches `session exchange` with the token store")
-        }
+        SessionCommand::Authenticate(args) => super::login::authenticate(app, globals, args).await,
+        SessionCommand::Exchange(args) => super::exchange::run(app, globals, args).await,
         SessionCommand::Refresh(profile) => {
-            let context = OciContext::new(globals, &profile)?;
+            let context = app.oci(globals, &profile)?;
             let claims = RefreshSession {
                 auth: &context.auth,
                 files: &context.files,
-                clock: &SystemClock,
+                clock: &app.clock,
             }
             .run(&context.profile)
             .await?;
-            Ok(print(
-                out,
+            print(
+                &app.out,
                 &format!(
                     "Session of profile [{}] refreshed; valid until {}",
                     context.profile,
                     rfc3339(claims.expires_at)
                 ),
-            )?)
+            )?;
+            Ok(exit::OK)
         }
         SessionCommand::Validate(args) => {
-            let context = OciContext::new(globals, &args.profile)?;
+            let context = app.oci(globals, &args.profile)?;
             let state = ValidateSession {
                 auth: &context.auth,
                 files: &context.files,
-                clock: &SystemClock,
+                clock: &app.clock,
             }
             .run(&context.profile, args.local)
             .await?;
@@ -97,26 +99,27 @@ pub async fn run_session(
             } else {
                 "not expired (checked locally)"
             };
-            Ok(print(
-                out,
+            print(
+                &app.out,
                 &format!(
                     "Session of profile [{}] is valid until {} ({how})",
                     context.profile,
                     rfc3339(state.claims.expires_at)
                 ),
-            )?)
+            )?;
+            Ok(exit::OK)
         }
     }
 }
 
 /// `db-token get`.
-pub async fn run_db_token(
-    command: DbTokenCommand,
+pub async fn db_token(
+    app: &App,
     globals: &OciGlobalArgs,
-    out: &mut dyn Write,
-) -> Result<(), Error> {
+    command: DbTokenCommand,
+) -> Result<u8, Failure> {
     let DbTokenCommand::Get(args) = command;
-    let context = OciContext::new(globals, &args.profile)?;
+    let context = app.oci(globals, &args.profile)?;
     let location = match args.db_token_location {
         Some(dir) => oci_iam_sso_domain::expand_tilde(&dir.to_string_lossy(), &context.home),
         None => context.files.default_db_token_dir(),
@@ -130,10 +133,11 @@ pub async fn run_db_token(
         auth: &context.auth,
         files: &context.files,
         keys: &context.files,
-        clock: &SystemClock,
+        clock: &app.clock,
     }
     .run(&context.profile, &request)
     .await?;
+    let out = &app.out;
     if issued.session_refreshed {
         print(
             out,
@@ -149,11 +153,8 @@ pub async fn run_db_token(
         out,
         &format!("db-token written at: {dir}/{}", layout::DB_TOKEN),
     )?;
-    match issued.expires_at {
-        Some(at) => Ok(print(
-            out,
-            &format!("db-token is valid until {}", rfc3339(at)),
-        )?),
-        None => Ok(()),
+    if let Some(at) = issued.expires_at {
+        print(out, &format!("db-token is valid until {}", rfc3339(at)))?;
     }
+    Ok(exit::OK)
 }

@@ -10,12 +10,16 @@ use std::time::Duration;
 
 use oci_iam_sso_adapters_store::oci::FsOciFiles;
 use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
+use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName};
-use oci_iam_sso_domain::{Error, SessionToken};
 use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_script};
 use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, Rejection};
 
 use super::*;
+use crate::cli::args::Cli;
+use crate::compose::App;
+use crate::failure::Failure;
+use crate::output::Output;
 
 pub(super) struct Env {
     pub(super) fake: FakeOciAuth,
@@ -43,6 +47,17 @@ pub(super) async fn env() -> Env {
 pub(super) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// An app as the binary builds it, printing into memory. The OCI commands
+/// here never read its settings or open its store.
+pub(super) fn app() -> App {
+    use clap::Parser as _;
+    let cli = Cli::try_parse_from(["oci-iam-sso", "status"]).unwrap();
+    App::new(cli.global, Output::memory())
+}
+
+/// A command's result and what it printed on stdout.
+pub(super) type Run = (Result<u8, Failure>, String);
 
 pub(super) fn profile(name: &str) -> OciProfileArg {
     OciProfileArg {
@@ -81,26 +96,39 @@ impl Env {
         self.home.path().join(".oci/sessions").join(name)
     }
 
-    pub(super) async fn session_cmd(&self, command: SessionCommand) -> (Result<(), Error>, String) {
-        let mut out = Vec::new();
-        let result = run_session(command, &self.globals, &mut out).await;
-        (result, String::from_utf8(out).unwrap())
+    pub(super) async fn session_cmd(&self, command: SessionCommand) -> Run {
+        let app = app();
+        let result = session(&app, &self.globals, command).await;
+        (result, app.out.stdout_text())
     }
 
-    pub(super) async fn db_token(
+    pub(super) async fn setup_cmd(&self, command: SetupCommand) -> Run {
+        let app = app();
+        let result = setup(&app, &self.globals, command).await;
+        (result, app.out.stdout_text())
+    }
+
+    /// `session authenticate` that gives up after `timeout`.
+    pub(super) async fn authenticate_within(
         &self,
-        name: &str,
-        location: &Path,
-    ) -> (Result<(), Error>, String) {
+        args: AuthenticateArgs,
+        timeout: Duration,
+    ) -> Run {
+        let app = app();
+        let result = super::login::authenticate_within(&app, &self.globals, args, timeout).await;
+        (result, app.out.stdout_text())
+    }
+
+    pub(super) async fn db_token(&self, name: &str, location: &Path) -> Run {
         let command = DbTokenCommand::Get(DbTokenGetArgs {
             profile: profile(name),
             scope: "urn:oracle:db::id::*".into(),
             db_token_location: Some(location.to_path_buf()),
             key_size: 2048,
         });
-        let mut out = Vec::new();
-        let result = run_db_token(command, &self.globals, &mut out).await;
-        (result, String::from_utf8(out).unwrap())
+        let app = app();
+        let result = db_token(&app, &self.globals, command).await;
+        (result, app.out.stdout_text())
     }
 }
 
@@ -183,12 +211,10 @@ async fn no_browser_prints_the_url_and_gives_up_after_the_timeout() {
         browser_command: None,
         allow_tenancy_change: false,
     };
-    let mut out = Vec::new();
-    let error =
-        super::login::authenticate_within(args, &env.globals, &mut out, Duration::from_millis(300))
-            .await
-            .unwrap_err();
-    let output = String::from_utf8(out).unwrap();
+    let (result, output) = env
+        .authenticate_within(args, Duration::from_millis(300))
+        .await;
+    let error = result.unwrap_err();
     assert!(
         output.contains(&format!(
             "{}/v1/oauth2/authorize?action=login",
@@ -277,7 +303,7 @@ async fn an_expired_session_exits_17_without_a_request() {
     let error = result.unwrap_err();
     assert_eq!(error.exit_code(), 17);
     assert_eq!(
-        error.remedy().unwrap(),
+        error.hint().unwrap(),
         "run `oci-iam-sso session authenticate --profile DEFAULT`"
     );
     let (result, _) = env
@@ -300,7 +326,7 @@ async fn a_revoked_session_cannot_refresh_nor_get_a_db_token() {
     assert_eq!(error.exit_code(), 17);
     assert!(
         error
-            .remedy()
+            .hint()
             .unwrap()
             .starts_with("the session can no longer be refreshed; log in again")
     );
@@ -347,7 +373,7 @@ async fn an_unwritable_db_token_location_is_a_file_error() {
     let (result, _) = env.db_token("DEFAULT", &blocker.join("db")).await;
     let error = result.unwrap_err();
     assert_eq!(error.exit_code(), 13);
-    assert!(error.to_string().contains("a-file"), "{error}");
+    assert!(error.message().contains("a-file"), "{error:?}");
 }
 
 #[tokio::test]
@@ -361,24 +387,20 @@ async fn a_malformed_config_names_the_line() {
         .await;
     let error = result.unwrap_err();
     assert_eq!(error.exit_code(), 3);
-    assert!(error.to_string().contains("line 3"), "{error}");
+    assert!(error.message().contains("line 3"), "{error:?}");
 }
 
 #[tokio::test]
 async fn setup_config_writes_tenancy_and_region() {
     let mut env = env().await;
     env.globals.region = Some("eu-frankfurt-1".into());
-    let mut out = Vec::new();
-    run_setup(
-        SetupCommand::Config(SetupConfigArgs {
+    let (result, _) = env
+        .setup_cmd(SetupCommand::Config(SetupConfigArgs {
             tenancy: "ocid1.tenancy.oc1..t".into(),
             profile: profile("fra"),
-        }),
-        &env.globals,
-        &mut out,
-    )
-    .await
-    .unwrap();
+        }))
+        .await;
+    result.unwrap();
     let config = env.home.path().join(".oci/config");
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),
@@ -388,14 +410,11 @@ async fn setup_config_writes_tenancy_and_region() {
         )
     );
     assert_eq!(mode(&config), 0o600);
-    let bad = run_setup(
-        SetupCommand::Config(SetupConfigArgs {
+    let (bad, _) = env
+        .setup_cmd(SetupCommand::Config(SetupConfigArgs {
             tenancy: "not-an-ocid".into(),
             profile: profile("x"),
-        }),
-        &env.globals,
-        &mut Vec::new(),
-    )
-    .await;
+        }))
+        .await;
     assert_eq!(bad.unwrap_err().exit_code(), 3);
 }

@@ -68,17 +68,14 @@ async fn a_port_taken_on_ipv6_loopback_stops_the_login() {
         browser_command: None,
         allow_tenancy_change: false,
     };
-    let mut out = Vec::new();
-    let error =
-        super::login::authenticate_within(args, &env.globals, &mut out, Duration::from_millis(300))
-            .await
-            .unwrap_err();
-    let message = error.to_string();
+    let (result, output) = env
+        .authenticate_within(args, Duration::from_millis(300))
+        .await;
+    let message = result.unwrap_err().message();
     for part in [format!("[::1]:{port}"), "--port".into()] {
         assert!(message.contains(&part), "{part} missing in {message}");
     }
     assert!(!message.contains('\n'), "{message}");
-    let output = String::from_utf8(out).unwrap();
     assert!(!output.contains("authorize"), "no login URL: {output}");
     assert!(!env.home.path().join(".oci/config").exists());
     drop(squatter);
@@ -94,4 +91,56 @@ fn only_a_missing_ipv6_loopback_lets_the_login_go_on_with_ipv4() {
     )));
     assert!(!ipv6_unavailable(&Error::from(ErrorKind::AddrInUse)));
     assert!(!ipv6_unavailable(&Error::from(ErrorKind::PermissionDenied)));
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_cut_off_and_the_listener_serves_on() {
+    use std::io::{Read as _, Write as _};
+    use std::time::Instant;
+
+    use oci_iam_sso_domain::oci::RsaPublicNumbers;
+    use oci_iam_sso_testkit::oci::browser::http_get;
+
+    use super::listener::{LoginBinding, LoginListener};
+
+    let mut listener = LoginListener::bind(0).await.unwrap();
+    let redirect = listener.redirect_uri();
+    let port: u16 = redirect.rsplit(':').next().unwrap().parse().unwrap();
+    let binding = LoginBinding {
+        public_key: RsaPublicNumbers::from_jwk_json(r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#)
+            .unwrap(),
+        nonce: "n".into(),
+    };
+    let waiting = tokio::spawn(async move { listener.wait_for_token(&binding).await });
+    let (read, waited, page) = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        // A client that starts a request and never finishes its head.
+        let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        slow.set_read_timeout(Some(HANG)).unwrap();
+        write!(slow, "GET / HTTP/1.1\r\nHost: localhost:{port}\r\n").unwrap();
+        let read = slow.read(&mut [0u8; 64]).map_err(|e| e.kind());
+        let waited = started.elapsed();
+        (read, waited, http_get(&format!("{redirect}/")).unwrap())
+    })
+    .await
+    .unwrap();
+    assert_eq!(read, Ok(0), "closed without an answer");
+    assert!(
+        (Duration::from_secs(4)..Duration::from_secs(15)).contains(&waited),
+        "cut off after {waited:?}"
+    );
+    let (status, headers) = page;
+    assert_eq!(status, 200);
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+        ("connection", "close"),
+    ] {
+        assert!(
+            headers.iter().any(|(n, v)| n == name && v == value),
+            "{name}: {value} missing in {headers:?}"
+        );
+    }
+    assert!(!waiting.is_finished(), "the login still waits");
+    waiting.abort();
 }

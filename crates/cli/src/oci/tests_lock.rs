@@ -84,11 +84,11 @@ async fn a_refresh_refuses_to_write_its_token_beside_a_key_replaced_meanwhile() 
     };
     let ((result, output), ()) = tokio::join!(refresh, driver);
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 15, "{error}");
-    let message = error.to_string();
+    assert_eq!(error.exit_code(), 15, "{error:?}");
+    let message = error.message();
     assert!(!message.contains('\n'), "{message}");
     assert!(message.contains("DEFAULT"), "{message}");
-    assert!(error.remedy().is_some());
+    assert!(error.hint().is_some());
     assert!(!output.contains("refreshed"), "{output}");
     assert!(!message.contains(&new_token));
 

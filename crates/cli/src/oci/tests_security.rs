@@ -112,16 +112,13 @@ async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
     let mut env = env().await;
     env.globals.region = Some("us-ashburn-1".into());
     let profile_tenancy = "ocid1.tenancy.oc1..theprofiles";
-    run_setup(
-        SetupCommand::Config(SetupConfigArgs {
+    let (result, _) = env
+        .setup_cmd(SetupCommand::Config(SetupConfigArgs {
             tenancy: profile_tenancy.into(),
             profile: profile("work"),
-        }),
-        &env.globals,
-        &mut Vec::new(),
-    )
-    .await
-    .unwrap();
+        }))
+        .await;
+    result.unwrap();
     let config = env.home.path().join(".oci/config");
     let before = std::fs::read_to_string(&config).unwrap();
     let url_file = env.home.path().join("browser-url");
@@ -146,7 +143,7 @@ async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
     let (result, _) = env.session_cmd(authenticate(false)).await;
     browser.join().unwrap().unwrap();
     let error = result.unwrap_err();
-    let message = error.to_string();
+    let message = error.message();
     for part in [profile_tenancy, FAKE_TENANCY] {
         assert!(message.contains(part), "{part} missing in {message}");
     }
@@ -155,8 +152,8 @@ async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
     assert!(!env.home.path().join(".oci/sessions/work").exists());
     assert_eq!(error.exit_code(), 8);
     assert!(
-        error.remedy().unwrap().contains("--allow-tenancy-change"),
-        "{error}"
+        error.hint().unwrap().contains("--allow-tenancy-change"),
+        "{error:?}"
     );
 
     // Asked for, the change is made.
@@ -182,18 +179,15 @@ async fn setup_config_refuses_a_tenancy_that_would_add_config_lines() {
         "ocid1.tenancy.oc1..T",
         "ocid1.tenancy.",
     ] {
-        let error = run_setup(
-            SetupCommand::Config(SetupConfigArgs {
+        let (result, _) = env
+            .setup_cmd(SetupCommand::Config(SetupConfigArgs {
                 tenancy: tenancy.into(),
                 profile: profile("fra"),
-            }),
-            &env.globals,
-            &mut Vec::new(),
-        )
-        .await
-        .unwrap_err();
+            }))
+            .await;
+        let error = result.unwrap_err();
         assert_eq!(error.exit_code(), 3, "{tenancy:?}");
-        assert!(!error.to_string().contains('\n'), "{error}");
+        assert!(!error.message().contains('\n'), "{error:?}");
     }
     assert!(!env.home.path().join(".oci/config").exists());
 }
