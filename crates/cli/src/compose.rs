@@ -23,7 +23,7 @@ use oci_iam_sso_domain::{
     TokenResponse, TokenStore,
 };
 
-use crate::cli::args::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::clock::SystemClock;
 use crate::failure::Failure;
 use crate::oci::{OciGlobalArgs, OciProfileArg};

@@ -6,8 +6,8 @@
 //! the domain's use cases, and I/O with servers and the store, which the
 //! adapter crates do.
 
+pub mod args;
 pub mod browser;
-pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod compose;
@@ -18,10 +18,11 @@ pub mod output;
 pub mod presenter;
 pub mod settings;
 
+pub use args::Cli;
 pub use failure::Failure;
 
 /// Runs a parsed command line and returns the process exit code.
-pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
+pub fn run(cli: args::Cli) -> Result<u8, Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

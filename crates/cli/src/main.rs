@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with clap's code 2 (0 for help).
-    let cli = oci_iam_sso::cli::args::Cli::parse();
+    let cli = oci_iam_sso::Cli::parse();
     match oci_iam_sso::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {

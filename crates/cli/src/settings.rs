@@ -11,7 +11,7 @@ use std::time::Duration;
 use oci_iam_sso_domain::{DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Error};
 use zeroize::Zeroizing;
 
-use crate::cli::args::GlobalArgs;
+use crate::args::GlobalArgs;
 use crate::failure::Failure;
 
 /// Where the store key comes from.

@@ -7,7 +7,7 @@ use oci_iam_sso_domain::{
     usecase::call_with_bearer,
 };
 
-use crate::cli::args::CallArgs;
+use crate::args::CallArgs;
 use crate::compose::App;
 use crate::failure::Failure;
 

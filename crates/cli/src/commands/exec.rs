@@ -6,7 +6,7 @@ use std::os::unix::process::ExitStatusExt;
 
 use oci_iam_sso_domain::TokenRequest;
 
-use crate::cli::args::ExecArgs;
+use crate::args::ExecArgs;
 use crate::compose::App;
 use crate::failure::Failure;
 

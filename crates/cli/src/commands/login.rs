@@ -3,8 +3,8 @@
 use base64::Engine;
 use oci_iam_sso_domain::{AccessToken, DeviceLogin, LoginOptions};
 
+use crate::args::LoginArgs;
 use crate::browser::Browser;
-use crate::cli::args::LoginArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;

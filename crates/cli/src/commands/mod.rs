@@ -13,7 +13,7 @@ mod token;
 
 use oci_iam_sso_domain::{AccessTokens, IdentityProvider, RetryPolicy};
 
-use crate::cli::args::Command;
+use crate::args::Command;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::oci;

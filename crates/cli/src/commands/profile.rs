@@ -5,7 +5,7 @@ use oci_iam_sso_domain::{
 };
 use serde_json::json;
 
-use crate::cli::args::{ProfileAddArgs, ProfileCommand};
+use crate::args::{ProfileAddArgs, ProfileCommand};
 use crate::compose::App;
 use crate::failure::Failure;
 

@@ -2,7 +2,7 @@
 
 use oci_iam_sso_domain::{Clock, Error, Lifecycle, ProfileName, ProfileStatus};
 
-use crate::cli::args::StatusArgs;
+use crate::args::StatusArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;

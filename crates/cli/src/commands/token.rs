@@ -4,7 +4,7 @@
 use oci_iam_sso_domain::TokenRequest;
 use serde_json::json;
 
-use crate::cli::args::TokenArgs;
+use crate::args::TokenArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;

@@ -1,5 +1,5 @@
 //! The OCI flags parse under a top level shaped like the CLI's, which has a
-//! global `--profile` of its own (`cli::args::Command` flattens
+//! global `--profile` of its own (`args::Command` flattens
 //! [`OciGlobalArgs`] into each OCI command the same way).
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose

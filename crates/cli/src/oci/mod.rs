@@ -1,5 +1,5 @@
 //! The OCI commands: `setup config`, `session authenticate|refresh|validate|exchange`
-//! and `db-token get`. `cli::args::Command` flattens these flags in and
+//! and `db-token get`. `args::Command` flattens these flags in and
 //! `commands::dispatch` runs them with the [`App`](crate::compose::App) every
 //! command gets.
 //!

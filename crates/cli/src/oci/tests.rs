@@ -16,7 +16,7 @@ use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_
 use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, Rejection};
 
 use super::*;
-use crate::cli::args::Cli;
+use crate::args::Cli;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::output::Output;

@@ -1,3 +1,0 @@
-//! Command-line definitions (clap).
-
-pub mod args;
