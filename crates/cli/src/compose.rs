@@ -80,6 +80,7 @@ impl App {
     /// and nothing is sent until a method needs the network.
     pub fn provider(&self, profile: &Profile) -> Box<dyn IdentityProvider> {
         let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings())
+            .remembering(profile.known_endpoints().cloned())
             .with_client_secret(profile.client_secret.clone());
         match self.settings.device_poll_interval {
             Some(interval) => Box::new(PollIntervalOverride {
@@ -115,6 +116,10 @@ struct PollIntervalOverride<P> {
 impl<P: IdentityProvider> IdentityProvider for PollIntervalOverride<P> {
     async fn endpoints(&self) -> Result<Endpoints, ProviderError> {
         self.inner.endpoints().await
+    }
+
+    fn endpoints_in_use(&self) -> Option<Endpoints> {
+        self.inner.endpoints_in_use()
     }
 
     async fn start_device_authorization(

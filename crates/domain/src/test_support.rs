@@ -84,6 +84,7 @@ pub fn profile() -> Profile {
         scope: Scope::default_epm(),
         resource_url: None,
         client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
+        endpoints: None,
     }
 }
 
@@ -169,6 +170,14 @@ pub fn lock_with(
             });
     }
     lock
+}
+
+/// A provider mock that has found no endpoints, so a use case remembers none
+/// after a grant: the base of every scripted provider.
+pub fn provider_mock() -> crate::mocks::MockIdentityProvider {
+    let mut provider = crate::mocks::MockIdentityProvider::new();
+    provider.expect_endpoints_in_use().returning(|| None);
+    provider
 }
 
 /// The refresh tokens a scripted provider was called with, in order.

@@ -33,6 +33,7 @@ async fn add(app: &App, args: ProfileAddArgs) -> Result<u8, Failure> {
             .as_deref()
             .map(client_secret_from)
             .transpose()?,
+        endpoints: None,
         name,
     };
     if app.store.profile(&profile.name).await?.is_some() {

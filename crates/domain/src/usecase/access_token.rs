@@ -93,6 +93,7 @@ impl AccessTokens<'_> {
                         self.notices,
                     )
                     .await?;
+                    super::remember_endpoints(self.provider, self.store, profile).await;
                     // The answer's refresh token is stored; its access token was
                     // refused (the notice says why): the next call refreshes.
                     let access = next.access.ok_or_else(|| {

@@ -100,6 +100,8 @@ impl DeviceLogin<'_> {
             self.notices,
         )
         .await?;
+        drop(lock);
+        super::remember_endpoints(self.provider, self.store, profile).await;
         Ok(tokens)
     }
 }
