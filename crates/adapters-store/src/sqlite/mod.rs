@@ -121,6 +121,11 @@ impl SqliteTokenStore {
         options: StoreOptions,
     ) -> Result<SqliteTokenStore, StoreError> {
         let shared = open::open(path, key, options)?;
+        tracing::debug!(
+            location = %shared.location,
+            schema = schema::SCHEMA_VERSION,
+            "token store opened"
+        );
         Ok(Self {
             shared: std::sync::Arc::new(shared),
         })

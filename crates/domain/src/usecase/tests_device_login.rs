@@ -218,7 +218,6 @@ async fn the_progress_line_gets_the_wait_and_the_time_left() {
         presenter: &presenter,
         notices: &crate::IgnoreNotices,
     };
-
     login.run(&profile(), NO_BROWSER).await.expect("login");
 }
 
@@ -455,7 +454,7 @@ async fn a_failed_start_shows_no_code() {
 }
 
 #[tokio::test]
-async fn a_login_remembers_the_endpoints_it_used() {
+async fn a_login_remembers_its_endpoints_and_traces_no_code_or_token() {
     let endpoints = crate::Endpoints {
         token: profile()
             .domain_url
@@ -497,6 +496,27 @@ async fn a_login_remembers_the_endpoints_it_used() {
         presenter: &presenter,
         notices: &crate::IgnoreNotices,
     };
+    let (log, _guard) = crate::test_support::TraceLog::capture();
 
     login.run(&profile(), NO_BROWSER).await.expect("login");
+
+    let text = log.text();
+    for step in [
+        "device authorization started",
+        "not approved yet",
+        "device login approved",
+        "stored",
+    ] {
+        assert!(text.contains(step), "{step} in:\n{text}");
+    }
+    for secret in [
+        "device-code-SECRET",
+        "ABCD-EFGH",
+        "at-login",
+        "rt-login",
+        crate::test_support::CLIENT_ID,
+        crate::test_support::CLIENT_SECRET,
+    ] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+    }
 }
