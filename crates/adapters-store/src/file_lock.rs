@@ -14,16 +14,37 @@ const MAX_PAUSE: Duration = Duration::from_millis(50);
 /// Takes `file`'s exclusive lock, polling (without blocking the runtime) for
 /// at most `wait`. `Ok(false)`: another holder kept it all that time.
 pub(crate) async fn lock_within(file: &File, wait: Duration) -> io::Result<bool> {
-    let deadline = Instant::now() + wait;
+    let started = Instant::now();
+    let deadline = started + wait;
     let mut pause = FIRST_PAUSE;
+    let mut contended = false;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(true),
+            Ok(()) => {
+                if contended {
+                    tracing::info!(
+                        waited_ms = started.elapsed().as_millis(),
+                        "lock taken after waiting"
+                    );
+                }
+                return Ok(true);
+            }
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(e),
         }
+        if !contended {
+            contended = true;
+            tracing::info!(
+                wait_at_most_ms = wait.as_millis(),
+                "the lock is held elsewhere: waiting"
+            );
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
+            tracing::warn!(
+                waited_ms = started.elapsed().as_millis(),
+                "gave up waiting for the lock"
+            );
             return Ok(false);
         }
         tokio::time::sleep(pause.min(left)).await;

@@ -172,7 +172,7 @@ async fn a_newer_schema_is_too_new_and_untouched() {
     }
     let before = std::fs::read(&path).unwrap();
     match open_err(&path, key_a()) {
-        StoreError::TooNew { found, known, .. } => assert_eq!((found, known), (99, 2)),
+        StoreError::TooNew { found, known, .. } => assert_eq!((found, known), (99, 3)),
         other => panic!("expected TooNew, got {other:?}"),
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);

@@ -48,6 +48,7 @@ pub fn profile(value: &str) -> Profile {
         client_secret: Some(ClientSecret::new(format!(
             "client-secret-PLAINTEXT-{value}"
         ))),
+        endpoints: None,
     }
 }
 

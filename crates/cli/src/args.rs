@@ -71,6 +71,13 @@ pub struct GlobalArgs {
     /// Settings file [default: <config dir>/oci-iam-sso/config.toml]
     #[arg(long, global = true, env = "OCI_IAM_SSO_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// Log to stderr what happens (cache hits, lock waits, refreshes, discovery,
+    /// requests): -v info, -vv debug, -vvv trace. RUST_LOG (such as
+    /// `oci_iam_sso=debug`) takes precedence. No token, code, client id, secret or key
+    /// is ever logged
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]

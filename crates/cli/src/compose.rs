@@ -102,6 +102,7 @@ impl App {
     /// and nothing is sent until a method needs the network.
     pub fn provider(&self, profile: &Profile) -> Result<Box<dyn IdentityProvider>, Failure> {
         let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings()?)
+            .remembering(profile.known_endpoints().cloned())
             .with_client_secret(profile.client_secret.clone());
         Ok(match self.settings()?.device_poll_interval {
             Some(interval) => Box::new(PollIntervalOverride {
@@ -208,6 +209,10 @@ struct PollIntervalOverride<P> {
 impl<P: IdentityProvider> IdentityProvider for PollIntervalOverride<P> {
     async fn endpoints(&self) -> Result<Endpoints, ProviderError> {
         self.inner.endpoints().await
+    }
+
+    fn endpoints_in_use(&self) -> Option<Endpoints> {
+        self.inner.endpoints_in_use()
     }
 
     async fn start_device_authorization(

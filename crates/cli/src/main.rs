@@ -7,6 +7,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with clap's code 2 (0 for help).
     let cli = oci_iam_sso::Cli::parse();
+    init_logging(cli.global.verbose, std::env::var("RUST_LOG").ok());
     match oci_iam_sso::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
@@ -14,4 +15,33 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit_code())
         }
     }
+}
+
+/// Installs the stderr log when asked for: `RUST_LOG` (an `EnvFilter`, which
+/// wins) or `-v` (info), `-vv` (debug), `-vvv` (trace) for this program's own
+/// crates. Without either nothing is installed, so nothing is logged and the
+/// output stays exactly as it is. Plain text, never colours: stderr is often
+/// a file or a CI log, and field values from servers stay inert text.
+fn init_logging(verbose: u8, rust_log: Option<String>) {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+
+    let directives = match rust_log.filter(|value| !value.trim().is_empty()) {
+        Some(value) => value,
+        None => match verbose {
+            0 => return,
+            // A prefix: it covers oci_iam_sso_domain and the adapters too.
+            1 => "oci_iam_sso=info".to_owned(),
+            2 => "oci_iam_sso=debug".to_owned(),
+            _ => "oci_iam_sso=trace".to_owned(),
+        },
+    };
+    let filter = EnvFilter::builder().parse_lossy(directives);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        // How long a refresh, a discovery or a lock wait took.
+        .with_span_events(FmtSpan::CLOSE)
+        .try_init();
 }

@@ -274,6 +274,7 @@ mod tests {
             passphrase_env: None,
             ask_passphrase: false,
             config,
+            verbose: 0,
         }
     }
 

@@ -39,7 +39,7 @@ pub use ports::{
     Endpoints, IdentityProvider, Presenter, ProfileLock, ResourceClient, ResourceRequest,
     ResourceResponse, RotationRecord, TokenStore,
 };
-pub use profile::{Profile, ProfileName};
+pub use profile::{KnownEndpoints, Profile, ProfileName};
 pub use retry::{RetryPolicy, may_have_consumed};
 pub use rotation::{IgnoreNotices, Notice, Notices, PendingRotation};
 pub use scope::{DEFAULT_SCOPE, Scope};

@@ -7,9 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::{
-    AccessToken, ClientId, DeviceAuthorization, DeviceCode, Generation, PendingRotation, Profile,
-    ProfileName, ProviderError, RefreshToken, Scope, ServiceUrl, StoreError, Timestamp,
-    TokenResponse, TokenSet,
+    AccessToken, ClientId, DeviceAuthorization, DeviceCode, Generation, KnownEndpoints,
+    PendingRotation, Profile, ProfileName, ProviderError, RefreshToken, Scope, ServiceUrl,
+    StoreError, Timestamp, TokenResponse, TokenSet,
 };
 
 /// The endpoints of an identity domain (or any OAuth 2.0 server).
@@ -20,14 +20,33 @@ pub struct Endpoints {
     pub revocation: Option<ServiceUrl>,
 }
 
+impl Endpoints {
+    /// Whether every endpoint has `domain`'s origin (scheme, host and port):
+    /// where the refresh token, device codes and client secrets may go.
+    pub fn all_on_origin_of(&self, domain: &ServiceUrl) -> bool {
+        [Some(&self.token), Some(&self.device_authorization)]
+            .into_iter()
+            .chain([self.revocation.as_ref()])
+            .flatten()
+            .all(|url| url.same_origin(domain))
+    }
+}
+
 /// An OAuth 2.0 authorization server, bound to one domain URL.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait IdentityProvider: Send + Sync {
     /// MUST return the endpoints of the discovery document when there is one, and
     /// the identity-domain paths (`/oauth2/v1/device`, `/token`, `/revoke`) when
-    /// the document is absent. MAY cache the answer.
+    /// the document is absent. MAY cache the answer, and MAY start from
+    /// endpoints remembered by an earlier process ([`Profile::known_endpoints`]).
     async fn endpoints(&self) -> Result<Endpoints, ProviderError>;
+
+    /// The endpoints the requests so far went to (found or remembered), without
+    /// sending anything; `None` while none are known. The use cases remember
+    /// them with the profile after a grant, so the next process sends no
+    /// discovery request.
+    fn endpoints_in_use(&self) -> Option<Endpoints>;
 
     /// MUST send `response_type=device_code`, `client_id` and `scope`, and return
     /// the device authorization with `interval` as sent (`None` when absent).
@@ -46,7 +65,10 @@ pub trait IdentityProvider: Send + Sync {
     ) -> Result<TokenResponse, ProviderError>;
 
     /// MUST send the refresh-token grant once (never retry on its own: the
-    /// token may be consumed) and return the new token set's response.
+    /// token may be consumed) and return the new token set's response. The one
+    /// exception: a remembered token endpoint that answers 404 or 410 has moved
+    /// (no grant ran there), and the grant MAY go once to the endpoint that
+    /// discovery names now, on the domain's origin like every endpoint.
     /// MUST map `invalid_grant` to its expired / consumed / invalid kind.
     /// MUST report a failure before the request left as `TransportFailure::Connect`
     /// and one after as `Timeout` or `Interrupted`.
@@ -102,8 +124,19 @@ pub trait TokenStore: Send + Sync {
     /// MUST return `Ok(None)` for an unknown profile.
     async fn profile(&self, name: &ProfileName) -> Result<Option<Profile>, StoreError>;
 
-    /// MUST create the profile or update its settings, keeping any stored tokens.
+    /// MUST create the profile or update its settings (remembered endpoints
+    /// included, as given), keeping any stored tokens.
     async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError>;
+
+    /// MUST set the profile's remembered endpoints (`Profile::endpoints`) to
+    /// `known`, only when the profile exists and its domain URL still is
+    /// `known.found_at` (otherwise nothing changes: a removed profile stays
+    /// removed), and return whether it did. Touches nothing else.
+    async fn remember_endpoints(
+        &self,
+        name: &ProfileName,
+        known: &KnownEndpoints,
+    ) -> Result<bool, StoreError>;
 
     /// MUST delete the profile with its tokens (and any rotation kept aside) and
     /// return whether it existed.

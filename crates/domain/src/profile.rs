@@ -1,6 +1,6 @@
 //! Profiles: one identity-domain client and its login, under a name.
 
-use crate::{ClientId, ClientSecret, InvalidInput, Scope, ServiceUrl};
+use crate::{ClientId, ClientSecret, Endpoints, InvalidInput, Scope, ServiceUrl};
 
 /// A profile name: letters, digits and `._-@` (the same rule as OCI config profiles),
 /// so a name is safe in file names, SQL and shell commands.
@@ -72,6 +72,48 @@ pub struct Profile {
     pub resource_url: Option<ServiceUrl>,
     /// Only for confidential clients (the OCI token exchange).
     pub client_secret: Option<ClientSecret>,
+    /// The endpoints discovery found for this profile (at login, or at the first
+    /// refresh), so that a later process need not ask again. Only a cache: see
+    /// [`Profile::known_endpoints`] for when it holds.
+    pub endpoints: Option<KnownEndpoints>,
+}
+
+impl Profile {
+    /// The remembered endpoints, when they still hold for this profile's
+    /// domain URL; `None` means "discover them".
+    pub fn known_endpoints(&self) -> Option<&Endpoints> {
+        self.endpoints.as_ref()?.for_domain(&self.domain_url)
+    }
+}
+
+/// Endpoints as discovery found them at `found_at` (a domain URL), kept with
+/// the profile.
+///
+/// They are worth nothing for any other domain URL: changing a profile's
+/// domain URL makes them stale, whatever the store still holds. And since the
+/// refresh token goes wherever they point, they are only used while every one
+/// of them is on the domain's own origin, the rule discovery enforces too (a
+/// store edited by hand cannot move a token elsewhere).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownEndpoints {
+    pub found_at: ServiceUrl,
+    pub endpoints: Endpoints,
+}
+
+impl KnownEndpoints {
+    pub fn new(found_at: ServiceUrl, endpoints: Endpoints) -> Self {
+        Self {
+            found_at,
+            endpoints,
+        }
+    }
+
+    /// The endpoints for a profile whose domain URL is `domain`, when they
+    /// were found there and all stay on its origin.
+    pub fn for_domain(&self, domain: &ServiceUrl) -> Option<&Endpoints> {
+        (self.found_at == *domain && self.endpoints.all_on_origin_of(domain))
+            .then_some(&self.endpoints)
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +127,51 @@ mod tests {
         }
         for bad in ["", "a b", "../x", "a/b", "x;rm", &"a".repeat(65)] {
             assert!(ProfileName::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn endpoints_at(base: &str) -> Endpoints {
+        let url = |path: &str| ServiceUrl::parse(&format!("{base}{path}")).expect("valid url");
+        Endpoints {
+            token: url("/oauth2/v1/token"),
+            device_authorization: url("/oauth2/v1/device"),
+            revocation: Some(url("/oauth2/v1/revoke")),
+        }
+    }
+
+    #[test]
+    fn remembered_endpoints_hold_only_for_the_domain_url_they_were_found_at() {
+        let mut profile = crate::test_support::profile();
+        let domain = profile.domain_url.clone();
+        let found = endpoints_at(domain.base());
+        profile.endpoints = Some(KnownEndpoints::new(domain.clone(), found.clone()));
+        assert_eq!(profile.known_endpoints(), Some(&found));
+
+        // Another domain URL: stale, even on the same host.
+        profile.domain_url =
+            ServiceUrl::parse(&format!("{}/other", domain.base())).expect("valid url");
+        assert_eq!(profile.known_endpoints(), None);
+        profile.domain_url =
+            ServiceUrl::parse("https://idcs-other.identity.oraclecloud.com").expect("valid url");
+        assert_eq!(profile.known_endpoints(), None);
+    }
+
+    #[test]
+    fn remembered_endpoints_off_the_domain_origin_are_never_used() {
+        let mut profile = crate::test_support::profile();
+        let domain = profile.domain_url.clone();
+        for off in [
+            "https://evil.example.com",
+            "https://idcs-test.identity.oraclecloud.com:8443",
+        ] {
+            let mut endpoints = endpoints_at(domain.base());
+            endpoints.token = endpoints_at(off).token;
+            profile.endpoints = Some(KnownEndpoints::new(domain.clone(), endpoints.clone()));
+            assert_eq!(profile.known_endpoints(), None, "{off}");
+            let mut endpoints = endpoints_at(domain.base());
+            endpoints.revocation = endpoints_at(off).revocation;
+            profile.endpoints = Some(KnownEndpoints::new(domain.clone(), endpoints));
+            assert_eq!(profile.known_endpoints(), None, "{off}");
         }
     }
 

@@ -84,6 +84,7 @@ pub fn profile() -> Profile {
         scope: Scope::default_epm(),
         resource_url: None,
         client_secret: Some(ClientSecret::new(CLIENT_SECRET)),
+        endpoints: None,
     }
 }
 
@@ -169,6 +170,14 @@ pub fn lock_with(
             });
     }
     lock
+}
+
+/// A provider mock that has found no endpoints, so a use case remembers none
+/// after a grant: the base of every scripted provider.
+pub fn provider_mock() -> crate::mocks::MockIdentityProvider {
+    let mut provider = crate::mocks::MockIdentityProvider::new();
+    provider.expect_endpoints_in_use().returning(|| None);
+    provider
 }
 
 /// The refresh tokens a scripted provider was called with, in order.
@@ -313,4 +322,38 @@ pub fn lock_keeping(
             replace
         });
     lock
+}
+
+/// Everything traced on this thread (at trace level) while the guard lives,
+/// as the CLI's `-vvv` would print it.
+#[derive(Clone, Debug, Default)]
+pub struct TraceLog(std::sync::Arc<Mutex<Vec<u8>>>);
+
+impl TraceLog {
+    pub fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let log = Self::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_writer(move || writer.clone())
+            .finish();
+        (log, tracing::subscriber::set_default(subscriber))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl std::io::Write for TraceLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

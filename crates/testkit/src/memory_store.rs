@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    Generation, PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError,
-    Timestamp, TokenSet, TokenStore,
+    Generation, KnownEndpoints, PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord,
+    StoreError, Timestamp, TokenSet, TokenStore,
 };
 use tokio::sync::OwnedMutexGuard;
 
@@ -79,6 +79,22 @@ impl TokenStore for InMemoryTokenStore {
             .or_default()
             .profile = Some(profile.clone());
         Ok(())
+    }
+
+    async fn remember_endpoints(
+        &self,
+        name: &ProfileName,
+        known: &KnownEndpoints,
+    ) -> Result<bool, StoreError> {
+        let mut data = self.data();
+        let profile = data.entries.get_mut(name).and_then(|e| e.profile.as_mut());
+        match profile {
+            Some(profile) if profile.domain_url == known.found_at => {
+                profile.endpoints = Some(known.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError> {

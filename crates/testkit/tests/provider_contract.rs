@@ -102,6 +102,11 @@ fn token_response(body: &Value) -> Result<TokenResponse, ProviderError> {
 
 #[async_trait]
 impl IdentityProvider for Reference {
+    /// Not tracked: every process that uses it discovers again.
+    fn endpoints_in_use(&self) -> Option<Endpoints> {
+        None
+    }
+
     async fn endpoints(&self) -> Result<Endpoints, ProviderError> {
         let url = self
             .base

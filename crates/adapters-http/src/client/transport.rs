@@ -30,16 +30,51 @@ pub fn describe_endpoint(what: &str, url: &url::Url) -> String {
     format!("{what} {}", shown.as_str().trim_end_matches('/'))
 }
 
+/// Where a request went, for the trace: scheme, host, port and path. Never
+/// the query or fragment (parameters, codes), nor user info.
+fn traced_url(url: &url::Url) -> String {
+    let mut shown = url.origin().ascii_serialization();
+    shown.push_str(url.path());
+    shown
+}
+
 /// Sends `request` and reads the answer, up to `limit` body bytes.
+///
+/// The trace gets one event per exchange: method, URL (no query), status,
+/// time and body size. Never a header (`Authorization`) or a body (tokens,
+/// codes, secrets).
 pub async fn read_answer(
     request: reqwest::RequestBuilder,
     endpoint: &str,
     limit: usize,
 ) -> Result<Answer, ProviderError> {
-    let mut response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(endpoint, e))?;
+    let (client, request) = request.build_split();
+    let request = request.map_err(|e| transport_error(endpoint, e))?;
+    let method = request.method().clone();
+    let url = traced_url(request.url());
+    let started = std::time::Instant::now();
+    let answer = exchange(client.execute(request), endpoint, limit).await;
+    let elapsed_ms = started.elapsed().as_millis();
+    match &answer {
+        Ok(answer) => tracing::debug!(
+            %method,
+            %url,
+            status = answer.status.as_u16(),
+            elapsed_ms,
+            body_bytes = answer.body.len(),
+            "HTTP request"
+        ),
+        Err(error) => tracing::debug!(%method, %url, elapsed_ms, %error, "HTTP request failed"),
+    }
+    answer
+}
+
+async fn exchange(
+    sent: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    endpoint: &str,
+    limit: usize,
+) -> Result<Answer, ProviderError> {
+    let mut response = sent.await.map_err(|e| transport_error(endpoint, e))?;
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
@@ -106,6 +141,17 @@ mod tests {
         assert_eq!(
             describe_endpoint("token endpoint", &url),
             "token endpoint https://idcs.example.com/oauth2/v1/token"
+        );
+    }
+
+    #[test]
+    fn the_traced_url_has_no_query_fragment_or_user_info() {
+        let url =
+            url::Url::parse("https://user:pw@idcs.example.com:8443/ui/v1/device?user_code=ABCD#x")
+                .unwrap();
+        assert_eq!(
+            traced_url(&url),
+            "https://idcs.example.com:8443/ui/v1/device"
         );
     }
 

@@ -11,13 +11,16 @@ mod exchange;
 pub mod fuzzing;
 mod response;
 
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
     ClientId, ClientSecret, DeviceAuthorization, DeviceCode, Endpoints, IdentityProvider,
     ProviderError, RefreshToken, Scope, ServiceUrl, TokenResponse,
 };
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use tokio::sync::OnceCell;
+use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::client::{Answer, HttpSettings, LazyClient, describe_endpoint, read_answer};
 
@@ -35,9 +38,20 @@ const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub struct HttpIdentityProvider {
     domain: ServiceUrl,
     client: LazyClient,
-    endpoints: OnceCell<Endpoints>,
+    endpoints: Mutex<Option<InUse>>,
     /// A confidential client authenticates every grant with HTTP Basic.
     client_secret: Option<ClientSecret>,
+}
+
+/// The endpoints requests go to, and where they came from.
+#[derive(Clone, Debug)]
+struct InUse {
+    endpoints: Endpoints,
+    /// Given by the caller (remembered by an earlier process), not found by
+    /// this one: a 404 there means they moved, and discovery runs once.
+    remembered: bool,
+    /// Whether the trace has said that no discovery is needed.
+    announced: bool,
 }
 
 impl HttpIdentityProvider {
@@ -46,24 +60,40 @@ impl HttpIdentityProvider {
         Self {
             domain: domain_url,
             client: LazyClient::new(settings),
-            endpoints: OnceCell::new(),
+            endpoints: Mutex::new(None),
             client_secret: None,
         }
     }
 
-    /// A provider with endpoints known already (cached by the caller), which
-    /// skips discovery.
+    /// A provider with endpoints known already (remembered by the caller),
+    /// which skips discovery; see [`HttpIdentityProvider::remembering`].
     pub fn with_endpoints(
         domain_url: ServiceUrl,
         endpoints: Endpoints,
         settings: HttpSettings,
     ) -> Self {
-        Self {
-            domain: domain_url,
-            client: LazyClient::new(settings),
-            endpoints: OnceCell::new_with(Some(endpoints)),
-            client_secret: None,
-        }
+        Self::new(domain_url, settings).remembering(Some(endpoints))
+    }
+
+    /// Starts from endpoints an earlier process found (the profile's
+    /// `known_endpoints`), so no discovery request is sent while they work.
+    /// When one answers 404 or 410 (it moved), discovery runs once and the
+    /// request goes to what it names. Endpoints off the domain's origin are
+    /// ignored: tokens only ever go to the domain.
+    pub fn remembering(self, endpoints: Option<Endpoints>) -> Self {
+        let usable = endpoints.filter(|endpoints| {
+            let on_origin = endpoints.all_on_origin_of(&self.domain);
+            if !on_origin {
+                warn!(domain = %self.domain, "remembered endpoints leave the domain's origin: ignored, discovering instead");
+            }
+            on_origin
+        });
+        *self.in_use() = usable.map(|endpoints| InUse {
+            endpoints,
+            remembered: true,
+            announced: false,
+        });
+        self
     }
 
     /// Authenticates every request that carries a `client_id` with HTTP Basic
@@ -78,16 +108,104 @@ impl HttpIdentityProvider {
         self.client.is_built()
     }
 
+    fn in_use(&self) -> MutexGuard<'_, Option<InUse>> {
+        // Only plain values are written under it: a panic leaves no half state.
+        self.endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The endpoints to use now, discovered on first use when none were given.
+    async fn current(&self) -> Result<InUse, ProviderError> {
+        if let Some(in_use) = self.in_use().as_mut() {
+            if in_use.remembered && !in_use.announced {
+                in_use.announced = true;
+                debug!(
+                    domain = %self.domain,
+                    token_endpoint = %in_use.endpoints.token,
+                    "endpoints remembered with the profile: no discovery request"
+                );
+            }
+            return Ok(in_use.clone());
+        }
+        // Errors are not kept: the next call tries discovery again.
+        let endpoints = self.discover().await?;
+        let in_use = InUse {
+            endpoints,
+            remembered: false,
+            announced: true,
+        };
+        *self.in_use() = Some(in_use.clone());
+        Ok(in_use)
+    }
+
     async fn discover(&self) -> Result<Endpoints, ProviderError> {
-        let url = self.domain.join_path(discovery::DISCOVERY_PATH)?;
-        let endpoint = describe_endpoint("discovery document", url.as_url());
-        let request = self
-            .client
-            .get()?
-            .get(url.as_url().clone())
-            .header(ACCEPT, "application/json");
-        let answer = read_answer(request, &endpoint, BODY_LIMIT).await?;
-        discovery::endpoints_from_answer(&self.domain, &endpoint, answer)
+        let span = info_span!("discovery", domain = %self.domain);
+        async {
+            let url = self.domain.join_path(discovery::DISCOVERY_PATH)?;
+            let endpoint = describe_endpoint("discovery document", url.as_url());
+            let request = self
+                .client
+                .get()?
+                .get(url.as_url().clone())
+                .header(ACCEPT, "application/json");
+            let answer = read_answer(request, &endpoint, BODY_LIMIT).await?;
+            let status = answer.status.as_u16();
+            let endpoints = discovery::endpoints_from_answer(&self.domain, &endpoint, answer)?;
+            info!(
+                status,
+                token_endpoint = %endpoints.token,
+                device_authorization_endpoint = %endpoints.device_authorization,
+                revocation_endpoint = endpoints.revocation.as_ref().map(tracing::field::display),
+                "endpoints discovered"
+            );
+            Ok(endpoints)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// POSTs `form` to the endpoint `pick` chooses (`None`: this server has
+    /// no such endpoint) and reads the answer.
+    ///
+    /// A remembered endpoint that answers 404 or 410 is gone: no grant ran
+    /// there, so nothing was consumed. Discovery then runs once, and when it
+    /// names another endpoint (on the domain's origin, as discovery demands)
+    /// the form goes there, once.
+    async fn send_form(
+        &self,
+        what: &str,
+        pick: fn(&Endpoints) -> Option<ServiceUrl>,
+        form: &[(&str, &str)],
+    ) -> Result<Option<(String, Answer)>, ProviderError> {
+        let in_use = self.current().await?;
+        let Some(url) = pick(&in_use.endpoints) else {
+            return Ok(None);
+        };
+        let endpoint = describe_endpoint(what, url.as_url());
+        let answer = self.post_form(&url, &endpoint, form).await?;
+        if !(in_use.remembered && moved(answer.status)) {
+            return Ok(Some((endpoint, answer)));
+        }
+        warn!(
+            endpoint = %url,
+            status = answer.status.as_u16(),
+            "a remembered endpoint is gone: discovering the endpoints again"
+        );
+        let found = self.discover().await?;
+        *self.in_use() = Some(InUse {
+            endpoints: found.clone(),
+            remembered: false,
+            announced: true,
+        });
+        match pick(&found) {
+            Some(moved_to) if moved_to != url => {
+                let endpoint = describe_endpoint(what, moved_to.as_url());
+                let answer = self.post_form(&moved_to, &endpoint, form).await?;
+                Ok(Some((endpoint, answer)))
+            }
+            _ => Ok(Some((endpoint, answer))),
+        }
     }
 
     /// POSTs a form to `url` and reads the answer.
@@ -129,16 +247,49 @@ impl HttpIdentityProvider {
         let endpoint = describe_endpoint("token endpoint", url.as_url());
         Ok((url, endpoint))
     }
+
+    /// [`Self::send_form`] to an endpoint every server has.
+    async fn send_form_to(
+        &self,
+        what: &str,
+        pick: fn(&Endpoints) -> Option<ServiceUrl>,
+        form: &[(&str, &str)],
+    ) -> Result<(String, Answer), ProviderError> {
+        let sent = self.send_form(what, pick, form).await?;
+        sent.ok_or_else(|| ProviderError::Malformed {
+            endpoint: what.to_owned(),
+            problem: "the server has no such endpoint".to_owned(),
+        })
+    }
+}
+
+/// Statuses that say an endpoint is not (or no longer) there.
+fn moved(status: StatusCode) -> bool {
+    matches!(status, StatusCode::NOT_FOUND | StatusCode::GONE)
+}
+
+fn token_url(endpoints: &Endpoints) -> Option<ServiceUrl> {
+    Some(endpoints.token.clone())
+}
+
+fn device_url(endpoints: &Endpoints) -> Option<ServiceUrl> {
+    Some(endpoints.device_authorization.clone())
+}
+
+fn revocation_url(endpoints: &Endpoints) -> Option<ServiceUrl> {
+    endpoints.revocation.clone()
 }
 
 #[async_trait]
 impl IdentityProvider for HttpIdentityProvider {
     async fn endpoints(&self) -> Result<Endpoints, ProviderError> {
-        // Errors are not cached: the next call tries discovery again.
-        self.endpoints
-            .get_or_try_init(|| self.discover())
-            .await
-            .cloned()
+        self.current().await.map(|in_use| in_use.endpoints)
+    }
+
+    fn endpoints_in_use(&self) -> Option<Endpoints> {
+        self.in_use()
+            .as_ref()
+            .map(|in_use| in_use.endpoints.clone())
     }
 
     async fn start_device_authorization(
@@ -146,15 +297,15 @@ impl IdentityProvider for HttpIdentityProvider {
         client_id: &ClientId,
         scope: &Scope,
     ) -> Result<DeviceAuthorization, ProviderError> {
-        let url = self.endpoints().await?.device_authorization;
-        let endpoint = describe_endpoint("device authorization endpoint", url.as_url());
         let scope = scope.to_string();
         let form = [
             ("response_type", "device_code"),
             ("scope", scope.as_str()),
             ("client_id", client_id.as_str()),
         ];
-        let answer = self.post_form(&url, &endpoint, &form).await?;
+        let (endpoint, answer) = self
+            .send_form_to("device authorization endpoint", device_url, &form)
+            .await?;
         response::device_authorization(&endpoint, answer)
     }
 
@@ -163,13 +314,14 @@ impl IdentityProvider for HttpIdentityProvider {
         client_id: &ClientId,
         device_code: &DeviceCode,
     ) -> Result<TokenResponse, ProviderError> {
-        let (url, endpoint) = self.token_endpoint().await?;
         let form = [
             ("grant_type", DEVICE_CODE_GRANT),
             ("device_code", device_code.expose_secret()),
             ("client_id", client_id.as_str()),
         ];
-        let answer = self.post_form(&url, &endpoint, &form).await?;
+        let (endpoint, answer) = self
+            .send_form_to("token endpoint", token_url, &form)
+            .await?;
         response::token_response(&endpoint, answer)
     }
 
@@ -178,7 +330,6 @@ impl IdentityProvider for HttpIdentityProvider {
         client_id: &ClientId,
         refresh_token: &RefreshToken,
     ) -> Result<TokenResponse, ProviderError> {
-        let (url, endpoint) = self.token_endpoint().await?;
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", client_id.as_str()),
@@ -186,7 +337,10 @@ impl IdentityProvider for HttpIdentityProvider {
         ];
         // Sent once: after a failure the token may already be consumed, and
         // only the caller (holding the profile lock) may decide what follows.
-        let answer = self.post_form(&url, &endpoint, &form).await?;
+        // (A remembered endpoint's 404 consumed nothing; see `send_form`.)
+        let (endpoint, answer) = self
+            .send_form_to("token endpoint", token_url, &form)
+            .await?;
         response::token_response(&endpoint, answer)
     }
 
@@ -195,16 +349,17 @@ impl IdentityProvider for HttpIdentityProvider {
         client_id: &ClientId,
         token: &RefreshToken,
     ) -> Result<bool, ProviderError> {
-        let Some(url) = self.endpoints().await?.revocation else {
-            return Ok(false);
-        };
-        let endpoint = describe_endpoint("revocation endpoint", url.as_url());
         let form = [
             ("token", token.expose_secret()),
             ("token_type_hint", "refresh_token"),
             ("client_id", client_id.as_str()),
         ];
-        let answer = self.post_form(&url, &endpoint, &form).await?;
+        let Some((endpoint, answer)) = self
+            .send_form("revocation endpoint", revocation_url, &form)
+            .await?
+        else {
+            return Ok(false);
+        };
         response::revocation(&endpoint, answer).map(|()| true)
     }
 }

@@ -15,6 +15,7 @@ use oci_iam_sso_domain::{
     TokenSet,
 };
 use rusqlite::{TransactionBehavior, params};
+use tracing::{Instrument, debug, debug_span};
 
 use super::Shared;
 use super::pending::{self, PendingSlot};
@@ -59,12 +60,19 @@ impl SqliteProfileLock {
         let file = open_private_file(&path).map_err(|e| io("cannot open the lock file", e))?;
 
         let timeout = shared.options.lock_timeout;
+        let started = std::time::Instant::now();
         let locked = crate::file_lock::lock_within(&file, timeout)
+            .instrument(debug_span!("profile_lock", %profile))
             .await
             .map_err(|e| io("cannot lock the lock file", e))?;
         if !locked {
             return Err(StoreError::LockTimeout { waited: timeout });
         }
+        debug!(
+            %profile,
+            waited_ms = started.elapsed().as_millis(),
+            "profile lock taken"
+        );
         let slot = PendingSlot::new(&shared.pending_dir, &profile);
         Ok(Self {
             shared,
@@ -145,6 +153,13 @@ impl SqliteProfileLock {
         // synchronous=FULL: the WAL is fsynced before COMMIT returns.
         tx.commit().map_err(sql)?;
         self.discard_pending();
+        debug!(
+            profile = %self.profile,
+            generation,
+            fingerprint = audit.fingerprint.as_deref().unwrap_or("none"),
+            recovered = audit.recovered_from.is_some(),
+            "token set written and synced"
+        );
         Ok(())
     }
 
@@ -190,7 +205,9 @@ impl ProfileLock for SqliteProfileLock {
             .reserve()
             .map_err(|e| self.slot_error("cannot reserve room to keep the rotated token", e))?;
         self.reserved = Some(file);
-        self.check_writable()
+        self.check_writable()?;
+        debug!(profile = %self.profile, "slot reserved and the store is writable: the grant may leave");
+        Ok(())
     }
 
     async fn keep_pending(&mut self, pending: &PendingRotation) -> Result<(), StoreError> {
@@ -204,7 +221,14 @@ impl ProfileLock for SqliteProfileLock {
         let sealed = pending::seal(&self.shared, &self.profile, pending);
         let written = self.slot.write(&file, &sealed);
         self.reserved = Some(file);
-        written.map_err(|e| self.slot_error("cannot keep the token set aside", e))
+        written.map_err(|e| self.slot_error("cannot keep the token set aside", e))?;
+        debug!(
+            profile = %self.profile,
+            generation = pending.next.generation.get(),
+            slot = %self.slot.location(),
+            "token set sealed and synced in its kept-aside slot"
+        );
+        Ok(())
     }
 
     async fn pending(&mut self) -> Result<Option<PendingRotation>, StoreError> {

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::{
-    PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError, TokenSet,
-    TokenStore,
+    KnownEndpoints, PendingRotation, Profile, ProfileLock, ProfileName, RotationRecord, StoreError,
+    TokenSet, TokenStore,
 };
 use rusqlite::{Connection, ErrorCode};
 
@@ -121,6 +121,11 @@ impl SqliteTokenStore {
         options: StoreOptions,
     ) -> Result<SqliteTokenStore, StoreError> {
         let shared = open::open(path, key, options)?;
+        tracing::debug!(
+            location = %shared.location,
+            schema = schema::SCHEMA_VERSION,
+            "token store opened"
+        );
         Ok(Self {
             shared: std::sync::Arc::new(shared),
         })
@@ -139,6 +144,14 @@ impl TokenStore for SqliteTokenStore {
 
     async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError> {
         rows::put_profile(&self.shared, profile)
+    }
+
+    async fn remember_endpoints(
+        &self,
+        name: &ProfileName,
+        known: &KnownEndpoints,
+    ) -> Result<bool, StoreError> {
+        rows::remember_endpoints(&self.shared, name, known)
     }
 
     async fn remove_profile(&self, name: &ProfileName) -> Result<bool, StoreError> {

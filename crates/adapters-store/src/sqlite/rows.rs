@@ -4,8 +4,9 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use oci_iam_sso_domain::{
-    AccessToken, ClientId, ClientSecret, Generation, IssuedAccessToken, Profile, ProfileName,
-    RefreshToken, RotationRecord, Scope, ServiceUrl, StoreError, Timestamp, TokenSet,
+    AccessToken, ClientId, ClientSecret, Endpoints, Generation, IssuedAccessToken, KnownEndpoints,
+    Profile, ProfileName, RefreshToken, RotationRecord, Scope, ServiceUrl, StoreError, Timestamp,
+    TokenSet,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use zeroize::Zeroize;
@@ -76,7 +77,58 @@ fn to_sql_u64(shared: &Shared, value: u64) -> Result<i64, StoreError> {
 }
 
 const PROFILE_COLUMNS: &str =
-    "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct";
+    "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct, endpoints";
+
+/// The `endpoints` column: what discovery found, as JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct EndpointsRow {
+    found_at: String,
+    token: String,
+    device_authorization: String,
+    revocation: Option<String>,
+}
+
+fn endpoints_to_json(known: &KnownEndpoints) -> String {
+    let row = EndpointsRow {
+        found_at: known.found_at.as_str().to_owned(),
+        token: known.endpoints.token.as_str().to_owned(),
+        device_authorization: known.endpoints.device_authorization.as_str().to_owned(),
+        revocation: known
+            .endpoints
+            .revocation
+            .as_ref()
+            .map(|u| u.as_str().to_owned()),
+    };
+    // Four strings: serialising cannot fail.
+    serde_json::to_string(&row).unwrap_or_default()
+}
+
+/// Remembered endpoints are a cache: an unreadable value is no error, only
+/// one discovery more (and the domain decides whether a readable one holds).
+fn endpoints_from_json(profile: &str, text: &str) -> Option<KnownEndpoints> {
+    let parsed = serde_json::from_str::<EndpointsRow>(text)
+        .ok()
+        .and_then(|row| {
+            Some(KnownEndpoints::new(
+                ServiceUrl::parse(&row.found_at).ok()?,
+                Endpoints {
+                    token: ServiceUrl::parse(&row.token).ok()?,
+                    device_authorization: ServiceUrl::parse(&row.device_authorization).ok()?,
+                    revocation: match row.revocation {
+                        Some(url) => Some(ServiceUrl::parse(&url).ok()?),
+                        None => None,
+                    },
+                },
+            ))
+        });
+    if parsed.is_none() {
+        tracing::warn!(
+            profile,
+            "the remembered endpoints are unreadable; discovering them again"
+        );
+    }
+    parsed
+}
 
 fn profile_from_row(shared: &Shared, row: &Row<'_>) -> Result<Profile, StoreError> {
     let sql = |e| shared.sql_error(e);
@@ -93,6 +145,7 @@ fn profile_from_row(shared: &Shared, row: &Row<'_>) -> Result<Profile, StoreErro
     let resource_url: Option<String> = row.get(3).map_err(sql)?;
     let client_id_ct: Vec<u8> = row.get(4).map_err(sql)?;
     let client_secret_ct: Option<Vec<u8>> = row.get(5).map_err(sql)?;
+    let endpoints: Option<String> = row.get(6).map_err(sql)?;
     let client_id = open_text(shared, &name, CLIENT_ID, &client_id_ct)?;
     Ok(Profile {
         domain_url: ServiceUrl::parse(&domain_url).map_err(|e| bad("domain URL", e))?,
@@ -105,6 +158,7 @@ fn profile_from_row(shared: &Shared, row: &Row<'_>) -> Result<Profile, StoreErro
         client_secret: client_secret_ct
             .map(|ct| open_text(shared, &name, CLIENT_SECRET, &ct).map(ClientSecret::new))
             .transpose()?,
+        endpoints: endpoints.and_then(|text| endpoints_from_json(&name, &text)),
         name: profile_name,
     })
 }
@@ -154,12 +208,13 @@ pub(crate) fn put_profile(shared: &Shared, profile: &Profile) -> Result<(), Stor
     let conn = shared.conn();
     conn.prepare_cached(
         "INSERT INTO profiles (name, domain_url, scope, resource_url, client_id_ct,
-                               client_secret_ct, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+                               client_secret_ct, created_at, updated_at, endpoints)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
          ON CONFLICT (name) DO UPDATE SET
              domain_url = excluded.domain_url, scope = excluded.scope,
              resource_url = excluded.resource_url, client_id_ct = excluded.client_id_ct,
-             client_secret_ct = excluded.client_secret_ct, updated_at = excluded.updated_at",
+             client_secret_ct = excluded.client_secret_ct, updated_at = excluded.updated_at,
+             endpoints = excluded.endpoints",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -170,10 +225,32 @@ pub(crate) fn put_profile(shared: &Shared, profile: &Profile) -> Result<(), Stor
             client_id,
             client_secret,
             now,
+            profile.endpoints.as_ref().map(endpoints_to_json),
         ])
     })
     .map_err(|e| shared.sql_error(e))?;
     Ok(())
+}
+
+/// Sets the remembered endpoints of `name` while its domain URL is still the
+/// one they were found at; `false` when no row matched.
+pub(crate) fn remember_endpoints(
+    shared: &Shared,
+    name: &ProfileName,
+    known: &KnownEndpoints,
+) -> Result<bool, StoreError> {
+    let changed = shared
+        .conn()
+        .prepare_cached("UPDATE profiles SET endpoints = ?2 WHERE name = ?1 AND domain_url = ?3")
+        .and_then(|mut s| {
+            s.execute(params![
+                name.as_str(),
+                endpoints_to_json(known),
+                known.found_at.as_str(),
+            ])
+        })
+        .map_err(|e| shared.sql_error(e))?;
+    Ok(changed > 0)
 }
 
 pub(crate) fn remove_profile(shared: &Shared, name: &ProfileName) -> Result<bool, StoreError> {

@@ -9,7 +9,7 @@ use rusqlite::Transaction;
 pub(crate) const APPLICATION_ID: i64 = 0x4f43_4953;
 
 /// The schema this build writes and understands.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 
 /// How many audit rows are kept per profile (the oldest are pruned on write).
 pub(crate) const ROTATIONS_KEPT: i64 = 200;
@@ -78,12 +78,26 @@ ALTER TABLE tokens ADD COLUMN access_issued_at INTEGER;
 ALTER TABLE rotations ADD COLUMN recovered_from INTEGER;
 ";
 
+/// Version 3: the endpoints discovery found for a profile (JSON, not secret:
+/// URLs on the domain's own origin), so a refreshing process need not ask
+/// again. Existing rows keep everything and start with none.
+const V3: &str = "
+ALTER TABLE profiles ADD COLUMN endpoints TEXT;
+";
+
 /// `MIGRATIONS[i]` takes a store from version `i` to `i + 1`; version 0 is empty.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// Brings a store from `from` up to [`SCHEMA_VERSION`] inside the caller's
 /// transaction (which is `IMMEDIATE`, so concurrent openers take turns).
 pub(crate) fn migrate(tx: &Transaction<'_>, from: u32) -> rusqlite::Result<()> {
+    if from < SCHEMA_VERSION {
+        tracing::debug!(
+            from,
+            to = SCHEMA_VERSION,
+            "migrating the token store's schema"
+        );
+    }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;

@@ -36,6 +36,7 @@ async fn add(app: &App, store: &dyn TokenStore, args: ProfileAddArgs) -> Result<
             .as_deref()
             .map(client_secret_from)
             .transpose()?,
+        endpoints: None,
         name,
     };
     if store.profile(&profile.name).await?.is_some() {

@@ -102,7 +102,7 @@ impl Ports {
     /// Ports that fail the test on any call (tests add what they expect).
     fn strict() -> Self {
         Self {
-            provider: MockIdentityProvider::new(),
+            provider: crate::test_support::provider_mock(),
             store: MockTokenStore::new(),
             exchanger: MockTokenExchanger::new(),
             keys: MockOciKeys::new(),

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tracing::{Instrument, debug, info, info_span, warn};
+
 use crate::{
     Clock, Error, IdentityProvider, IssuedAccessToken, Notice, Notices, OAuthErrorKind, Profile,
     ProviderError, RefreshToken, RetryPolicy, TokenSet, TokenStore, retry::may_have_consumed,
@@ -54,6 +56,12 @@ impl AccessTokens<'_> {
                 .as_ref()
                 .and_then(|t| t.usable_access(self.clock.now(), margin))
         {
+            info!(
+                profile = %profile.name,
+                generation = seen.map(|g| g.get()),
+                expires_in_s = self.clock.now().until(access.expires_at).as_secs(),
+                "cache hit: the stored access token is fresh, nothing sent"
+            );
             return Ok(access.clone());
         }
 
@@ -70,6 +78,11 @@ impl AccessTokens<'_> {
         if (!request.force_refresh || Some(current.generation) != seen)
             && let Some(access) = current.usable_access(self.clock.now(), margin)
         {
+            info!(
+                profile = %profile.name,
+                generation = current.generation.get(),
+                "cache hit under the lock: another process refreshed while this one waited"
+            );
             return Ok(access.clone());
         }
 
@@ -81,7 +94,16 @@ impl AccessTokens<'_> {
             let Some(refresh_token) = current.refresh_token.clone() else {
                 return Err(Error::NoRefreshToken(profile.name.clone()));
             };
-            match self.refresh_once(profile, &current, &refresh_token).await {
+            let grant = info_span!(
+                "refresh",
+                profile = %profile.name,
+                generation = current.generation.get()
+            );
+            match self
+                .refresh_once(profile, &current, &refresh_token)
+                .instrument(grant)
+                .await
+            {
                 Ok(next) => {
                     let now = self.clock.now();
                     persist_issued(
@@ -93,6 +115,7 @@ impl AccessTokens<'_> {
                         self.notices,
                     )
                     .await?;
+                    super::remember_endpoints(self.provider, self.store, profile).await;
                     // The answer's refresh token is stored; its access token was
                     // refused (the notice says why): the next call refreshes.
                     let access = next.access.ok_or_else(|| {
@@ -130,6 +153,11 @@ impl AccessTokens<'_> {
                             if newer.generation > current.generation
                                 && newer.refresh_token.is_some() =>
                         {
+                            info!(
+                                profile = %profile.name,
+                                generation = newer.generation.get(),
+                                "invalid_grant, but the store holds a newer set written meanwhile: going on from it"
+                            );
                             if let Some(access) = newer.usable_access(self.clock.now(), margin) {
                                 return Ok(access.clone());
                             }
@@ -167,7 +195,14 @@ impl AccessTokens<'_> {
                     for note in &response.notes {
                         self.notices.notice(Notice::OddTokenAnswer(*note));
                     }
-                    return Ok(current.rotated(response, self.clock.now()));
+                    let next = current.rotated(response, self.clock.now());
+                    info!(
+                        attempts = failed_attempts + 1,
+                        generation = next.generation.get(),
+                        rotated = next.refresh_token != current.refresh_token,
+                        "refresh grant answered"
+                    );
+                    return Ok(next);
                 }
                 Err(error) => {
                     failed_attempts += 1;
@@ -178,8 +213,19 @@ impl AccessTokens<'_> {
                             .delay_after(&error, failed_attempts, self.clock.jitter())
                     };
                     match wait {
-                        Some(wait) => self.clock.sleep(wait).await,
-                        None => return Err(error),
+                        Some(wait) => {
+                            warn!(
+                                attempt = failed_attempts,
+                                retry_in_ms = wait.as_millis(),
+                                %error,
+                                "refresh grant failed before it could consume the token: trying again"
+                            );
+                            self.clock.sleep(wait).await;
+                        }
+                        None => {
+                            debug!(attempt = failed_attempts, %error, "refresh grant failed");
+                            return Err(error);
+                        }
                     }
                 }
             }

@@ -44,6 +44,13 @@ impl DeviceLogin<'_> {
             .start_device_authorization(&profile.client_id, &profile.scope)
             .await
             .map_err(|e| super::refresh_error(&profile.name, e))?;
+        // Never the codes or the verification URIs (the complete one holds the user code).
+        tracing::info!(
+            profile = %profile.name,
+            expires_in_s = authorization.expires_in.as_secs(),
+            interval_ms = authorization.interval.map(|i| i.as_millis()),
+            "device authorization started: waiting for the user"
+        );
         self.presenter.device_code(&authorization);
         if options.open_browser {
             // A missing browser is normal on servers: the code is already on screen.
@@ -70,11 +77,18 @@ impl DeviceLogin<'_> {
                     next,
                     wait: next_wait,
                 } => {
+                    tracing::debug!(next_poll_in_ms = next_wait.as_millis(), "not approved yet");
                     poll = next;
                     wait = next_wait;
                 }
-                PollStep::Granted(response) => break response,
-                PollStep::Failed(failure) => return Err(failed(failure)),
+                PollStep::Granted(response) => {
+                    tracing::info!(profile = %profile.name, "device login approved");
+                    break response;
+                }
+                PollStep::Failed(failure) => {
+                    tracing::info!(profile = %profile.name, %failure, "device login failed");
+                    return Err(failed(failure));
+                }
             }
         };
 
@@ -100,6 +114,8 @@ impl DeviceLogin<'_> {
             self.notices,
         )
         .await?;
+        drop(lock);
+        super::remember_endpoints(self.provider, self.store, profile).await;
         Ok(tokens)
     }
 }

@@ -14,6 +14,8 @@ mod tests_kept_rotation;
 #[cfg(test)]
 mod tests_manage;
 #[cfg(test)]
+mod tests_observable;
+#[cfg(test)]
 mod tests_refresh_errors;
 #[cfg(test)]
 mod tests_refresh_retry;
@@ -24,7 +26,43 @@ pub use manage::{
     ImportRefreshToken, Logout, LogoutOutcome, MAX_IMPORTED_TOKEN_LEN, call_with_bearer,
 };
 
-use crate::{Error, InvalidGrant, OAuthErrorKind, ProfileName, ProviderError};
+use crate::{
+    Error, IdentityProvider, InvalidGrant, KnownEndpoints, OAuthErrorKind, Profile, ProfileName,
+    ProviderError, TokenStore,
+};
+
+/// After a grant: remembers with the profile the endpoints it went to, when
+/// they are not the ones the profile already has, so that the next process
+/// sends no discovery request. Best effort: failing costs one discovery later.
+pub(crate) async fn remember_endpoints(
+    provider: &dyn IdentityProvider,
+    store: &dyn TokenStore,
+    profile: &Profile,
+) {
+    let Some(in_use) = provider.endpoints_in_use() else {
+        return;
+    };
+    if profile.known_endpoints() == Some(&in_use) {
+        return;
+    }
+    let known = KnownEndpoints::new(profile.domain_url.clone(), in_use);
+    match store.remember_endpoints(&profile.name, &known).await {
+        Ok(true) => tracing::debug!(
+            profile = %profile.name,
+            token_endpoint = %known.endpoints.token,
+            "endpoints remembered with the profile"
+        ),
+        Ok(false) => tracing::debug!(
+            profile = %profile.name,
+            "endpoints not remembered: the profile was changed or removed meanwhile"
+        ),
+        Err(error) => tracing::warn!(
+            profile = %profile.name,
+            %error,
+            "cannot remember the endpoints; the next run discovers them again"
+        ),
+    }
+}
 
 /// Maps a token-endpoint failure to what it means for the profile.
 pub(crate) fn refresh_error(profile: &ProfileName, error: ProviderError) -> Error {

@@ -1,6 +1,8 @@
 //! Reading under the profile lock and writing a set the server just issued,
 //! so that a rotated refresh token is never lost (see [`crate::PendingRotation`]).
 
+use tracing::{Instrument, debug, debug_span, info, warn};
+
 use crate::{
     Error, Notice, Notices, PendingRotation, ProfileLock, ProfileName, StoreError, Timestamp,
     TokenSet,
@@ -40,6 +42,12 @@ pub(crate) async fn read_under_lock(
     };
     match lock.adopt(&pending, now).await {
         Ok(()) => {
+            info!(
+                %profile,
+                generation = pending.next.generation.get(),
+                kept_at = pending.kept_at.unix(),
+                "adopted the token set kept aside by an earlier run"
+            );
             notices.notice(Notice::RotationRecovered {
                 profile: profile.clone(),
                 kept_at: pending.kept_at,
@@ -53,6 +61,7 @@ pub(crate) async fn read_under_lock(
         // what it holds now wins.
         Err(StoreError::Conflict { .. }) => Ok(UnderLock::as_stored(lock.tokens().await?)),
         Err(error) => {
+            warn!(%profile, %error, "cannot adopt the token set kept aside yet: going on from it");
             notices.notice(Notice::RotationKeptAside {
                 profile: profile.clone(),
                 error,
@@ -76,9 +85,30 @@ pub(crate) async fn persist_issued(
     now: Timestamp,
     notices: &dyn Notices,
 ) -> Result<(), Error> {
+    let span = debug_span!(
+        "persist",
+        %profile,
+        base_generation = stored.map(|s| s.generation.get()),
+        generation = next.generation.get()
+    );
     let pending = PendingRotation::over(stored, next.clone(), now);
-    let kept = lock.keep_pending(&pending).await;
-    let written = lock.replace(stored.map(|s| s.generation), next, now).await;
+    let kept = lock.keep_pending(&pending).instrument(span.clone()).await;
+    match &kept {
+        Ok(()) => debug!(parent: &span, "kept aside (durably) before the store write"),
+        Err(error) => {
+            warn!(parent: &span, %error, "cannot keep the set aside; writing the store anyway")
+        }
+    }
+    let written = lock
+        .replace(stored.map(|s| s.generation), next, now)
+        .instrument(span.clone())
+        .await;
+    match &written {
+        Ok(()) => info!(parent: &span, "stored"),
+        Err(error) => {
+            warn!(parent: &span, %error, kept_aside = kept.is_ok(), "the store write failed")
+        }
+    }
     match (written, kept) {
         (Ok(()), _) => Ok(()),
         // A newer set is in the store, written without our lock: it wins, and

@@ -3,7 +3,7 @@
 
 use mockall::Sequence;
 
-use crate::mocks::{MockIdentityProvider, MockTokenStore};
+use crate::mocks::MockTokenStore;
 use crate::test_support::{
     ManualClock, RecordedNotices, Replaced, T0, calls, expired, fresh, get_access, give_lock,
     lock_keeping, lock_with, response, script_refresh, secs, snapshot, token_set,
@@ -25,7 +25,7 @@ fn written(replaced: &Replaced) -> Vec<(Option<Generation>, TokenSet)> {
 
 #[tokio::test]
 async fn a_fresh_cached_token_needs_no_provider_and_no_lock() {
-    let provider = MockIdentityProvider::new(); // any call panics
+    let provider = crate::test_support::provider_mock(); // any call panics
     let mut store = MockTokenStore::new(); // only the lock-free snapshot is expected
     snapshot(&mut store, Some(fresh(3)));
     let clock = ManualClock::at(T0);
@@ -39,7 +39,7 @@ async fn a_fresh_cached_token_needs_no_provider_and_no_lock() {
 
 #[tokio::test]
 async fn a_token_within_min_ttl_is_refreshed() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = MockTokenStore::new();
     // Valid for 10 more minutes, but the caller needs 20.
@@ -87,7 +87,7 @@ async fn an_expired_token_is_refreshed_and_stored_before_it_is_returned() {
         .times(1)
         .in_sequence(&mut seq)
         .return_once(|| Ok(()));
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     provider
         .expect_refresh()
         .withf(|_, token| token.expose_secret() == "rt-3")
@@ -147,7 +147,7 @@ async fn an_expired_token_is_refreshed_and_stored_before_it_is_returned() {
 
 #[tokio::test]
 async fn a_refresh_by_another_process_while_we_waited_is_used() {
-    let provider = MockIdentityProvider::new(); // no refresh may happen
+    let provider = crate::test_support::provider_mock(); // no refresh may happen
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));
     let replaced = Replaced::default();
@@ -163,7 +163,7 @@ async fn a_refresh_by_another_process_while_we_waited_is_used() {
 
 #[tokio::test]
 async fn a_forced_refresh_refreshes_a_fresh_token() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(fresh(3)));
@@ -185,7 +185,7 @@ async fn a_forced_refresh_refreshes_a_fresh_token() {
 
 #[tokio::test]
 async fn a_forced_refresh_accepts_a_newer_generation_found_under_the_lock() {
-    let provider = MockIdentityProvider::new();
+    let provider = crate::test_support::provider_mock();
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(fresh(3)));
     let replaced = Replaced::default();
@@ -203,7 +203,7 @@ async fn refresh_with_failing_store(
     failure: StoreError,
     keep: Result<(), StoreError>,
 ) -> (Result<crate::IssuedAccessToken, Error>, Vec<String>) {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));

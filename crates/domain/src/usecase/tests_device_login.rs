@@ -28,7 +28,14 @@ fn authorization(complete: Option<&str>, expires_in: Duration) -> DeviceAuthoriz
 
 /// A provider that hands out `auth` and then answers the polls in order.
 fn provider(auth: DeviceAuthorization, answers: Vec<PollAnswer>) -> MockIdentityProvider {
-    let mut provider = MockIdentityProvider::new();
+    scripted(crate::test_support::provider_mock(), auth, answers)
+}
+
+fn scripted(
+    mut provider: MockIdentityProvider,
+    auth: DeviceAuthorization,
+    answers: Vec<PollAnswer>,
+) -> MockIdentityProvider {
     provider
         .expect_start_device_authorization()
         .times(1)
@@ -423,7 +430,7 @@ async fn a_network_failure_while_polling_is_a_network_exit() {
 
 #[tokio::test]
 async fn a_failed_start_shows_no_code() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     provider
         .expect_start_device_authorization()
         .return_once(|_, _| Err(oauth("invalid_scope", Some("Invalid scope"))));
@@ -444,4 +451,72 @@ async fn a_failed_start_shows_no_code() {
     );
     assert_eq!(error.exit_code(), exit::CLIENT_CONFIG);
     assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_login_remembers_its_endpoints_and_traces_no_code_or_token() {
+    let endpoints = crate::Endpoints {
+        token: profile()
+            .domain_url
+            .join_path("/oauth2/v1/token")
+            .expect("path"),
+        device_authorization: profile()
+            .domain_url
+            .join_path("/oauth2/v1/device")
+            .expect("path"),
+        revocation: None,
+    };
+    let mut base = MockIdentityProvider::new();
+    let in_use = endpoints.clone();
+    base.expect_endpoints_in_use()
+        .returning(move || Some(in_use.clone()));
+    let answers = vec![Err(oauth("authorization_pending", None)), granted()];
+    let provider = scripted(
+        base,
+        authorization(
+            Some("https://idcs.example.com/device?user_code=ABCD-EFGH"),
+            secs(300),
+        ),
+        answers,
+    );
+    let replaced = Replaced::default();
+    let mut store = store(None, Ok(()), &replaced);
+    let expected = crate::KnownEndpoints::new(profile().domain_url, endpoints);
+    store
+        .expect_remember_endpoints()
+        .withf(move |_, known| *known == expected)
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let clock = ManualClock::at(T0);
+    let presenter = presenter();
+    let login = DeviceLogin {
+        provider: &provider,
+        store: &store,
+        clock: &clock,
+        presenter: &presenter,
+        notices: &crate::IgnoreNotices,
+    };
+    let (log, _guard) = crate::test_support::TraceLog::capture();
+
+    login.run(&profile(), NO_BROWSER).await.expect("login");
+
+    let text = log.text();
+    for step in [
+        "device authorization started",
+        "not approved yet",
+        "device login approved",
+        "stored",
+    ] {
+        assert!(text.contains(step), "{step} in:\n{text}");
+    }
+    for secret in [
+        "device-code-SECRET",
+        "ABCD-EFGH",
+        "at-login",
+        "rt-login",
+        crate::test_support::CLIENT_ID,
+        crate::test_support::CLIENT_SECRET,
+    ] {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+    }
 }

@@ -49,7 +49,7 @@ fn issued_now(generation: u64, lifetime: u64) -> TokenSet {
 
 #[tokio::test]
 async fn a_kept_rotation_over_the_stored_set_is_adopted_and_used() {
-    let provider = MockIdentityProvider::new(); // no grant: the kept set is fresh
+    let provider = crate::test_support::provider_mock(); // no grant: the kept set is fresh
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));
     let mut lock = crate::mocks::MockProfileLock::new();
@@ -75,7 +75,7 @@ async fn a_kept_rotation_over_the_stored_set_is_adopted_and_used() {
 async fn a_kept_rotation_that_cannot_be_adopted_yet_is_still_the_one_refreshed() {
     // The store still cannot write: go on from the kept set's refresh token
     // (the stored one is consumed) and keep the next one aside over the stored base.
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-5", Some("rt-5")))]);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));
@@ -115,7 +115,7 @@ async fn a_kept_rotation_that_cannot_be_adopted_yet_is_still_the_one_refreshed()
 
 #[tokio::test]
 async fn a_kept_rotation_of_another_base_is_ignored() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(6)));
@@ -137,7 +137,7 @@ async fn a_kept_rotation_of_another_base_is_ignored() {
 #[tokio::test]
 async fn a_token_another_process_got_while_we_waited_is_used_inside_the_margin() {
     // A 30 s server lifetime under the default 60 s skew: still single flight.
-    let provider = MockIdentityProvider::new(); // a grant would panic
+    let provider = crate::test_support::provider_mock(); // a grant would panic
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));
     let replaced = Replaced::default();
@@ -156,7 +156,7 @@ async fn a_token_another_process_got_while_we_waited_is_used_inside_the_margin()
 #[tokio::test]
 async fn a_margin_longer_than_the_lifetime_does_not_refresh_every_call() {
     // A 1 h token asked for with --min-ttl 2h: used until half its life is gone.
-    let provider = MockIdentityProvider::new(); // a grant would panic
+    let provider = crate::test_support::provider_mock(); // a grant would panic
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(issued_now(4, 3600)));
     let (result, _) = get(
@@ -173,7 +173,7 @@ async fn a_margin_longer_than_the_lifetime_does_not_refresh_every_call() {
 
 #[tokio::test]
 async fn a_margin_longer_than_the_new_tokens_lifetime_is_reported_once() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let mut short = response("at-new", Some("rt-new"));
     short.expires_in = Some(secs(30));
     script_refresh(&mut provider, vec![Ok(short)]);
@@ -199,7 +199,7 @@ async fn a_margin_longer_than_the_new_tokens_lifetime_is_reported_once() {
 async fn any_invalid_grant_rereads_the_store_before_giving_up() {
     // Not the English "already consumed" text: a revoked-looking answer, while
     // another host stored a newer set.
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(
         &mut provider,
         vec![
@@ -233,7 +233,7 @@ async fn any_invalid_grant_rereads_the_store_before_giving_up() {
 
 #[tokio::test]
 async fn a_refresh_cut_off_after_it_was_sent_does_not_say_try_again_as_if_nothing_happened() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     script_refresh(
         &mut provider,
         vec![Err(transport(TransportFailure::Interrupted))],
@@ -270,7 +270,7 @@ async fn a_refresh_cut_off_after_it_was_sent_does_not_say_try_again_as_if_nothin
 async fn a_kept_rotation_that_lost_to_a_newer_write_is_dropped_and_the_store_reread() {
     // Between the read and the adoption another writer stored generation 9:
     // its set wins, and the kept token (of an older base) is not sent.
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-10", Some("rt-10")))]);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));

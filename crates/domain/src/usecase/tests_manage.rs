@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use mockall::Sequence;
 
-use crate::mocks::{MockIdentityProvider, MockResourceClient, MockTokenStore};
+use crate::mocks::{MockResourceClient, MockTokenStore};
 use crate::test_support::{
     ManualClock, Replaced, T0, calls, lock_with, profile, response, script_refresh, secs,
     token_set, transport,
@@ -74,7 +74,7 @@ fn seen(tokens: &Arc<Mutex<Vec<String>>>) -> Vec<String> {
 
 #[tokio::test]
 async fn a_200_needs_no_refresh() {
-    let provider = MockIdentityProvider::new();
+    let provider = crate::test_support::provider_mock();
     let store = fresh_store(1);
     let clock = ManualClock::at(T0);
     let (client, bearer) = resource_server(vec![200]);
@@ -94,7 +94,7 @@ async fn a_200_needs_no_refresh() {
 }
 
 async fn call_answered(statuses: Vec<u16>) -> (u16, Vec<String>, Vec<String>) {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let mut store = fresh_store(2);
     let replaced = Replaced::default();
@@ -158,7 +158,7 @@ fn logout_store(
 
 async fn logout_with(revoked: Result<bool, crate::ProviderError>) -> Result<LogoutOutcome, Error> {
     let mut seq = Sequence::new();
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     provider
         .expect_revoke()
         .withf(|_, token| token.expose_secret() == "rt-3")
@@ -203,7 +203,7 @@ async fn a_failed_revocation_still_clears() {
 
 #[tokio::test]
 async fn logout_when_not_logged_in_touches_nothing() {
-    let provider = MockIdentityProvider::new();
+    let provider = crate::test_support::provider_mock();
     let store = logout_store(None, None, &mut Sequence::new());
     let logout = Logout {
         provider: &provider,
@@ -217,7 +217,7 @@ async fn logout_when_not_logged_in_touches_nothing() {
 
 #[tokio::test]
 async fn a_failed_clear_is_a_store_error() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     provider.expect_revoke().return_once(|_, _| Ok(true));
     let busy = StoreError::Io {
         location: "/store".into(),
@@ -238,7 +238,7 @@ async fn a_failed_clear_is_a_store_error() {
 #[tokio::test]
 async fn an_empty_refresh_token_is_rejected_before_the_store() {
     let store = MockTokenStore::new(); // any call panics
-    let provider = MockIdentityProvider::new(); // so does a grant
+    let provider = crate::test_support::provider_mock(); // so does a grant
     let clock = ManualClock::at(T0);
     let import = ImportRefreshToken {
         provider: &provider,
@@ -264,7 +264,7 @@ async fn import_over(
     let lock = lock_with(vec![previous], Some(Ok(())), &replaced);
     let mut store = MockTokenStore::new();
     store.expect_lock().return_once(move |_| Ok(Box::new(lock)));
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, vec![Ok(response("at-new", Some("rt-new")))]);
     let clock = ManualClock::at(T0);
     let import = ImportRefreshToken {
@@ -306,7 +306,7 @@ async fn a_refused_import_replaces_nothing() {
     let lock = lock_with(vec![Some(token_set(4, "at", "rt", T0))], None, &replaced);
     let mut store = MockTokenStore::new();
     store.expect_lock().return_once(move |_| Ok(Box::new(lock)));
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     script_refresh(
         &mut provider,
         vec![Err(crate::test_support::oauth(
@@ -340,7 +340,7 @@ async fn an_import_over_a_login_continues_its_generations() {
 
 #[tokio::test]
 async fn logout_with_only_an_access_token_says_nothing_was_revoked() {
-    let provider = MockIdentityProvider::new(); // a revoke call would panic
+    let provider = crate::test_support::provider_mock(); // a revoke call would panic
     let mut set = token_set(3, "at-3", "rt-3", T0);
     set.refresh_token = None;
     let store = logout_store(Some(set), Some(Ok(())), &mut Sequence::new());

@@ -1,7 +1,7 @@
 //! The access-token provider when the refresh grant is refused: the consumed-token
 //! recovery (one retry with a newer stored token) and what each refusal becomes.
 
-use crate::mocks::{MockIdentityProvider, MockTokenStore};
+use crate::mocks::MockTokenStore;
 use crate::test_support::{
     ManualClock, Replaced, T0, calls, expired, fresh, get_access, give_lock, lock_with, oauth,
     response, script_refresh, snapshot,
@@ -19,7 +19,7 @@ fn written(replaced: &Replaced) -> Vec<(Option<Generation>, TokenSet)> {
 
 #[tokio::test]
 async fn consumed_with_a_newer_stored_token_retries_once_with_it() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let consumed = oauth("invalid_grant", Some("The token has already been consumed"));
     let answers = vec![Err(consumed), Ok(response("at-new", Some("rt-new")))];
     let refreshes = script_refresh(&mut provider, answers);
@@ -44,7 +44,7 @@ async fn consumed_with_a_newer_stored_token_retries_once_with_it() {
 
 #[tokio::test]
 async fn consumed_with_a_newer_fresh_token_uses_it_without_refreshing() {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let consumed = oauth("invalid_grant", Some("The token is already consumed"));
     let refreshes = script_refresh(&mut provider, vec![Err(consumed)]);
     let mut store = MockTokenStore::new();
@@ -70,7 +70,7 @@ async fn failed_refresh(
     answers: Vec<Result<crate::TokenResponse, crate::ProviderError>>,
     reads: Vec<Option<TokenSet>>,
 ) -> (Error, Vec<String>) {
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, answers);
     let mut store = MockTokenStore::new();
     snapshot(&mut store, Some(expired(3)));
@@ -155,7 +155,7 @@ async fn an_invalid_scope_is_a_client_configuration_error() {
 
 #[tokio::test]
 async fn without_stored_tokens_the_profile_is_not_logged_in() {
-    let provider = MockIdentityProvider::new();
+    let provider = crate::test_support::provider_mock();
     let mut store = MockTokenStore::new();
     snapshot(&mut store, None);
     let replaced = Replaced::default();
@@ -172,7 +172,7 @@ async fn without_stored_tokens_the_profile_is_not_logged_in() {
 
 #[tokio::test]
 async fn without_a_refresh_token_nothing_is_sent_and_the_remedy_names_offline_access() {
-    let provider = MockIdentityProvider::new(); // any refresh call would panic
+    let provider = crate::test_support::provider_mock(); // any refresh call would panic
     let mut store = MockTokenStore::new();
     let mut set = expired(4);
     set.refresh_token = None;

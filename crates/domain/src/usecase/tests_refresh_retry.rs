@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::mocks::{MockIdentityProvider, MockTokenStore};
+use crate::mocks::MockTokenStore;
 use crate::test_support::{
     ManualClock, Replaced, T0, calls, lock_with, oauth, profile, response, script_refresh, secs,
     server, token_set, transport,
@@ -24,7 +24,7 @@ struct Outcome {
 /// Refreshes an expired set with `policy` while the provider answers `answers`.
 async fn refresh(policy: RetryPolicy, answers: Vec<Answer>) -> Outcome {
     let succeeds = answers.last().is_some_and(Result::is_ok);
-    let mut provider = MockIdentityProvider::new();
+    let mut provider = crate::test_support::provider_mock();
     let refreshes = script_refresh(&mut provider, answers);
     let expired = token_set(3, "at-3", "rt-3", T0.minus(secs(1)));
     let mut store = MockTokenStore::new();

@@ -10,6 +10,7 @@
 mod provider;
 mod provider_faults;
 mod store;
+mod store_endpoints;
 mod store_pending;
 
 pub use provider::identity_provider_contract;

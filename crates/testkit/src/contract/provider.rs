@@ -343,6 +343,17 @@ async fn refresh_kinds(
         outcome,
         &["tokens: Bearer JWT, expires in Some(3600s), refresh token yes; old token consumed, new one current"],
     );
+    // What the use cases remember with the profile: where the grant went (or
+    // nothing, from a provider that does not say).
+    let in_use = match provider.endpoints_in_use() {
+        None => "none".to_owned(),
+        Some(endpoints) => format!("token {}", endpoints.token.as_url().path()),
+    };
+    report.check(
+        "endpoints_in_use() after a refresh",
+        in_use,
+        &["token /oauth2/v1/token", "none"],
+    );
 
     let reused = provider.refresh(&client(), &first).await;
     report.check(

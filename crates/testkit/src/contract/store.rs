@@ -47,6 +47,18 @@ pub async fn token_store_contract(make: impl Fn(&Path) -> Box<dyn TokenStore>) -
     let kept = name("kept");
     super::store_pending::kept_rotations(&mut report, store.as_ref(), make(&path).as_ref(), &kept)
         .await;
+    let cached = profile(
+        &name("cached"),
+        "urn:opc:idm:__myscopes__ offline_access",
+        None,
+    );
+    super::store_endpoints::remembered_endpoints(
+        &mut report,
+        store.as_ref(),
+        make(&path).as_ref(),
+        cached,
+    )
+    .await;
     report.finish()
 }
 
@@ -63,6 +75,7 @@ fn profile(name: &ProfileName, scope: &str, secret: Option<&str>) -> Profile {
         scope: Scope::parse(scope).expect("valid scope"),
         resource_url: ServiceUrl::parse("https://epm-contract.example.com").ok(),
         client_secret: secret.map(ClientSecret::new),
+        endpoints: None,
     }
 }
 

@@ -245,6 +245,13 @@ impl FakeControl {
         self.shared.lock().generations.clone()
     }
 
+    /// Every secret the fake has handed out: access and refresh tokens (also
+    /// those minted for tests), device codes and user codes. Tests search
+    /// logs and output for them.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared.lock().issued_secrets()
+    }
+
     /// Whether a refresh grant with this token would be accepted now, without
     /// consuming it.
     pub fn is_refresh_token_current(&self, token: &str) -> bool {
@@ -265,7 +272,9 @@ impl FakeControl {
             self.shared
                 .lock()
                 .access_claims(user, &client_id, oci_iam_sso_domain::DEFAULT_SCOPE);
-        super::jwt::sign(&self.shared.key, &claims)
+        let token = super::jwt::sign(&self.shared.key, &claims);
+        self.shared.lock().access_tokens.push(token.clone());
+        token
     }
 
     /// From now on the token exchange mints its session tokens with `minter`

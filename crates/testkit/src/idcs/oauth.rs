@@ -164,8 +164,10 @@ async fn token(
     }
     match result {
         Ok(grant) => {
+            let access_token = jwt::sign(&app.key, &grant.access);
+            app.lock().access_tokens.push(access_token.clone());
             let mut body = serde_json::json!({
-                "access_token": jwt::sign(&app.key, &grant.access),
+                "access_token": access_token,
                 "token_type": oci_iam_sso_domain::BEARER,
                 "expires_in": grant.expires_in,
             });

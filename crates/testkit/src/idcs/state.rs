@@ -118,6 +118,8 @@ pub(crate) struct Inner {
     pub generations: Vec<GenerationEvent>,
     pub(super) devices: Vec<DeviceRecord>,
     refresh_tokens: HashMap<String, RefreshRecord>,
+    /// Every access token signed, for tests that search logs for secrets.
+    pub(super) access_tokens: Vec<String>,
     pub(super) chains: u64,
 }
 
@@ -142,6 +144,7 @@ impl Inner {
             generations: Vec::new(),
             devices: Vec::new(),
             refresh_tokens: HashMap::new(),
+            access_tokens: Vec::new(),
             chains: 0,
         }
     }
@@ -245,6 +248,21 @@ impl Inner {
         if let Some(record) = self.refresh_tokens.get_mut(token) {
             record.status = RefreshStatus::Revoked;
         }
+    }
+
+    /// Every secret handed out so far: access and refresh tokens, device
+    /// codes and user codes.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        let devices = self
+            .devices
+            .iter()
+            .flat_map(|d| [d.device_code.clone(), d.user_code.clone()]);
+        self.access_tokens
+            .iter()
+            .cloned()
+            .chain(self.refresh_tokens.keys().cloned())
+            .chain(devices)
+            .collect()
     }
 
     pub fn is_refresh_token_current(&self, token: &str) -> bool {
