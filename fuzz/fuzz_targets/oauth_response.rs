@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use oci_iam_sso_adapters_http::identity::fuzzing::{RawAnswer, parse_answer};
+use oci_iam_sso_adapters_http::fuzzing::{RawAnswer, parse_answer};
 use oci_iam_sso_domain::OAuthError;
 
 const SECRET: &str = "SECRETeyJtoken";

@@ -12,11 +12,21 @@
 //! adapters only turn HTTP exchanges into domain types and classified errors,
 //! and never put a response body into an error (a body can hold a token).
 
-pub mod client;
-pub mod identity;
-pub mod oci;
-pub mod resource;
+mod client;
+mod identity;
+mod oci;
+mod resource;
 
 pub use client::HttpSettings;
 pub use identity::HttpIdentityProvider;
+pub use oci::{
+    HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, rsa_key_pair_from_pem,
+    sign_request, signing_string,
+};
 pub use resource::HttpResourceClient;
+
+/// Entry points for `cargo fuzz` (the `fuzz/` project); not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::identity::fuzzing::{RawAnswer, parse_answer};
+}

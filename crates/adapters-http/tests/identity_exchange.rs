@@ -7,8 +7,8 @@
 mod identity_support;
 
 use identity_support::{client_id, provider, start_fake_with};
+use oci_iam_sso_adapters_http::HttpOciAuthService;
 use oci_iam_sso_adapters_http::HttpSettings;
-use oci_iam_sso_adapters_http::oci::HttpOciAuthService;
 use oci_iam_sso_domain::oci::{
     OciAuthService as _, PrivateKeyPem, Region, SessionCredentials, TokenExchanger as _,
     spki_base64,

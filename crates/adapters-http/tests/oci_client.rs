@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+use oci_iam_sso_adapters_http::HttpOciAuthService;
 use oci_iam_sso_adapters_http::HttpSettings;
-use oci_iam_sso_adapters_http::oci::HttpOciAuthService;
 use oci_iam_sso_domain::oci::{
     DbScope, OciAuthService, OciError, PrivateKeyPem, Region, SessionCredentials,
 };

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use oci_iam_sso_adapters_http::oci::pem::rsa_key_pair_from_pem;
-use oci_iam_sso_adapters_http::oci::{KeyId, SigningRequest, sign_request, signing_string};
+use oci_iam_sso_adapters_http::rsa_key_pair_from_pem;
+use oci_iam_sso_adapters_http::{KeyId, SigningRequest, sign_request, signing_string};
 
 /// Tue, 21 Jul 2026 12:00:00 GMT
 fn fixed_date() -> SystemTime {

@@ -7,8 +7,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
-use oci_iam_sso_adapters_store::oci::FsOciFiles;
-use oci_iam_sso_adapters_store::oci::files::{fingerprint, generate_key_pair};
+use oci_iam_sso_adapters_store::FsOciFiles;
+use oci_iam_sso_adapters_store::{generate_key_pair, oci_key_fingerprint as fingerprint};
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciError, OciFiles, OciKeys, OciProfileName};
 use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePublicKey as _};

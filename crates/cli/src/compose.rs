@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oci_iam_sso_adapters_http::oci::HttpOciAuthService;
+use oci_iam_sso_adapters_http::HttpOciAuthService;
 use oci_iam_sso_adapters_http::{HttpIdentityProvider, HttpResourceClient, HttpSettings};
-use oci_iam_sso_adapters_store::oci::{FsOciFiles, config_location, profile_name};
+use oci_iam_sso_adapters_store::{FsOciFiles, config_location, profile_name};
 use oci_iam_sso_adapters_store::{KeySource, SqliteTokenStore, StoreOptions};
 use oci_iam_sso_domain::oci::{OciError, OciProfileName, TokenExchanger};
 use oci_iam_sso_domain::{

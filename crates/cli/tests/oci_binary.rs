@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::oci::FsOciFiles;
-use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
+use oci_iam_sso_adapters_store::FsOciFiles;
+use oci_iam_sso_adapters_store::generate_key_pair;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName};
-use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_script};
 use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig};
+use oci_iam_sso_testkit::oci::{complete_login_from_file, write_browser_script};
 
 struct Env {
     fake: FakeOciAuth,

@@ -23,7 +23,7 @@ mod status;
 mod time;
 mod token;
 mod url;
-pub mod usecase;
+mod usecase;
 
 pub use device::{
     DEFAULT_POLL_INTERVAL, DeviceAuthorization, DeviceLoginFailure, DevicePoll, PollStep,
@@ -55,7 +55,7 @@ pub use token::{
 pub use url::{RequestTarget, ServiceUrl};
 pub use usecase::{
     AccessTokens, DeviceLogin, ImportRefreshToken, LoginOptions, Logout, LogoutOutcome,
-    MAX_IMPORTED_TOKEN_LEN, TokenRequest,
+    MAX_IMPORTED_TOKEN_LEN, TokenRequest, call_with_bearer,
 };
 
 /// Mocks of the ports, for tests in this crate.

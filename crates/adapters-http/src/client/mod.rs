@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use oci_iam_sso_domain::InvalidInput;
 
-pub use transport::{Answer, describe_endpoint, read_answer, transport_error};
+pub use transport::{Answer, describe_endpoint, read_answer};
 
 /// How the HTTP adapters talk to servers.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,9 +3,10 @@
 //!
 //! The identity-domain OAuth client lives elsewhere in this crate.
 
-pub mod client;
-pub mod pem;
-pub mod signer;
+mod client;
+mod pem;
+mod signer;
 
 pub use client::HttpOciAuthService;
+pub use pem::rsa_key_pair_from_pem;
 pub use signer::{KeyId, SignError, SignedHeaders, SigningRequest, sign_request, signing_string};

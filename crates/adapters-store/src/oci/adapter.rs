@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
-    KeyPair, KeySize, OciError, OciFiles, OciKeys, OciLock, OciProfile, OciProfileName,
-    PrivateKeyPem, Region, SessionCredentials, TenancyOcid, bound_public_key,
+    ConsoleLoginKey, KeyPair, KeySize, OciError, OciFiles, OciKeys, OciLock, OciProfile,
+    OciProfileName, PrivateKeyPem, Region, RsaPublicNumbers, SessionCredentials, TenancyOcid,
+    bound_public_key,
 };
 use oci_iam_sso_domain::{SessionToken, expand_tilde};
 
 use super::config::{ConfigValueError, OciConfig, check_entries};
 use super::files::{self, FileError};
+use super::keys;
 use super::lock::{self, LOCK_WAIT};
 use super::realms::resolve_region;
 
@@ -248,8 +250,7 @@ impl OciFiles for FsOciFiles {
         })?;
         let key_on_disk = PrivateKeyPem::new(read_secret_file(key_path)?);
         let bound = bound_public_key(token.expose_secret());
-        if bound.is_none()
-            || bound != files::private_key_public_numbers(key_on_disk.expose_secret())
+        if bound.is_none() || bound != keys::private_key_public_numbers(key_on_disk.expose_secret())
         {
             return Err(OciError::SessionChanged {
                 profile: profile.name.to_string(),
@@ -323,9 +324,19 @@ impl OciFiles for FsOciFiles {
 impl OciKeys for FsOciFiles {
     async fn generate(&self, size: KeySize) -> Result<KeyPair, OciError> {
         // Key generation takes a noticeable moment: keep it off the async runtime's thread.
-        tokio::task::spawn_blocking(move || files::generate_key_pair(size))
+        tokio::task::spawn_blocking(move || keys::generate_key_pair(size))
             .await
             .map_err(|e| OciError::Other(format!("key generation was interrupted: {e}")))?
             .map_err(OciError::Other)
+    }
+
+    fn console_login_key(&self, key: &KeyPair) -> Result<ConsoleLoginKey, OciError> {
+        let jwk = keys::public_key_jwk(&key.public_pem).map_err(OciError::Other)?;
+        Ok(ConsoleLoginKey {
+            public_key_param: keys::login_public_key(&key.public_pem).map_err(OciError::Other)?,
+            public_numbers: RsaPublicNumbers::from_jwk_json(&jwk)
+                .ok_or_else(|| OciError::Other("the generated public key has no RSA JWK".into()))?,
+            nonce: keys::random_uuid(),
+        })
     }
 }

@@ -1,5 +1,5 @@
 //! Secret files: atomic writes with private permissions, and the session and
-//! db-token file sets. The key helpers live in `super::keys` (re-exported here).
+//! db-token file sets. Key pairs are `super::keys`' business.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
@@ -9,11 +9,6 @@ use std::path::{Path, PathBuf};
 use crate::private_fs::sync_dir;
 
 use oci_iam_sso_domain::oci::KeyPair;
-
-pub use super::keys::{
-    fingerprint, generate_key_pair, login_public_key, private_key_public_numbers, public_key_jwk,
-    random_uuid,
-};
 
 pub use oci_iam_sso_domain::oci::layout::{
     DB_PRIVATE_KEY, DB_PUBLIC_KEY, DB_TOKEN, DB_TOKEN_LOCK, SESSION_PRIVATE_KEY,

@@ -3,8 +3,7 @@
 use std::io::Read;
 
 use oci_iam_sso_domain::{
-    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, exit,
-    usecase::call_with_bearer,
+    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, call_with_bearer, exit,
 };
 
 use crate::args::CallArgs;

@@ -9,11 +9,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::oci::files::{login_public_key, public_key_jwk, random_uuid};
 use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
-    KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, RsaPublicNumbers,
-    TenancyChange, TenancyOcid, decode_claims,
+    KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, TenancyChange,
+    TenancyOcid, decode_claims,
 };
 use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp, exit};
 
@@ -49,13 +48,11 @@ pub(crate) async fn authenticate_within(
 
     let mut listener = LoginListener::bind(args.port).await?;
     let key = context.files.generate(KeySize::Rsa2048).await?;
-    let public_key = login_public_key(&key.public_pem).map_err(OciError::Other)?;
+    let login_key = context.files.console_login_key(&key)?;
+    let public_key = login_key.public_key_param;
     let binding = LoginBinding {
-        public_key: public_key_jwk(&key.public_pem)
-            .ok()
-            .and_then(|jwk| RsaPublicNumbers::from_jwk_json(&jwk))
-            .ok_or_else(|| OciError::Other("the generated public key has no RSA JWK".into()))?,
-        nonce: random_uuid(),
+        public_key: login_key.public_numbers,
+        nonce: login_key.nonce,
     };
     let base = match &context.endpoint {
         Some(endpoint) => endpoint.clone(),

@@ -8,12 +8,12 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::oci::FsOciFiles;
-use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
+use oci_iam_sso_adapters_store::FsOciFiles;
+use oci_iam_sso_adapters_store::generate_key_pair;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName};
-use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_script};
 use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, Rejection};
+use oci_iam_sso_testkit::oci::{complete_login_from_file, write_browser_script};
 
 use super::*;
 use crate::args::Cli;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use oci_iam_sso_testkit::oci::browser::{complete_login, wait_for_url, write_browser_script};
+use oci_iam_sso_testkit::oci::{complete_login, wait_for_url, write_browser_script};
 
 use super::tests::{env, profile};
 use super::*;
@@ -99,7 +99,7 @@ async fn a_request_head_that_never_ends_is_cut_off_and_the_listener_serves_on() 
     use std::time::Instant;
 
     use oci_iam_sso_domain::oci::RsaPublicNumbers;
-    use oci_iam_sso_testkit::oci::browser::http_get;
+    use oci_iam_sso_testkit::oci::http_get;
 
     use super::listener::{LoginBinding, LoginListener};
 

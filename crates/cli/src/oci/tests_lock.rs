@@ -7,12 +7,13 @@
 
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::oci::files::{
-    DB_TOKEN_LOCK, generate_key_pair, write_session_files,
-};
+use oci_iam_sso_adapters_store::generate_key_pair;
 use oci_iam_sso_domain::oci::KeySize;
+use oci_iam_sso_domain::oci::layout::{
+    DB_TOKEN_LOCK, SESSION_PRIVATE_KEY, SESSION_PUBLIC_KEY, SESSION_TOKEN,
+};
 use oci_iam_sso_testkit::oci::HeldEndpoint;
-use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_script};
+use oci_iam_sso_testkit::oci::{complete_login_from_file, write_browser_script};
 
 use super::tests::{env, profile};
 use super::*;
@@ -79,7 +80,13 @@ async fn a_refresh_refuses_to_write_its_token_beside_a_key_replaced_meanwhile() 
         hold.arrived().await;
         // Another tool (the OCI CLI's own `session authenticate`, which knows
         // nothing of this tool's lock) writes a new key pair and token.
-        write_session_files(&dir, &new_key, &new_token).unwrap();
+        std::fs::write(
+            dir.join(SESSION_PRIVATE_KEY),
+            new_key.private_pem.expose_secret(),
+        )
+        .unwrap();
+        std::fs::write(dir.join(SESSION_PUBLIC_KEY), &new_key.public_pem).unwrap();
+        std::fs::write(dir.join(SESSION_TOKEN), &new_token).unwrap();
         hold.release();
     };
     let ((result, output), ()) = tokio::join!(refresh, driver);

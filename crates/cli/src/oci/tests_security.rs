@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use oci_iam_sso_adapters_store::oci::files::generate_key_pair;
+use oci_iam_sso_adapters_store::generate_key_pair;
 use oci_iam_sso_domain::oci::{KeySize, OciError};
 use oci_iam_sso_testkit::oci::FAKE_TENANCY;
-use oci_iam_sso_testkit::oci::browser::{
+use oci_iam_sso_testkit::oci::{
     complete_login_from_file, http_get, wait_for_url, write_browser_script,
 };
 

@@ -28,8 +28,8 @@ pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, 
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use tenancy::{TenancyChange, TenancyOcid, TenancyRefusal};
 pub use types::{
-    DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciLock, OciProfile,
-    OciProfileName, PrivateKeyPem, Region, SessionCredentials,
+    ConsoleLoginKey, DEFAULT_DB_SCOPE, DbScope, DbTokenRequest, KeyPair, KeySize, OciLock,
+    OciProfile, OciProfileName, PrivateKeyPem, Region, SessionCredentials,
 };
 pub use usecase::{
     DbTokenIssued, GetDbToken, REFRESH_BEFORE_EXPIRY, RefreshSession, SessionState, ValidateSession,

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use crate::{AccessToken, ClientId, ClientSecret, ProviderError, SessionToken};
 
 use super::{
-    DbScope, KeyPair, KeySize, OciError, OciLock, OciProfile, OciProfileName, Region,
-    SessionCredentials, TenancyOcid,
+    ConsoleLoginKey, DbScope, KeyPair, KeySize, OciError, OciLock, OciProfile, OciProfileName,
+    Region, SessionCredentials, TenancyOcid,
 };
 
 /// The OCI auth and identity services, called with requests signed by the session key.
@@ -115,6 +115,9 @@ pub trait OciFiles: Send + Sync {
 pub trait OciKeys: Send + Sync {
     /// MUST return a fresh key pair (e = 65537) of the given size.
     async fn generate(&self, size: KeySize) -> Result<KeyPair, OciError>;
+
+    /// MUST describe `key`'s public half for a browser login, with a fresh random nonce.
+    fn console_login_key(&self, key: &KeyPair) -> Result<ConsoleLoginKey, OciError>;
 }
 
 /// The identity domain's token exchange (§7 of the protocol facts): an access

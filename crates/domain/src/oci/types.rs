@@ -171,6 +171,19 @@ pub struct KeyPair {
     pub fingerprint: String,
 }
 
+/// What a browser login sends to the console for a fresh key pair, and what
+/// it checks the answer against (the OCI CLI's `session authenticate` sends
+/// the same: a JWK of the public key and a random `nonce`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleLoginKey {
+    /// The `public_key` query parameter: the JWK, base64url without padding.
+    pub public_key_param: String,
+    /// The public numbers the session token's `jwk` claim must carry.
+    pub public_numbers: super::RsaPublicNumbers,
+    /// A random UUID (version 4), the `nonce` an `id_token` must name.
+    pub nonce: String,
+}
+
 /// What signs a request on behalf of a session: its token and its private key.
 #[derive(Clone, Debug)]
 pub struct SessionCredentials {

@@ -5,7 +5,7 @@
 //! One base URL serves what are three hosts in OCI (`auth.`, `identity.`,
 //! `login.`): point `--endpoint` / `OCI_CLI_ENDPOINT` at [`FakeOciAuth::url`].
 
-pub mod browser;
+mod browser;
 mod hold;
 mod minter;
 mod routes;
@@ -19,6 +19,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use browser::{
+    complete_login, complete_login_from_file, http_get, wait_for_url, write_browser_script,
+};
 pub use hold::{HeldEndpoint, Hold};
 pub use minter::SessionMinter;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
