@@ -157,15 +157,19 @@ fn redact_token_like(text: &str) -> String {
         .join(" ")
 }
 
-fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let flat = flat.trim();
+/// Text from outside (a server, a settings file, SQLite) made fit for a
+/// one-line message: every run of whitespace and control characters becomes
+/// one space (a line break or an escape sequence never reaches the terminal),
+/// and text longer than `max` characters is cut and ends with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     match flat.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat.to_owned(),
+        Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
+        None => flat,
     }
 }
 

@@ -29,7 +29,7 @@ pub use device::{
 };
 pub use error::{
     Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind, ProviderError, StoreError,
-    TransportFailure, exit,
+    TransportFailure, exit, one_line,
 };
 pub use ports::{
     Endpoints, IdentityProvider, Presenter, ProfileLock, ResourceClient, ResourceRequest,

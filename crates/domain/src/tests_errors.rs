@@ -264,9 +264,18 @@ fn descriptions_are_one_short_line() {
     let error = OAuthError::classify("invalid_request", Some(format!("a\nb\r\n{long}")), None);
     let description = error.description.expect("kept");
     assert!(!description.contains(['\n', '\r']));
-    assert!(description.starts_with("a b  word"));
+    assert!(description.starts_with("a b word"));
     assert!(description.ends_with('…'));
     assert_eq!(description.chars().count(), 201);
+}
+
+#[test]
+fn one_line_flattens_runs_and_escapes_and_cuts() {
+    use crate::one_line;
+    assert_eq!(one_line("  a\r\n\tb \x1b[2Jc  ", 80), "a b [2Jc");
+    assert_eq!(one_line("word word", 5), "word…");
+    assert_eq!(one_line("short", 5), "short");
+    assert_eq!(one_line("\n\n", 5), "");
 }
 
 /// Every error of the taxonomy that does not come from an OAuth body.
