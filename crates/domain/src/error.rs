@@ -63,27 +63,11 @@ pub struct OAuthError {
     pub ecid: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct OAuthErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-    #[serde(default)]
-    ecid: Option<String>,
-}
-
 impl OAuthError {
-    /// Parses an error body. `None` when it is not an OAuth error document, so
-    /// the caller reports it as malformed without quoting it.
-    pub fn from_json(body: &[u8]) -> Option<Self> {
-        let parsed: OAuthErrorBody = serde_json::from_slice(body).ok()?;
-        Some(Self::classify(
-            &parsed.error,
-            parsed.error_description,
-            parsed.ecid,
-        ))
-    }
-
+    /// Classifies the `error` code of an answer (RFC 6749 §5.2), with the
+    /// server's description and ecid made safe to show: one short line, no
+    /// word that looks like a token, no client id. The adapter that read the
+    /// answer calls this; parsing the body is its business.
     pub fn classify(code: &str, description: Option<String>, ecid: Option<String>) -> Self {
         let kind = match code {
             "invalid_grant" => {
