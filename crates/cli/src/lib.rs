@@ -15,6 +15,7 @@ pub mod notices;
 pub mod oci;
 pub mod output;
 pub mod presenter;
+pub mod remedy;
 pub mod settings;
 
 pub use failure::Failure;
@@ -39,7 +40,7 @@ pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
             let settings = settings::load(&cli.global, &|name| std::env::var(name).ok())?;
             return runtime
                 .block_on(oci::run_exchange(args, &oci, settings, &mut stdout))
-                .map(|()| oci_iam_sso_domain::exit::OK);
+                .map(|()| remedy::exit::OK);
         }
         Command::Setup { oci, command } => {
             runtime.block_on(oci::run_setup(command, &oci, &mut stdout))
@@ -56,6 +57,5 @@ pub fn run(cli: cli::args::Cli) -> Result<u8, Failure> {
             return runtime.block_on(commands::dispatch(command, settings));
         }
     };
-    oci.map(|()| oci_iam_sso_domain::exit::OK)
-        .map_err(Failure::from)
+    oci.map(|()| remedy::exit::OK).map_err(Failure::from)
 }

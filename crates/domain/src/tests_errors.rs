@@ -1,18 +1,16 @@
 //! Error classification: every OAuth error text an identity domain sends (and
 //! a few from other providers and broken servers) through
-//! `OAuthError::classify`, the use-case error it becomes, its exit code and
-//! remedy — as a reviewed snapshot. Reading error bodies is tested with the
-//! HTTP adapter.
+//! `OAuthError::classify`, and the use-case error it becomes — as a reviewed
+//! snapshot. Reading error bodies is tested with the HTTP adapter; the exit
+//! code and remedy of each error, with the command line's table.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
-use crate::oci::OciError;
-use crate::test_support::{T0, secs, server, transport};
+use crate::test_support::{T0, secs};
 use crate::usecase::refresh_error;
 use crate::{
-    DeviceLoginFailure, DevicePoll, Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind,
-    PollStep, ProfileName, ProviderError, StoreError, TransportFailure, exit,
+    DeviceLoginFailure, DevicePoll, Error, InvalidGrant, OAuthError, OAuthErrorKind, PollStep,
+    ProfileName, ProviderError,
 };
 
 /// Looks like a real client id, so the test can prove it never comes out.
@@ -157,17 +155,11 @@ fn render_row(out: &mut String, label: &str, sent: Sent) {
     writeln!(out, "sent:       {}", shown_sent(&sent)).expect("write to String");
     let parsed = OAuthError::classify(sent.code, sent.description, sent.ecid);
     let error = refresh_error(&profile_name(), ProviderError::OAuth(parsed.clone()));
-    let remedy = error.remedy().unwrap_or_else(|| "-".into());
     let lines = [
         format!("kind:       {:?}", parsed.kind),
         format!("display:    {parsed}"),
-        format!(
-            "on refresh: {} (exit {})",
-            variant(&format!("{error:?}")),
-            error.exit_code()
-        ),
+        format!("on refresh: {}", variant(&format!("{error:?}"))),
         format!("message:    {error}"),
-        format!("remedy:     {remedy}"),
         format!("on poll:    {}", poll_outcome(parsed)),
     ];
     writeln!(out, "{}\n", lines.join("\n")).expect("write to String");
@@ -224,21 +216,19 @@ fn the_three_invalid_grant_texts_are_told_apart() {
 }
 
 #[test]
-fn the_refresh_errors_have_their_exit_codes() {
-    let exit_of = |code: &str, description: &str| {
+fn the_refresh_errors_tell_the_invalid_grant_texts_apart() {
+    let on_refresh = |code: &str, description: &str| {
         let error = OAuthError::classify(code, Some(description.into()), None);
-        refresh_error(&profile_name(), ProviderError::OAuth(error)).exit_code()
+        refresh_error(&profile_name(), ProviderError::OAuth(error))
     };
-    let expired = exit_of("invalid_grant", "Token is expired for client : abc");
-    assert_eq!(expired, exit::LOGIN_REQUIRED);
-    let consumed = exit_of("invalid_grant", "The token has already been consumed");
-    assert_eq!(consumed, exit::CHAIN_BROKEN);
-    let invalid = exit_of("invalid_grant", "The given token in the request is invalid");
-    assert_eq!(invalid, exit::LOGIN_REQUIRED);
-    assert_eq!(
-        exit_of("invalid_scope", "Invalid scope"),
-        exit::CLIENT_CONFIG
-    );
+    let expired = on_refresh("invalid_grant", "Token is expired for client : abc");
+    assert!(matches!(expired, Error::RefreshTokenExpired { .. }));
+    let consumed = on_refresh("invalid_grant", "The token has already been consumed");
+    assert!(matches!(consumed, Error::RefreshChainBroken { .. }));
+    let invalid = on_refresh("invalid_grant", "The given token in the request is invalid");
+    assert!(matches!(invalid, Error::RefreshTokenInvalid { .. }));
+    let scope = on_refresh("invalid_scope", "Invalid scope");
+    assert!(matches!(scope, Error::ClientConfiguration { .. }));
 }
 
 #[test]
@@ -275,74 +265,4 @@ fn one_line_flattens_runs_and_escapes_and_cuts() {
     assert_eq!(one_line("word word", 5), "word…");
     assert_eq!(one_line("short", 5), "short");
     assert_eq!(one_line("\n\n", 5), "");
-}
-
-/// Every error of the taxonomy that does not come from an OAuth body.
-fn other_errors() -> Vec<Error> {
-    let name = profile_name;
-    let io = || StoreError::Io {
-        location: "/store".into(),
-        detail: "disk full".into(),
-    };
-    vec![
-        InvalidInput::new("URL", "`x` has no host").into(),
-        Error::Settings("OCI_IAM_SSO_LOCK_TIMEOUT is not a duration".into()),
-        Error::UnknownProfile(name()),
-        Error::ProfileExists(name()),
-        Error::NotLoggedIn(name()),
-        Error::PersistFailed {
-            profile: name(),
-            source: io(),
-        },
-        Error::HttpStatus {
-            what: "EPM".into(),
-            status: 404,
-        },
-        Error::DeviceLogin {
-            profile: name(),
-            failure: DeviceLoginFailure::Expired,
-        },
-        Error::Provider(ProviderError::Unauthorized {
-            endpoint: "https://epm.example.com".into(),
-        }),
-        Error::Provider(server(503, Some(Duration::from_secs(2)))),
-        Error::Provider(transport(TransportFailure::Timeout)),
-        Error::Provider(ProviderError::Malformed {
-            endpoint: "token endpoint".into(),
-            problem: "not JSON".into(),
-        }),
-        Error::Store(StoreError::LockTimeout {
-            waited: Duration::from_secs(30),
-        }),
-        Error::Store(StoreError::WrongKey {
-            location: "/store".into(),
-        }),
-        Error::Store(StoreError::KeyUnavailable {
-            reason: "no terminal".into(),
-        }),
-        Error::Store(StoreError::Conflict {
-            attempted: 3,
-            found: 4,
-        }),
-        Error::Store(io()),
-        OciError::SessionExpired {
-            profile: "DEFAULT".into(),
-        }
-        .into(),
-    ]
-}
-
-#[test]
-fn exit_codes_and_remedies_of_the_other_errors() {
-    let mut table = String::new();
-    for error in other_errors() {
-        let remedy = error.remedy().unwrap_or_else(|| "-".into());
-        writeln!(
-            table,
-            "[{}] {error}\n     remedy: {remedy}",
-            error.exit_code()
-        )
-        .expect("write to String");
-    }
-    insta::assert_snapshot!(table);
 }

@@ -3,14 +3,14 @@
 use std::io::Read;
 
 use oci_iam_sso_domain::{
-    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, exit,
-    usecase::call_with_bearer,
+    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, usecase::call_with_bearer,
 };
 
 use crate::cli::args::CallArgs;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::output;
+use crate::remedy::exit;
 
 pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;

@@ -16,6 +16,7 @@ use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_
 use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, Rejection};
 
 use super::*;
+use crate::remedy::advice;
 
 pub(super) struct Env {
     pub(super) fake: FakeOciAuth,
@@ -196,7 +197,7 @@ async fn no_browser_prints_the_url_and_gives_up_after_the_timeout() {
         )),
         "{output}"
     );
-    assert_eq!(error.exit_code(), 8);
+    assert_eq!(advice(&error).exit_code, 8);
     assert!(
         !env.home.path().join(".oci/config").exists(),
         "nothing is written without a login"
@@ -275,15 +276,15 @@ async fn an_expired_session_exits_17_without_a_request() {
     env.session("DEFAULT").await;
     let (result, _) = env.db_token("DEFAULT", &env.home.path().join("db")).await;
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 17);
+    assert_eq!(advice(&error).exit_code, 17);
     assert_eq!(
-        error.remedy().unwrap(),
+        advice(&error).remedy.unwrap(),
         "run `oci-iam-sso session authenticate --profile DEFAULT`"
     );
     let (result, _) = env
         .session_cmd(SessionCommand::Refresh(profile("DEFAULT")))
         .await;
-    assert_eq!(result.unwrap_err().exit_code(), 17);
+    assert_eq!(advice(&result.unwrap_err()).exit_code, 17);
     assert_eq!(env.fake.control().counters(), Default::default());
     assert!(!env.home.path().join("db").exists());
 }
@@ -297,16 +298,16 @@ async fn a_revoked_session_cannot_refresh_nor_get_a_db_token() {
         .session_cmd(SessionCommand::Refresh(profile("DEFAULT")))
         .await;
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 17);
+    assert_eq!(advice(&error).exit_code, 17);
     assert!(
-        error
-            .remedy()
+        advice(&error)
+            .remedy
             .unwrap()
             .starts_with("the session can no longer be refreshed; log in again")
     );
     let location = env.home.path().join("db");
     let (result, _) = env.db_token("DEFAULT", &location).await;
-    assert_eq!(result.unwrap_err().exit_code(), 9);
+    assert_eq!(advice(&result.unwrap_err()).exit_code, 9);
     assert!(
         !location.join("oci_db_key.pem").exists(),
         "no key without a token"
@@ -317,7 +318,7 @@ async fn a_revoked_session_cannot_refresh_nor_get_a_db_token() {
             local: false,
         }))
         .await;
-    assert_eq!(result.unwrap_err().exit_code(), 17);
+    assert_eq!(advice(&result.unwrap_err()).exit_code, 17);
 }
 
 #[tokio::test]
@@ -331,10 +332,46 @@ async fn a_wrong_session_key_is_refused() {
     )
     .unwrap();
     let (result, _) = env.db_token("DEFAULT", &env.home.path().join("db")).await;
-    assert_eq!(result.unwrap_err().exit_code(), 9);
+    assert_eq!(advice(&result.unwrap_err()).exit_code, 9);
     assert_eq!(
         env.fake.control().last_rejection(),
         Some(Rejection::BadSignature)
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_or_missing_db_token_is_not_service_trouble() {
+    let env = env().await;
+    env.session("DEFAULT").await;
+    let location = env.home.path().join("db");
+    for (status, fix) in [(403, "IAM policy"), (404, "region and --endpoint")] {
+        env.fake
+            .control()
+            .fail_with(oci_iam_sso_testkit::oci::HeldEndpoint::DbToken, status);
+        let (result, _) = env.db_token("DEFAULT", &location).await;
+        let error = result.unwrap_err();
+        let advice = advice(&error);
+        assert_eq!(
+            advice.exit_code,
+            crate::remedy::exit::HTTP_STATUS,
+            "{error}"
+        );
+        let remedy = advice.remedy.unwrap();
+        assert!(remedy.contains(fix), "{status}: {remedy}");
+        assert!(!remedy.contains("having trouble"), "{remedy}");
+        assert!(
+            error.to_string().contains(&format!("HTTP {status}")),
+            "{error}"
+        );
+        assert!(!location.join("token").exists());
+    }
+    env.fake
+        .control()
+        .fail_with(oci_iam_sso_testkit::oci::HeldEndpoint::DbToken, 503);
+    let (result, _) = env.db_token("DEFAULT", &location).await;
+    assert_eq!(
+        advice(&result.unwrap_err()).exit_code,
+        crate::remedy::exit::SERVER
     );
 }
 
@@ -346,7 +383,7 @@ async fn an_unwritable_db_token_location_is_a_file_error() {
     std::fs::write(&blocker, "").unwrap();
     let (result, _) = env.db_token("DEFAULT", &blocker.join("db")).await;
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 13);
+    assert_eq!(advice(&error).exit_code, 13);
     assert!(error.to_string().contains("a-file"), "{error}");
 }
 
@@ -360,7 +397,7 @@ async fn a_malformed_config_names_the_line() {
         .session_cmd(SessionCommand::Refresh(profile("DEFAULT")))
         .await;
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 3);
+    assert_eq!(advice(&error).exit_code, 3);
     assert!(error.to_string().contains("line 3"), "{error}");
 }
 
@@ -397,5 +434,5 @@ async fn setup_config_writes_tenancy_and_region() {
         &mut Vec::new(),
     )
     .await;
-    assert_eq!(bad.unwrap_err().exit_code(), 3);
+    assert_eq!(advice(&bad.unwrap_err()).exit_code, 3);
 }

@@ -16,6 +16,7 @@ use oci_iam_sso_testkit::oci::browser::{complete_login_from_file, write_browser_
 
 use super::tests::{env, profile};
 use super::*;
+use crate::remedy::advice;
 
 fn validate(name: &str) -> SessionCommand {
     SessionCommand::Validate(ValidateArgs {
@@ -84,11 +85,11 @@ async fn a_refresh_refuses_to_write_its_token_beside_a_key_replaced_meanwhile() 
     };
     let ((result, output), ()) = tokio::join!(refresh, driver);
     let error = result.unwrap_err();
-    assert_eq!(error.exit_code(), 15, "{error}");
+    assert_eq!(advice(&error).exit_code, 15, "{error}");
     let message = error.to_string();
     assert!(!message.contains('\n'), "{message}");
     assert!(message.contains("DEFAULT"), "{message}");
-    assert!(error.remedy().is_some());
+    assert!(advice(&error).remedy.is_some());
     assert!(!output.contains("refreshed"), "{output}");
     assert!(!message.contains(&new_token));
 

@@ -85,25 +85,23 @@ impl ExchangeSession<'_> {
             .exchange_for_oci_session(&identity.client_id, secret, &access.token, &public_key)
             .await
             .map_err(|e| exchange_error(identity, e))?;
-        let claims = decode_claims(token.expose_secret()).map_err(|_| OciError::Malformed {
-            endpoint: "token exchange".into(),
-            problem: "the session token is not a JWT".into(),
-        })?;
+        let claims = decode_claims(token.expose_secret())
+            .map_err(|_| OciError::malformed("token exchange", "the session token is not a JWT"))?;
         if claims.expires_at <= self.clock.now() {
-            return Err(OciError::Malformed {
-                endpoint: "token exchange".into(),
-                problem: "the session token has already expired".into(),
-            }
+            return Err(OciError::malformed(
+                "token exchange",
+                "the session token has already expired",
+            )
             .into());
         }
         // The tenancy is written into the config file: a claim or flag that is
         // not a plain OCID (a line break, say) must not get that far.
         let tenancy = match (&claims.tenant, &target.tenancy) {
             (Some(tenant), _) if !is_tenancy_ocid(tenant) => {
-                return Err(OciError::Malformed {
-                    endpoint: "token exchange".into(),
-                    problem: "the session token's `tenant` is not a tenancy OCID".into(),
-                }
+                return Err(OciError::malformed(
+                    "token exchange",
+                    "the session token's `tenant` is not a tenancy OCID",
+                )
                 .into());
             }
             (Some(tenant), _) => tenant.clone(),
