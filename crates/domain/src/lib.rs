@@ -43,7 +43,7 @@ pub use scope::{DEFAULT_SCOPE, Scope};
 pub use secret::{
     AccessToken, ClientId, ClientSecret, DeviceCode, RefreshToken, SessionToken, UserCode,
 };
-pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus};
+pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus, StatusWarning};
 pub use time::{Clock, Timestamp};
 pub use token::{
     DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,
