@@ -7,7 +7,7 @@
 //!
 //! | code | kind |
 //! | --- | --- |
-//! | 3 | settings or input (`InvalidInput`, `Settings`, `ProfileExists`, `NoClientSecret`, OCI `Config`) |
+//! | 3 | settings or input (`InvalidInput`, `Settings`, `ProfileExists`, `NoClientSecret`, OCI `Config` and `NoTenancy`) |
 //! | 4 | unknown profile, not logged in, OCI profile without a session |
 //! | 5 | refresh token expired or invalid, no refresh token: log in again |
 //! | 6 | refresh chain broken (the stored refresh token was consumed elsewhere) |
@@ -296,6 +296,10 @@ fn oci(error: &OciError) -> Advice {
         OciError::Config(_) => Advice::new(
             CONFIG,
             "fix the OCI config file (see `oci-iam-sso setup config --help`)",
+        ),
+        OciError::NoTenancy => Advice::new(
+            CONFIG,
+            "give the tenancy OCID with --tenancy (see `oci-iam-sso session exchange --help`)",
         ),
         OciError::Service(p) => oci_service(p),
         OciError::Files { .. } => Advice::new(

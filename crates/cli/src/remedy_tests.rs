@@ -193,6 +193,7 @@ fn errors() -> Vec<Error> {
         }
         .into(),
         OciError::Config("~/.oci/config line 3: not `key=value`".into()).into(),
+        OciError::NoTenancy.into(),
         oci_service(ProviderError::Unauthorized {
             endpoint: dbtoken.into(),
         }),

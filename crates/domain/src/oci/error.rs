@@ -17,6 +17,9 @@ pub enum OciError {
     NoSession { profile: String },
     #[error("OCI config: {0}")]
     Config(String),
+    /// The exchanged session token names no tenancy and none was given.
+    #[error("the session token names no tenancy, and no tenancy was given")]
+    NoTenancy,
     /// The exchange with an OCI service failed (HTTP 401, 403, 404, 5xx, the
     /// network), or what it answered is not what a service sends.
     #[error("{}", service_message(.0))]

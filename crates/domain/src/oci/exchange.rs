@@ -116,13 +116,7 @@ impl ExchangeSession<'_> {
                 .into());
             }
             (None, Some(flag)) => flag.clone(),
-            (None, None) => {
-                return Err(crate::InvalidInput::new(
-                    "tenancy",
-                    "the session token names no tenancy: pass --tenancy OCID",
-                )
-                .into());
-            }
+            (None, None) => return Err(OciError::NoTenancy.into()),
         };
         let _lock = self.files.lock_session(&target.profile).await?;
         let session_dir = self

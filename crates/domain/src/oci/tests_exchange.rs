@@ -306,8 +306,10 @@ async fn a_session_without_tenancy_needs_the_flag() {
     ports.keys = keys();
     ports.exchanger = exchanger("at-1", Ok(session_jwt(3600, None)));
     let error = ports.run(&profile(), None).await.unwrap_err();
-    assert!(error.to_string().contains("--tenancy"), "{error}");
-    assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
+    assert!(
+        matches!(error, Error::Oci(OciError::NoTenancy)),
+        "{error:?}"
+    );
 }
 
 #[test]
