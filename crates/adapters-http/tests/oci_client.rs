@@ -1,6 +1,7 @@
 //! The OCI auth client against the fake OCI auth service on loopback: its
-//! signed requests are accepted, and 401s, stale clocks and unreachable
-//! endpoints become the right errors without leaking the token.
+//! signed requests are accepted, and 401s, other refusals (403, 404), service
+//! trouble, stale clocks and unreachable endpoints become the right errors
+//! without leaking the token.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
@@ -9,8 +10,8 @@ use oci_iam_sso_adapters_http::HttpSettings;
 use oci_iam_sso_domain::oci::{
     DbScope, OciAuthService, OciError, PrivateKeyPem, Region, SessionCredentials,
 };
-use oci_iam_sso_domain::{ServiceUrl, SessionToken};
-use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig, Rejection};
+use oci_iam_sso_domain::{ProviderError, ServiceUrl, SessionToken};
+use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig, HeldEndpoint, Rejection};
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -22,6 +23,10 @@ fn data(name: &str) -> String {
 
 fn region() -> Region {
     Region::new("us-ashburn-1", "oraclecloud.com").unwrap()
+}
+
+fn is_unauthorized(error: &OciError) -> bool {
+    matches!(error, OciError::Service(ProviderError::Unauthorized { .. }))
 }
 
 async fn setup() -> (FakeOciAuth, HttpOciAuthService, SessionCredentials) {
@@ -78,7 +83,7 @@ async fn a_revoked_session_is_unauthorized_and_invalid() {
         .refresh_session(&region(), &session)
         .await
         .unwrap_err();
-    assert!(matches!(error, OciError::Unauthorized { .. }), "{error:?}");
+    assert!(is_unauthorized(&error), "{error:?}");
     let message = error.to_string();
     assert!(
         !message.contains(session.token.expose_secret()),
@@ -99,7 +104,7 @@ async fn a_clock_off_by_more_than_five_minutes_is_rejected() {
         .refresh_session(&region(), &session)
         .await
         .unwrap_err();
-    assert!(matches!(error, OciError::Unauthorized { .. }), "{error:?}");
+    assert!(is_unauthorized(&error), "{error:?}");
     assert_eq!(fake.control().last_rejection(), Some(Rejection::StaleDate));
 }
 
@@ -115,7 +120,7 @@ async fn a_session_bound_to_another_key_is_rejected() {
         .refresh_session(&region(), &session)
         .await
         .unwrap_err();
-    assert!(matches!(error, OciError::Unauthorized { .. }), "{error:?}");
+    assert!(is_unauthorized(&error), "{error:?}");
     assert_eq!(
         fake.control().last_rejection(),
         Some(Rejection::BadSignature)
@@ -139,8 +144,50 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
         .refresh_session(&region(), &session)
         .await
         .unwrap_err();
-    assert!(matches!(error, OciError::Transport { .. }), "{error:?}");
-    assert_eq!(error.exit_code(), 10);
+    assert!(
+        matches!(error, OciError::Service(ProviderError::Transport { .. })),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn refusals_other_than_401_are_told_apart_from_service_trouble() {
+    let (fake, client, session) = setup().await;
+    let scope = DbScope::new("urn:oracle:db::id::ocid1.compartment.oc1..c").unwrap();
+    let public = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    for status in [403, 404, 400] {
+        fake.control().fail_with(HeldEndpoint::DbToken, status);
+        let error = client
+            .generate_db_token(&region(), &session, &scope, public)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, OciError::Service(ProviderError::Rejected { status: s, .. }) if *s == status),
+            "{status}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("answered HTTP {status}"))
+                && message.contains("/v1/actions/generateScopedAccessToken"),
+            "{message}"
+        );
+        // OCI's error body is never quoted.
+        assert!(!message.contains("fake-oci fault body"), "{message}");
+    }
+    for status in [429, 500, 503] {
+        fake.control().fail_with(HeldEndpoint::Refresh, status);
+        let error = client
+            .refresh_session(&region(), &session)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, OciError::Service(ProviderError::Server { status: s, .. }) if *s == status),
+            "{status}: {error:?}"
+        );
+    }
+    fake.control().stop_failing(HeldEndpoint::Refresh);
+    client.refresh_session(&region(), &session).await.unwrap();
+    assert_eq!(fake.control().counters().db_tokens, 0);
 }
 
 #[tokio::test]

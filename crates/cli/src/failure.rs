@@ -1,8 +1,10 @@
-//! What a command can fail with: a domain error (with its remedy and exit code)
-//! or a failure only the command line has (a program `exec` cannot start, a
-//! body file that cannot be read).
+//! What a command can fail with: a domain error (its remedy and exit code
+//! come from the one table, [`crate::remedy`]) or a failure only the command
+//! line has (a program `exec` cannot start, a body file that cannot be read).
 
-use oci_iam_sso_domain::{Error, StoreError, exit};
+use oci_iam_sso_domain::{Error, StoreError};
+
+use crate::remedy::{Advice, advice, exit};
 
 #[derive(Debug)]
 pub enum Failure {
@@ -37,18 +39,23 @@ impl Failure {
         }
     }
 
-    pub fn hint(&self) -> Option<String> {
+    /// The exit code and the remedy.
+    pub fn advice(&self) -> Advice {
         match self {
-            Failure::Domain(e) => e.remedy(),
-            Failure::Cli { hint, .. } => hint.clone(),
+            Failure::Domain(e) => advice(e),
+            Failure::Cli { hint, code, .. } => Advice {
+                exit_code: *code,
+                remedy: hint.clone(),
+            },
         }
     }
 
+    pub fn hint(&self) -> Option<String> {
+        self.advice().remedy
+    }
+
     pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Domain(e) => e.exit_code(),
-            Failure::Cli { code, .. } => *code,
-        }
+        self.advice().exit_code
     }
 }
 

@@ -16,6 +16,7 @@ pub mod notices;
 pub mod oci;
 pub mod output;
 pub mod presenter;
+pub mod remedy;
 pub mod settings;
 
 pub use args::Cli;

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use oci_iam_sso_domain::{DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Error};
+use oci_iam_sso_domain::{DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Error, one_line};
 use zeroize::Zeroizing;
 
 use crate::args::GlobalArgs;
@@ -225,7 +225,13 @@ fn read_file(path: &Path) -> Result<RawSettings, Failure> {
         .add_source(config::File::new(&location, config::FileFormat::Toml))
         .build()
         .and_then(config::Config::try_deserialize::<RawSettings>)
-        .map_err(|e| Error::Settings(format!("{location}: {}", one_line(&e.to_string()))).into())
+        .map_err(|e| {
+            Error::Settings(format!(
+                "{location}: {}",
+                one_line(&e.to_string(), SHOWN_TEXT)
+            ))
+            .into()
+        })
 }
 
 fn no_data_dir() -> Failure {
@@ -246,7 +252,7 @@ fn parse_setting_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| {
             format!(
                 "`{}` is not a duration like 90s, 10m or 1h ({e})",
-                one_line(text)
+                one_line(text, SHOWN_TEXT)
             )
         })
 }
@@ -258,9 +264,9 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// The longest settings text (a value, the config crate's message) quoted in
+/// an error: enough for a key, its value and the list of expected keys.
+const SHOWN_TEXT: usize = 400;
 
 #[cfg(test)]
 mod tests {

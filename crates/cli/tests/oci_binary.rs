@@ -1,7 +1,8 @@
 //! The real `oci-iam-sso` binary against the fake OCI auth service, with HOME
 //! in a temporary directory and no terminal on stdin: browser login through a
 //! scripted browser, db-token get, and the failures (expired session, 401,
-//! wrong key, unwritable location, malformed config) with their exit codes.
+//! 403, 404, 503, wrong key, unwritable location, malformed config) with
+//! their exit codes.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
@@ -14,8 +15,10 @@ use oci_iam_sso_adapters_store::FsOciFiles;
 use oci_iam_sso_adapters_store::generate_key_pair;
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName};
-use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig};
-use oci_iam_sso_testkit::oci::{complete_login_from_file, write_browser_script};
+use oci_iam_sso_testkit::oci::{
+    FAKE_TENANCY, FakeOciAuth, FakeOciConfig, HeldEndpoint, complete_login_from_file,
+    write_browser_script,
+};
 
 struct Env {
     fake: FakeOciAuth,
@@ -200,6 +203,37 @@ async fn a_revoked_session_cannot_be_refreshed() {
     let output = env.run(&["db-token", "get"]).await;
     assert_eq!(output.status.code(), Some(9), "{}", text(&output.stderr));
     assert!(!env.path(".oci/db-token/oci_db_key.pem").exists());
+}
+
+#[tokio::test]
+async fn a_403_or_404_from_oci_exits_16_with_its_own_remedy() {
+    let env = env().await;
+    env.session("DEFAULT").await;
+    for (status, message, fix) in [
+        (
+            403,
+            "answered HTTP 403 Forbidden",
+            "check that an IAM policy allows it",
+        ),
+        (
+            404,
+            "answered HTTP 404 Not Found",
+            "check the profile's region and --endpoint",
+        ),
+    ] {
+        env.fake.control().fail_with(HeldEndpoint::DbToken, status);
+        let output = env.run(&["db-token", "get"]).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(16), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(stderr.contains(fix), "{stderr}");
+        assert!(!stderr.contains("having trouble"), "{stderr}");
+        assert!(!stderr.contains("fake-oci fault body"), "{stderr}");
+        assert!(!env.path(".oci/db-token/token").exists());
+    }
+    env.fake.control().fail_with(HeldEndpoint::Refresh, 503);
+    let output = env.run(&["session", "refresh"]).await;
+    assert_eq!(output.status.code(), Some(11), "{}", text(&output.stderr));
 }
 
 #[tokio::test]

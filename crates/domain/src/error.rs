@@ -1,6 +1,11 @@
-//! The error taxonomy: what went wrong, what the user can do about it, and the
-//! process exit code. Messages are one line and never contain a secret or a
-//! response body (a body can contain a token).
+//! The error taxonomy: what went wrong, as kinds a caller can tell apart.
+//! Messages are one line, never contain a secret or a response body (a body
+//! can contain a token), and name no command of a front end: what to do about
+//! an error and the process exit code are the command line's table
+//! (`crates/cli/src/remedy.rs`).
+//!
+//! The enums are exhaustive on purpose: a new kind does not compile until
+//! that table says what it means for the user.
 
 use std::time::Duration;
 
@@ -63,27 +68,11 @@ pub struct OAuthError {
     pub ecid: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct OAuthErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-    #[serde(default)]
-    ecid: Option<String>,
-}
-
 impl OAuthError {
-    /// Parses an error body. `None` when it is not an OAuth error document, so
-    /// the caller reports it as malformed without quoting it.
-    pub fn from_json(body: &[u8]) -> Option<Self> {
-        let parsed: OAuthErrorBody = serde_json::from_slice(body).ok()?;
-        Some(Self::classify(
-            &parsed.error,
-            parsed.error_description,
-            parsed.ecid,
-        ))
-    }
-
+    /// Classifies the `error` code of an answer (RFC 6749 §5.2), with the
+    /// server's description and ecid made safe to show: one short line, no
+    /// word that looks like a token, no client id. The adapter that read the
+    /// answer calls this; parsing the body is its business.
     pub fn classify(code: &str, description: Option<String>, ecid: Option<String>) -> Self {
         let kind = match code {
             "invalid_grant" => {
@@ -157,15 +146,19 @@ fn redact_token_like(text: &str) -> String {
         .join(" ")
 }
 
-fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let flat = flat.trim();
+/// Text from outside (a server, a settings file, SQLite) made fit for a
+/// one-line message: every run of whitespace and control characters becomes
+/// one space (a line break or an escape sequence never reaches the terminal),
+/// and text longer than `max` characters is cut and ends with `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     match flat.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &flat[..cut]),
-        None => flat.to_owned(),
+        Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
+        None => flat,
     }
 }
 
@@ -200,14 +193,21 @@ impl TransportFailure {
     }
 }
 
-/// The identity provider's and resource servers' port error.
+/// An HTTP exchange that failed: the identity provider's, the resource
+/// servers' and the OCI services' port error.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum ProviderError {
     #[error("the identity domain refused the request: {0}")]
     OAuth(OAuthError),
     #[error("{endpoint} answered HTTP 401 Unauthorized: the access token was not accepted")]
     Unauthorized { endpoint: String },
+    /// A 4xx other than 401 and 429 (a 403 or 404, say) that carries no OAuth
+    /// error: the server understood the request and refused it as sent, so
+    /// sending it again unchanged does not help.
+    #[error("{endpoint} answered HTTP {status}{}", reason_phrase(*.status))]
+    Rejected { endpoint: String, status: u16 },
+    /// A 5xx, or 429 (too many requests): the service is in trouble or busy,
+    /// and a later try may succeed.
     #[error("{endpoint} answered HTTP {status}")]
     Server {
         endpoint: String,
@@ -226,6 +226,17 @@ pub enum ProviderError {
     InvalidInput(#[from] InvalidInput),
 }
 
+/// The reason phrases (RFC 9110 §15.5) of the refusals users meet most.
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => " Bad Request",
+        403 => " Forbidden",
+        404 => " Not Found",
+        409 => " Conflict",
+        _ => "",
+    }
+}
+
 impl ProviderError {
     /// The classified OAuth error, when the server sent one.
     pub fn oauth_kind(&self) -> Option<&OAuthErrorKind> {
@@ -238,7 +249,6 @@ impl ProviderError {
 
 /// The token store's port error.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StoreError {
     #[error("the token store is locked by another process and did not free up within {waited:?}")]
     LockTimeout { waited: Duration },
@@ -264,10 +274,8 @@ pub enum StoreError {
     Io { location: String, detail: String },
 }
 
-/// Everything a use case can fail with. `Display` is one line; [`Error::remedy`]
-/// says what to do; [`Error::exit_code`] is the process exit status.
+/// Everything a use case can fail with. `Display` is one line.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(#[from] InvalidInput),
@@ -352,166 +360,4 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         Error::Store(e)
     }
-}
-
-/// Process exit codes, one per kind of failure a script may want to tell apart.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const FAILURE: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const CONFIG: u8 = 3;
-    pub const NOT_LOGGED_IN: u8 = 4;
-    pub const LOGIN_REQUIRED: u8 = 5;
-    pub const CHAIN_BROKEN: u8 = 6;
-    pub const CLIENT_CONFIG: u8 = 7;
-    pub const DEVICE_LOGIN: u8 = 8;
-    pub const UNAUTHORIZED: u8 = 9;
-    pub const NETWORK: u8 = 10;
-    pub const SERVER: u8 = 11;
-    pub const MALFORMED: u8 = 12;
-    pub const STORE: u8 = 13;
-    pub const WRONG_KEY: u8 = 14;
-    pub const STORE_BUSY: u8 = 15;
-    pub const HTTP_STATUS: u8 = 16;
-    pub const SESSION_EXPIRED: u8 = 17;
-    pub const TOKEN_LOST: u8 = 18;
-}
-
-impl Error {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::InvalidInput(_) | Error::Settings(_) | Error::ProfileExists(_) => exit::CONFIG,
-            Error::UnknownProfile(_) | Error::NotLoggedIn(_) => exit::NOT_LOGGED_IN,
-            Error::RefreshTokenExpired { .. }
-            | Error::RefreshTokenInvalid { .. }
-            | Error::NoRefreshToken(_) => exit::LOGIN_REQUIRED,
-            Error::RefreshChainBroken { .. } => exit::CHAIN_BROKEN,
-            Error::ClientConfiguration { .. } => exit::CLIENT_CONFIG,
-            Error::DeviceLogin { failure, .. } => match failure {
-                crate::DeviceLoginFailure::Provider(p) => provider_exit(p),
-                _ => exit::DEVICE_LOGIN,
-            },
-            Error::Provider(p) => provider_exit(p),
-            Error::Store(s) => store_exit(s),
-            Error::PersistFailed { .. } => exit::TOKEN_LOST,
-            Error::RefreshOutcomeUnknown { .. } => exit::NETWORK,
-            Error::HttpStatus { .. } => exit::HTTP_STATUS,
-            Error::Oci(e) => e.exit_code(),
-            Error::NoClientSecret(_) => exit::CONFIG,
-            Error::TokenExchangeRefused { error, .. } => match error.kind {
-                crate::OAuthErrorKind::InvalidGrant(_) => exit::LOGIN_REQUIRED,
-                _ => exit::CLIENT_CONFIG,
-            },
-        }
-    }
-
-    /// One sentence telling the user how to fix it, when there is a fix.
-    pub fn remedy(&self) -> Option<String> {
-        let login = |p: &ProfileName| format!("run `oci-iam-sso login --profile {p}`");
-        Some(match self {
-            Error::InvalidInput(_) => "check the value and run the command again (see --help)".into(),
-            Error::Settings(_) => "fix the settings file or the OCI_IAM_SSO_* variable it names".into(),
-            Error::UnknownProfile(p) => format!(
-                "create it with `oci-iam-sso profile add {p} --domain-url URL --client-id ID`, or list profiles with `oci-iam-sso profile list`"
-            ),
-            Error::ProfileExists(p) => format!("remove it first with `oci-iam-sso profile remove {p}`, or pick another name"),
-            Error::NotLoggedIn(p) => login(p),
-            Error::NoRefreshToken(p) => format!(
-                "add `offline_access` to the scope (`oci-iam-sso profile add {p} --scope ...`), then {}",
-                login(p)
-            ),
-            Error::RefreshTokenExpired { profile, .. } => format!("{} to get a new refresh token", login(profile)),
-            Error::RefreshChainBroken { profile, .. } => format!(
-                "{}; another tool or host used this profile's refresh token — give each one its own profile",
-                login(profile)
-            ),
-            Error::RefreshTokenInvalid { profile, .. } => format!("{} (or `oci-iam-sso import` a valid token)", login(profile)),
-            Error::ClientConfiguration { error, .. } => match error.kind {
-                crate::OAuthErrorKind::InvalidScope => {
-                    "use scopes of a single resource, for example `urn:opc:idm:__myscopes__ offline_access` (`profile add --scope`)".into()
-                }
-                crate::OAuthErrorKind::InvalidClient => "check the client id and, for a confidential client, its secret (`oci-iam-sso profile remove`, then `profile add ... --client-secret-env VAR`)".into(),
-                _ => "check the client id and that the domain administrator enabled the Device Code and Refresh Token grants for it".into(),
-            },
-            Error::DeviceLogin { profile, failure } => match failure {
-                crate::DeviceLoginFailure::AccessDenied => format!("{} again and approve the request", login(profile)),
-                crate::DeviceLoginFailure::Expired => format!("{} again and enter the code within its lifetime", login(profile)),
-                crate::DeviceLoginFailure::Provider(p) => return provider_remedy(p),
-            },
-            Error::Provider(p) => return provider_remedy(p),
-            Error::Store(s) => return store_remedy(s),
-            Error::PersistFailed { profile, .. } => format!(
-                "the server has already rotated the token, so {} once the store is writable again",
-                login(profile)
-            ),
-            Error::RefreshOutcomeUnknown { profile, .. } => format!(
-                "check the network and any proxy, then run the command once more; if the server did rotate the token before the connection broke, the stored one is consumed and you must {}",
-                login(profile)
-            ),
-            Error::HttpStatus { .. } => return None,
-            Error::Oci(e) => return e.remedy(),
-            Error::NoClientSecret(p) => format!(
-                "store the confidential client's secret: `oci-iam-sso profile remove {p}`, then `oci-iam-sso profile add {p} --domain-url URL --client-id ID --client-secret-env VAR` with the secret in the variable VAR, then {}",
-                login(p)
-            ),
-            Error::TokenExchangeRefused { profile, error } => match error.kind {
-                crate::OAuthErrorKind::InvalidClient => format!(
-                    "check the client id and secret of profile `{profile}`; to store another secret, `oci-iam-sso profile remove {profile}`, then `oci-iam-sso profile add {profile} ... --client-secret-env VAR` and log in again"
-                ),
-                crate::OAuthErrorKind::InvalidGrant(_) => format!("{} and try again", login(profile)),
-                _ => "ask the domain administrator to allow the token exchange grant for this client and to set up an identity propagation trust with OCI".into(),
-            },
-        })
-    }
-}
-
-fn provider_exit(error: &ProviderError) -> u8 {
-    match error {
-        ProviderError::OAuth(_) => exit::CLIENT_CONFIG,
-        ProviderError::Unauthorized { .. } => exit::UNAUTHORIZED,
-        ProviderError::Server { .. } => exit::SERVER,
-        ProviderError::Transport { .. } => exit::NETWORK,
-        ProviderError::Malformed { .. } => exit::MALFORMED,
-        ProviderError::InvalidInput(_) => exit::CONFIG,
-    }
-}
-
-fn provider_remedy(error: &ProviderError) -> Option<String> {
-    Some(match error {
-        ProviderError::OAuth(e) if e.ecid.is_some() => "quote the ecid to Oracle support if the problem persists".into(),
-        ProviderError::OAuth(_) => return None,
-        ProviderError::Unauthorized { .. } => {
-            "the resource server refused even a freshly refreshed token: check that the user has a role on this service and that the URL is the right environment".into()
-        }
-        ProviderError::Server { .. } => "the service is having trouble; try again in a few minutes".into(),
-        ProviderError::Transport { .. } => "check the URL, the network and any proxy (HTTPS_PROXY), then try again".into(),
-        ProviderError::Malformed { .. } => {
-            "check that the URL points at the identity domain itself (a proxy or login page may be answering instead)".into()
-        }
-        ProviderError::InvalidInput(_) => "check the URL".into(),
-    })
-}
-
-fn store_exit(error: &StoreError) -> u8 {
-    match error {
-        StoreError::WrongKey { .. } | StoreError::KeyUnavailable { .. } => exit::WRONG_KEY,
-        StoreError::LockTimeout { .. } => exit::STORE_BUSY,
-        _ => exit::STORE,
-    }
-}
-
-fn store_remedy(error: &StoreError) -> Option<String> {
-    Some(match error {
-        StoreError::LockTimeout { .. } => "another oci-iam-sso is still working on this profile; retry, or raise OCI_IAM_SSO_LOCK_TIMEOUT".into(),
-        StoreError::WrongKey { .. } => {
-            "use the key the store was created with (OCI_IAM_SSO_KEY, the key file, or the passphrase); nothing was changed".into()
-        }
-        StoreError::KeyUnavailable { .. } => "set OCI_IAM_SSO_KEY (base64 of 32 bytes) or --passphrase-env VAR, or drop the key options to use the key file".into(),
-        StoreError::Corrupt { .. } => {
-            "the file was left untouched: restore it from a backup, or move it aside and log in again".into()
-        }
-        StoreError::TooNew { .. } => "upgrade oci-iam-sso".into(),
-        StoreError::Conflict { .. } => "retry the command; another process refreshed the token at the same time".into(),
-        StoreError::Io { .. } => "check the permissions and free space of the store's directory".into(),
-    })
 }

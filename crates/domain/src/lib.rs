@@ -2,11 +2,12 @@
 //!
 //! What lives here: the token types (secret newtypes that redact themselves),
 //! token lifecycles decided against an injected clock, the RFC 8628 polling
-//! state machine, the error taxonomy with remedies and exit codes, the ports
-//! (traits) adapters implement, and the use cases that drive them.
+//! state machine, the error taxonomy, the ports (traits) adapters implement,
+//! and the use cases that drive them.
 //!
 //! What does not: any I/O. No runtime, no HTTP, no SQLite, no filesystem and no
 //! system clock — adapters bring those, and tests bring mocks and a manual clock.
+//! Nor any screen: remedies and exit codes are the command line's.
 
 mod device;
 mod error;
@@ -31,7 +32,7 @@ pub use device::{
 };
 pub use error::{
     Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind, ProviderError, StoreError,
-    TransportFailure, exit,
+    TransportFailure, one_line,
 };
 pub use fingerprint::fingerprint;
 pub use path::expand_tilde;
@@ -46,7 +47,7 @@ pub use scope::{DEFAULT_SCOPE, Scope};
 pub use secret::{
     AccessToken, ClientId, ClientSecret, DeviceCode, RefreshToken, SessionToken, UserCode,
 };
-pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus};
+pub use status::{AccessStatus, ProfileStatus, REFRESH_WARNING, RefreshStatus, StatusWarning};
 pub use time::{Clock, Timestamp};
 pub use token::{
     BEARER, DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Generation, IssuedAccessToken,

@@ -1,8 +1,9 @@
-//! What `status` reports for a profile: expiries and ages, never a secret.
+//! What `status` reports for a profile: expiries, ages and what needs
+//! attention, never a secret (and no screen text: the CLI words the warnings).
 
 use std::time::Duration;
 
-use crate::{Lifecycle, PendingRotation, Profile, RotationRecord, Timestamp, TokenSet};
+use crate::{Generation, Lifecycle, PendingRotation, Profile, RotationRecord, Timestamp, TokenSet};
 
 /// Warn when the refresh token is expected to expire within this time.
 pub const REFRESH_WARNING: Duration = Duration::from_secs(86_400);
@@ -20,7 +21,24 @@ pub struct ProfileStatus {
     /// the next command that takes the profile's lock saves it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kept_aside_since: Option<Timestamp>,
-    pub warnings: Vec<String>,
+    /// What the user should know; the front end words it (it names commands).
+    #[serde(skip)]
+    pub warnings: Vec<StatusWarning>,
+}
+
+/// Something about a profile's tokens that needs the user's attention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusWarning {
+    /// The refresh token has probably expired: only a new login helps.
+    RefreshTokenExpired,
+    /// The refresh token is expected to expire within [`REFRESH_WARNING`]
+    /// unless it is used (a refresh starts a new lifetime).
+    RefreshTokenExpiringSoon,
+    /// A token set without a refresh token: the access token cannot be renewed.
+    NoRefreshToken,
+    /// A rotated set of this generation was kept aside because saving it
+    /// failed; the next command that takes the profile's lock saves it.
+    KeptAside { generation: Generation },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -59,14 +77,8 @@ impl ProfileStatus {
             let expected_expiry = t.refresh_expected_expiry(refresh_lifetime);
             let state = Lifecycle::of(expected_expiry, now, REFRESH_WARNING);
             match state {
-                Lifecycle::Expired => warnings.push(format!(
-                    "the refresh token has probably expired: run `oci-iam-sso login --profile {}`",
-                    profile.name
-                )),
-                Lifecycle::ExpiringSoon => warnings.push(format!(
-                    "the refresh token expires within a day unless it is used: run `oci-iam-sso token --profile {}` (or log in again)",
-                    profile.name
-                )),
+                Lifecycle::Expired => warnings.push(StatusWarning::RefreshTokenExpired),
+                Lifecycle::ExpiringSoon => warnings.push(StatusWarning::RefreshTokenExpiringSoon),
                 Lifecycle::Fresh => {}
             }
             RefreshStatus {
@@ -79,7 +91,7 @@ impl ProfileStatus {
             }
         });
         if tokens.is_some() && refresh_token.is_none() {
-            warnings.push("no refresh token is stored: the access token cannot be renewed".into());
+            warnings.push(StatusWarning::NoRefreshToken);
         }
         Self {
             profile: profile.name.to_string(),
@@ -103,10 +115,9 @@ impl ProfileStatus {
     ) -> Self {
         if let Some(pending) = pending.filter(|p| p.applies_to(tokens)) {
             self.kept_aside_since = Some(pending.kept_at);
-            self.warnings.push(format!(
-                "saving the rotated refresh token failed; generation {} is kept aside and the next `oci-iam-sso token --profile {}` saves it",
-                pending.next.generation, self.profile
-            ));
+            self.warnings.push(StatusWarning::KeptAside {
+                generation: pending.next.generation,
+            });
         }
         self
     }

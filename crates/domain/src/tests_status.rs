@@ -1,10 +1,11 @@
 //! `status` reports: lifecycles and warnings of [`ProfileStatus`], snapshotted as
-//! the JSON the CLI prints, with fixed times.
+//! the JSON the CLI prints (with the warnings as kinds: the CLI words them),
+//! with fixed times.
 
 use crate::test_support::{T0, profile, secs, token_set};
 use crate::{
-    DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Lifecycle, ProfileStatus, RotationRecord, Timestamp,
-    TokenSet,
+    DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Lifecycle, ProfileStatus, RotationRecord, StatusWarning,
+    Timestamp, TokenSet,
 };
 
 const DAY: u64 = 86_400;
@@ -64,16 +65,28 @@ fn cases() -> Vec<(&'static str, Option<TokenSet>)> {
 #[derive(serde::Serialize)]
 struct Report {
     case: &'static str,
+    status: WithWarnings,
+}
+
+/// The status as the CLI prints it, its warnings last.
+#[derive(serde::Serialize)]
+struct WithWarnings {
+    #[serde(flatten)]
     status: ProfileStatus,
+    warnings: Vec<String>,
 }
 
 #[test]
 fn status_json() {
     let reports: Vec<Report> = cases()
         .into_iter()
-        .map(|(case, tokens)| Report {
-            case,
-            status: status(tokens.as_ref()),
+        .map(|(case, tokens)| {
+            let status = status(tokens.as_ref());
+            let warnings = status.warnings.iter().map(|w| format!("{w:?}")).collect();
+            Report {
+                case,
+                status: WithWarnings { status, warnings },
+            }
         })
         .collect();
     let json = serde_json::to_string_pretty(&reports).expect("serializable");
@@ -97,12 +110,7 @@ fn exactly_one_day_before_the_expected_expiry_warns() {
     let report = status(Some(&set(6 * DAY, 3000)));
     let refresh = report.refresh_token.expect("refresh status");
     assert_eq!(refresh.state, Lifecycle::ExpiringSoon);
-    assert_eq!(report.warnings.len(), 1);
-    assert!(
-        report.warnings[0].contains("within a day"),
-        "{:?}",
-        report.warnings
-    );
+    assert_eq!(report.warnings, [StatusWarning::RefreshTokenExpiringSoon]);
 }
 
 #[test]
@@ -112,21 +120,14 @@ fn an_expected_expiry_in_the_past_warns_to_log_in() {
         report.refresh_token.expect("status").state,
         Lifecycle::Expired
     );
-    assert!(
-        report.warnings[0].contains("login --profile epm"),
-        "{:?}",
-        report.warnings
-    );
+    assert_eq!(report.warnings, [StatusWarning::RefreshTokenExpired]);
 }
 
 #[test]
 fn a_set_without_refresh_token_warns() {
     let report = status(Some(&without_refresh_token()));
     assert!(report.refresh_token.is_none());
-    assert_eq!(
-        report.warnings,
-        ["no refresh token is stored: the access token cannot be renewed"]
-    );
+    assert_eq!(report.warnings, [StatusWarning::NoRefreshToken]);
 }
 
 #[test]

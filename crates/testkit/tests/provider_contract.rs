@@ -56,6 +56,17 @@ fn malformed() -> ProviderError {
     }
 }
 
+/// The reference reads an OAuth error body itself; the domain classifies it.
+fn oauth_error(body: &[u8]) -> Option<OAuthError> {
+    let body: Value = serde_json::from_slice(body).ok()?;
+    let text = |name: &str| body.get(name)?.as_str().map(str::to_owned);
+    Some(OAuthError::classify(
+        body.get("error")?.as_str()?,
+        text("error_description"),
+        text("ecid"),
+    ))
+}
+
 impl Reference {
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> Result<Value, ProviderError> {
         let url = self.base.join_path(path).unwrap();
@@ -75,9 +86,7 @@ impl Reference {
         let body = response.bytes().await.map_err(|e| transport(&e))?;
         match status {
             200 => serde_json::from_slice(&body).map_err(|_| malformed()),
-            400 | 401 => {
-                Err(OAuthError::from_json(&body).map_or_else(malformed, ProviderError::OAuth))
-            }
+            400 | 401 => Err(oauth_error(&body).map_or_else(malformed, ProviderError::OAuth)),
             _ => Err(ProviderError::Server {
                 endpoint: "test".into(),
                 status,

@@ -5,9 +5,7 @@
 
 use async_trait::async_trait;
 use oci_iam_sso_domain::oci::TokenExchanger;
-use oci_iam_sso_domain::{
-    AccessToken, ClientId, ClientSecret, OAuthError, ProviderError, SessionToken,
-};
+use oci_iam_sso_domain::{AccessToken, ClientId, ClientSecret, ProviderError, SessionToken};
 
 use super::{BODY_LIMIT, HttpIdentityProvider, response};
 use crate::client::{Answer, read_answer};
@@ -53,7 +51,7 @@ fn session_token(endpoint: &str, answer: Answer) -> Result<SessionToken, Provide
     }
     let mut fields = response::Fields::parse(endpoint, &answer)?;
     if !fields.has("token")
-        && let Some(error) = OAuthError::from_json(&answer.body)
+        && let Some(error) = response::oauth_error(&answer.body)
     {
         // Some servers answer errors with 200.
         return Err(ProviderError::OAuth(error));

@@ -30,7 +30,7 @@ pub(crate) fn token_response(
     let mut fields = Fields::parse(endpoint, &answer)?;
     if !fields.has("access_token") {
         // Some servers answer errors with 200; take the OAuth error when there is one.
-        if let Some(error) = OAuthError::from_json(&answer.body) {
+        if let Some(error) = oauth_error(&answer.body) {
             return Err(ProviderError::OAuth(error));
         }
     }
@@ -166,7 +166,7 @@ pub(crate) fn error_answer(endpoint: &str, answer: &Answer, now: SystemTime) -> 
         };
     }
     if status.is_client_error() {
-        if let Some(error) = OAuthError::from_json(&answer.body) {
+        if let Some(error) = oauth_error(&answer.body) {
             return ProviderError::OAuth(error);
         }
         if code == 401 {
@@ -182,6 +182,27 @@ pub(crate) fn error_answer(endpoint: &str, answer: &Answer, now: SystemTime) -> 
         return malformed(endpoint, format!("HTTP {code} with {what}"));
     }
     malformed(endpoint, format!("unexpected HTTP {code}"))
+}
+
+/// The OAuth error an answer's body holds (RFC 6749 §5.2: `error`,
+/// `error_description`; identity domains add `ecid`), classified by the
+/// domain. `None` when the body is not such a document, so the caller reports
+/// it as malformed without quoting it.
+pub(crate) fn oauth_error(body: &[u8]) -> Option<OAuthError> {
+    #[derive(serde::Deserialize)]
+    struct OAuthErrorBody {
+        error: String,
+        #[serde(default)]
+        error_description: Option<String>,
+        #[serde(default)]
+        ecid: Option<String>,
+    }
+    let parsed: OAuthErrorBody = serde_json::from_slice(body).ok()?;
+    Some(OAuthError::classify(
+        &parsed.error,
+        parsed.error_description,
+        parsed.ecid,
+    ))
 }
 
 /// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3).

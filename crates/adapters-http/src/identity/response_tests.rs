@@ -156,6 +156,30 @@ fn oauth_errors_are_classified() {
 }
 
 #[test]
+fn an_oauth_error_body_is_read_and_classified_or_refused() {
+    let body = r#"{"error":"invalid_client","error_description":"Client\nauthentication failed","ecid":"abc\ndef"}"#;
+    let error = oauth_error(body.as_bytes()).unwrap();
+    assert_eq!(error.kind, OAuthErrorKind::InvalidClient);
+    // The domain's classification made the server's texts one line.
+    assert_eq!(
+        error.to_string(),
+        "invalid_client: Client authentication failed (ecid abc def)"
+    );
+    let bare = oauth_error(br#"{"error":"slow_down"}"#).unwrap();
+    assert_eq!((bare.description, bare.ecid), (None, None));
+    // Not an OAuth error document: the caller reports it as malformed, unquoted.
+    for body in [
+        r#"{"error": "invalid_grant""#,
+        r#"{"message":"Bad Request"}"#,
+        r#"{"error":400}"#,
+        "<html><body><h1>401 Unauthorized</h1></body></html>",
+        "",
+    ] {
+        assert_eq!(oauth_error(body.as_bytes()), None, "{body}");
+    }
+}
+
+#[test]
 fn statuses_without_an_oauth_document() {
     let now = SystemTime::now();
     let unauthorized = error_answer(ENDPOINT, &answer(401, "text/html", "<html/>"), now);

@@ -104,7 +104,7 @@ impl HttpOciAuthService {
         }
         let answer = read_answer(builder, &endpoint, BODY_LIMIT)
             .await
-            .map_err(|e| provider_to_oci(e, &endpoint))?;
+            .map_err(OciError::Service)?;
         Ok((endpoint, answer))
     }
 
@@ -148,20 +148,6 @@ fn header_value(
     Ok(header)
 }
 
-fn provider_to_oci(error: ProviderError, endpoint: &str) -> OciError {
-    match error {
-        ProviderError::Transport { detail, .. } => OciError::Transport {
-            endpoint: endpoint.to_owned(),
-            detail,
-        },
-        ProviderError::Malformed { problem, .. } => OciError::Malformed {
-            endpoint: endpoint.to_owned(),
-            problem,
-        },
-        other => OciError::Other(other.to_string()),
-    }
-}
-
 /// A `{"token": "…"}` answer, or the error its status means.
 fn token_answer(endpoint: &str, answer: &Answer) -> Result<SessionToken, OciError> {
     check_status(endpoint, answer)?;
@@ -169,32 +155,51 @@ fn token_answer(endpoint: &str, answer: &Answer) -> Result<SessionToken, OciErro
     struct TokenBody {
         token: String,
     }
-    let parsed: TokenBody =
-        serde_json::from_slice(&answer.body).map_err(|_| OciError::Malformed {
-            endpoint: endpoint.to_owned(),
-            problem: "the answer is not JSON with a `token`".into(),
-        })?;
+    let parsed: TokenBody = serde_json::from_slice(&answer.body)
+        .map_err(|_| OciError::malformed(endpoint, "the answer is not JSON with a `token`"))?;
     let token = SessionToken::new(parsed.token);
     if token.is_empty() {
-        return Err(OciError::Malformed {
-            endpoint: endpoint.to_owned(),
-            problem: "the `token` is empty".into(),
-        });
+        return Err(OciError::malformed(endpoint, "the `token` is empty"));
     }
     Ok(token)
 }
 
+/// What a status other than 2xx means. OCI's error body (`{code, message}`)
+/// is not read: the status says enough, and a body can echo the request.
 fn check_status(endpoint: &str, answer: &Answer) -> Result<(), OciError> {
-    match answer.status {
-        status if status.is_success() => Ok(()),
-        StatusCode::UNAUTHORIZED => Err(OciError::Unauthorized {
-            endpoint: endpoint.to_owned(),
-        }),
-        status => Err(OciError::Server {
-            endpoint: endpoint.to_owned(),
-            status: status.as_u16(),
-        }),
-    }
+    let status = answer.status;
+    let code = status.as_u16();
+    let endpoint = endpoint.to_owned();
+    let error = match status {
+        _ if status.is_success() => return Ok(()),
+        StatusCode::UNAUTHORIZED => ProviderError::Unauthorized { endpoint },
+        // 429 is the service shedding load, like a 5xx. No request is retried
+        // here, so `Retry-After` is not read.
+        StatusCode::TOO_MANY_REQUESTS => ProviderError::Server {
+            endpoint,
+            status: code,
+            retry_after: None,
+        },
+        // 403 (no IAM policy allows it), 404 (wrong region or endpoint), 400 (a
+        // refused scope or key): sending the same request again will not help.
+        _ if status.is_client_error() => ProviderError::Rejected {
+            endpoint,
+            status: code,
+        },
+        // Redirects are not followed (see `client::build_client`).
+        _ if status.is_redirection() => ProviderError::Malformed {
+            endpoint,
+            problem: format!(
+                "HTTP {code} redirect, which is not followed (a login page or proxy answered?)"
+            ),
+        },
+        _ => ProviderError::Server {
+            endpoint,
+            status: code,
+            retry_after: None,
+        },
+    };
+    Err(OciError::Service(error))
 }
 
 #[async_trait]
@@ -250,7 +255,7 @@ impl OciAuthService for HttpOciAuthService {
             .await?;
         match check_status(&endpoint, &answer) {
             Ok(()) => Ok(true),
-            Err(OciError::Unauthorized { .. }) => Ok(false),
+            Err(OciError::Service(ProviderError::Unauthorized { .. })) => Ok(false),
             Err(other) => Err(other),
         }
     }

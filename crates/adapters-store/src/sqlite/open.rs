@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use oci_iam_sso_domain::StoreError;
+use oci_iam_sso_domain::{StoreError, one_line};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::schema::{
@@ -198,8 +198,7 @@ fn inspect(opening: &Opening<'_>, conn: &Connection) -> Result<Found, StoreError
     if check != "ok" {
         // SQLite's report spans lines ("*** in database main ***\nTree 5 …");
         // errors are one line.
-        let report = check.split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(opening.corrupt(format!("SQLite integrity check: {report}")));
+        return Err(opening.corrupt(format!("SQLite integrity check: {}", one_line(&check, 200))));
     }
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))

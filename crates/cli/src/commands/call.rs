@@ -3,12 +3,13 @@
 use std::io::Read;
 
 use oci_iam_sso_domain::{
-    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, call_with_bearer, exit,
+    Error, ProviderError, RequestTarget, ResourceRequest, TokenRequest, call_with_bearer,
 };
 
 use crate::args::CallArgs;
 use crate::compose::App;
 use crate::failure::Failure;
+use crate::remedy::exit;
 
 pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;

@@ -1,7 +1,7 @@
 //! `login`: the device-code flow, then who is logged in and until when.
 
 use base64::Engine;
-use oci_iam_sso_domain::{AccessToken, DeviceLogin, LoginOptions};
+use oci_iam_sso_domain::{AccessToken, DeviceLogin, LoginOptions, one_line};
 
 use crate::args::LoginArgs;
 use crate::browser::Browser;
@@ -64,7 +64,7 @@ pub fn jwt_subject(token: &AccessToken) -> Option<String> {
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let sub = claims.get("sub")?.as_str()?;
-    let shown: String = sub.chars().filter(|c| !c.is_control()).take(128).collect();
+    let shown = one_line(sub, 128);
     (!shown.is_empty()).then_some(shown)
 }
 

@@ -1,6 +1,6 @@
 //! `status`: where each profile's tokens stand. Never prints a secret.
 
-use oci_iam_sso_domain::{Clock, Error, Lifecycle, ProfileName, ProfileStatus};
+use oci_iam_sso_domain::{Clock, Error, Lifecycle, ProfileName, ProfileStatus, StatusWarning};
 
 use crate::args::StatusArgs;
 use crate::clock::rfc3339;
@@ -45,7 +45,8 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
         );
     }
     if args.json {
-        let text = serde_json::to_string(&statuses)
+        let reports: Vec<StatusJson<'_>> = statuses.iter().map(StatusJson::of).collect();
+        let text = serde_json::to_string(&reports)
             .map_err(|e| Failure::cli(format!("cannot encode the status: {e}"), None, 1))?;
         app.out.stdout_line(&text);
         return Ok(0);
@@ -111,7 +112,47 @@ fn print_human(out: &Output, status: &ProfileStatus, now: oci_iam_sso_domain::Ti
         ));
     }
     for warning in &status.warnings {
-        line(format!("  warning:        {warning}"));
+        line(format!(
+            "  warning:        {}",
+            warning_text(&status.profile, *warning)
+        ));
+    }
+}
+
+/// `status --json`: the domain's report, with its warnings in words.
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    #[serde(flatten)]
+    status: &'a ProfileStatus,
+    warnings: Vec<String>,
+}
+
+impl<'a> StatusJson<'a> {
+    fn of(status: &'a ProfileStatus) -> Self {
+        let warnings = status
+            .warnings
+            .iter()
+            .map(|w| warning_text(&status.profile, *w))
+            .collect();
+        Self { status, warnings }
+    }
+}
+
+/// What a warning means for the user, with the command that helps.
+fn warning_text(profile: &str, warning: StatusWarning) -> String {
+    match warning {
+        StatusWarning::RefreshTokenExpired => format!(
+            "the refresh token has probably expired: run `oci-iam-sso login --profile {profile}`"
+        ),
+        StatusWarning::RefreshTokenExpiringSoon => format!(
+            "the refresh token expires within a day unless it is used: run `oci-iam-sso token --profile {profile}` (or log in again)"
+        ),
+        StatusWarning::NoRefreshToken => {
+            "no refresh token is stored: the access token cannot be renewed".into()
+        }
+        StatusWarning::KeptAside { generation } => format!(
+            "saving the rotated refresh token failed; generation {generation} is kept aside and the next `oci-iam-sso token --profile {profile}` saves it"
+        ),
     }
 }
 
@@ -136,5 +177,67 @@ fn state(lifecycle: Lifecycle) -> &'static str {
         Lifecycle::Fresh => "fresh",
         Lifecycle::ExpiringSoon => "expiring soon",
         Lifecycle::Expired => "expired",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oci_iam_sso_domain::{
+        ClientId, DEFAULT_SCOPE, Generation, Profile, ProfileName, Scope, ServiceUrl,
+    };
+
+    use super::*;
+
+    fn status(warnings: Vec<StatusWarning>) -> ProfileStatus {
+        let profile = Profile {
+            name: ProfileName::new("epm").expect("valid name"),
+            domain_url: ServiceUrl::parse("https://idcs-test.identity.oraclecloud.com")
+                .expect("valid URL"),
+            client_id: ClientId::new("client").expect("valid client id"),
+            scope: Scope::parse(DEFAULT_SCOPE).expect("valid scope"),
+            resource_url: None,
+            client_secret: None,
+            endpoints: None,
+        };
+        let mut status = ProfileStatus::of(
+            &profile,
+            None,
+            Vec::new(),
+            oci_iam_sso_domain::Timestamp::from_unix(0),
+            oci_iam_sso_domain::DEFAULT_REFRESH_TTL,
+            oci_iam_sso_domain::DEFAULT_SKEW,
+        );
+        status.warnings = warnings;
+        status
+    }
+
+    #[test]
+    fn the_json_keeps_the_warnings_last_and_in_words() {
+        let report = status(vec![
+            StatusWarning::RefreshTokenExpired,
+            StatusWarning::RefreshTokenExpiringSoon,
+            StatusWarning::NoRefreshToken,
+            StatusWarning::KeptAside {
+                generation: Generation::new(8),
+            },
+        ]);
+        let json = serde_json::to_value(StatusJson::of(&report)).expect("serializable");
+        let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+        assert_eq!(
+            keys.last().map(|k| k.as_str()),
+            Some("warnings"),
+            "{keys:?}"
+        );
+        assert_eq!(
+            json["warnings"],
+            serde_json::json!([
+                "the refresh token has probably expired: run `oci-iam-sso login --profile epm`",
+                "the refresh token expires within a day unless it is used: run `oci-iam-sso token --profile epm` (or log in again)",
+                "no refresh token is stored: the access token cannot be renewed",
+                "saving the rotated refresh token failed; generation 8 is kept aside and the next `oci-iam-sso token --profile epm` saves it",
+            ])
+        );
+        let empty = serde_json::to_value(StatusJson::of(&status(Vec::new()))).expect("json");
+        assert_eq!(empty["warnings"], serde_json::json!([]));
     }
 }

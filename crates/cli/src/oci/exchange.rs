@@ -4,7 +4,9 @@
 //! `ExchangeSession`, the output is the browser login's.
 
 use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, TenancyOcid};
-use oci_iam_sso_domain::{Error, ProfileName, exit};
+use oci_iam_sso_domain::{Error, ProfileName};
+
+use crate::remedy::exit;
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
 use super::login::{print_new_session, target_region};

@@ -14,7 +14,9 @@ use oci_iam_sso_domain::oci::{
     KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, TenancyChange,
     TenancyOcid, decode_claims,
 };
-use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp, exit};
+use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
+
+use crate::remedy::exit;
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
 use super::listener::{LoginBinding, LoginListener};

@@ -1,12 +1,14 @@
 //! `setup config`, `session refresh|validate` and `db-token get`: each builds
 //! the context, runs the domain use case and prints what it did.
 
+use oci_iam_sso_domain::InvalidInput;
 use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, TenancyOcid,
     ValidateSession,
 };
-use oci_iam_sso_domain::{InvalidInput, exit};
+
+use crate::remedy::exit;
 
 use super::args::{DbTokenCommand, OciGlobalArgs, SessionCommand, SetupCommand};
 use crate::clock::rfc3339;

@@ -365,6 +365,40 @@ async fn a_wrong_session_key_is_refused() {
 }
 
 #[tokio::test]
+async fn a_forbidden_or_missing_db_token_is_not_service_trouble() {
+    let env = env().await;
+    env.session("DEFAULT").await;
+    let location = env.home.path().join("db");
+    for (status, fix) in [(403, "IAM policy"), (404, "region and --endpoint")] {
+        env.fake
+            .control()
+            .fail_with(oci_iam_sso_testkit::oci::HeldEndpoint::DbToken, status);
+        let (result, _) = env.db_token("DEFAULT", &location).await;
+        let error = result.unwrap_err();
+        assert_eq!(
+            error.exit_code(),
+            crate::remedy::exit::HTTP_STATUS,
+            "{}",
+            error.message()
+        );
+        let remedy = error.hint().unwrap();
+        assert!(remedy.contains(fix), "{status}: {remedy}");
+        assert!(!remedy.contains("having trouble"), "{remedy}");
+        assert!(
+            error.message().contains(&format!("HTTP {status}")),
+            "{}",
+            error.message()
+        );
+        assert!(!location.join("token").exists());
+    }
+    env.fake
+        .control()
+        .fail_with(oci_iam_sso_testkit::oci::HeldEndpoint::DbToken, 503);
+    let (result, _) = env.db_token("DEFAULT", &location).await;
+    assert_eq!(result.unwrap_err().exit_code(), crate::remedy::exit::SERVER);
+}
+
+#[tokio::test]
 async fn an_unwritable_db_token_location_is_a_file_error() {
     let env = env().await;
     env.session("DEFAULT").await;

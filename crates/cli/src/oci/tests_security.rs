@@ -147,6 +147,8 @@ async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
     for part in [profile_tenancy, FAKE_TENANCY] {
         assert!(message.contains(part), "{part} missing in {message}");
     }
+    // The message says what happened; the flag that changes it is the remedy's.
+    assert!(!message.contains("--allow-tenancy-change"), "{message}");
     assert!(!message.contains('\n'), "{message}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
     assert!(!env.home.path().join(".oci/sessions/work").exists());

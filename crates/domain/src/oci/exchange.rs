@@ -85,15 +85,13 @@ impl ExchangeSession<'_> {
             .exchange_for_oci_session(&identity.client_id, secret, &access.token, &public_key)
             .await
             .map_err(|e| exchange_error(identity, e))?;
-        let claims = decode_claims(token.expose_secret()).map_err(|_| OciError::Malformed {
-            endpoint: "token exchange".into(),
-            problem: "the session token is not a JWT".into(),
-        })?;
+        let claims = decode_claims(token.expose_secret())
+            .map_err(|_| OciError::malformed("token exchange", "the session token is not a JWT"))?;
         if claims.is_expired(self.clock.now()) {
-            return Err(OciError::Malformed {
-                endpoint: "token exchange".into(),
-                problem: "the session token has already expired".into(),
-            }
+            return Err(OciError::malformed(
+                "token exchange",
+                "the session token has already expired",
+            )
             .into());
         }
         // The exchange's trust decides the tenancy: the configured one only

@@ -37,10 +37,7 @@ struct RawClaims {
 
 /// Decodes the payload of a JWT. The error never quotes the token.
 pub fn decode_claims(token: &str) -> Result<SessionClaims, OciError> {
-    let malformed = |problem: &str| OciError::Malformed {
-        endpoint: "session token".into(),
-        problem: problem.into(),
-    };
+    let malformed = |problem: &str| OciError::malformed("session token", problem);
     let mut parts = token.trim().split('.');
     let (Some(_header), Some(payload), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

@@ -18,7 +18,8 @@ use super::{
 #[async_trait]
 pub trait OciAuthService: Send + Sync {
     /// `POST /v1/authentication/refresh` with `{"currentToken"}`. MUST return
-    /// `OciError::Unauthorized` for HTTP 401 and never retry on its own.
+    /// `OciError::Service(ProviderError::Unauthorized)` for HTTP 401 and never
+    /// retry on its own.
     async fn refresh_session(
         &self,
         region: &Region,
@@ -26,7 +27,7 @@ pub trait OciAuthService: Send + Sync {
     ) -> Result<SessionToken, OciError>;
 
     /// `POST /v1/actions/generateScopedAccessToken` with `{"scope","publicKey"}`.
-    /// MUST return `OciError::Unauthorized` for HTTP 401.
+    /// MUST return `OciError::Service(ProviderError::Unauthorized)` for HTTP 401.
     async fn generate_db_token(
         &self,
         region: &Region,

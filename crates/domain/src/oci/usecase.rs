@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::{Clock, Error, Lifecycle, SessionToken, Timestamp};
+use crate::{Clock, Error, Lifecycle, ProviderError, SessionToken, Timestamp};
 
 use super::{
     DbTokenRequest, OciAuthService, OciError, OciFiles, OciKeys, OciProfile, OciProfileName,
@@ -61,15 +61,13 @@ async fn refresh(
         .refresh_session(&profile.region, &session)
         .await
         .map_err(|e| match e {
-            OciError::Unauthorized { .. } => OciError::RefreshRefused {
+            OciError::Service(ProviderError::Unauthorized { .. }) => OciError::RefreshRefused {
                 profile: profile.name.to_string(),
             },
             other => other,
         })?;
-    let new_claims = decode_claims(token.expose_secret()).map_err(|_| OciError::Malformed {
-        endpoint: "session refresh".into(),
-        problem: "the new token is not a JWT".into(),
-    })?;
+    let new_claims = decode_claims(token.expose_secret())
+        .map_err(|_| OciError::malformed("session refresh", "the new token is not a JWT"))?;
     files.write_session_token(profile, &token).await?;
     Ok((
         SessionCredentials {

@@ -10,7 +10,7 @@ use crate::test_support::{
 };
 use crate::{
     AccessTokens, DEFAULT_SKEW, Error, Generation, IssuedAccessToken, PendingRotation, RetryPolicy,
-    TokenRequest, TokenSet, TransportFailure, exit,
+    TokenRequest, TokenSet, TransportFailure,
 };
 
 const NORMAL: TokenRequest = TokenRequest {
@@ -257,13 +257,6 @@ async fn a_refresh_cut_off_after_it_was_sent_does_not_say_try_again_as_if_nothin
         matches!(error, Error::RefreshOutcomeUnknown { .. }),
         "{error:?}"
     );
-    assert_eq!(error.exit_code(), exit::NETWORK);
-    let remedy = error.remedy().expect("a remedy");
-    assert!(
-        remedy.contains("may") || remedy.contains("if the server"),
-        "{remedy}"
-    );
-    assert!(remedy.contains("login"), "{remedy}");
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-/// Which answers a [`Hold`] keeps back.
+/// An endpoint whose answers a [`Hold`] keeps back, or
+/// [`crate::oci::FakeOciControl::fail_with`] replaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HeldEndpoint {
     /// `POST /v1/authentication/refresh`.

@@ -20,6 +20,24 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(json!({ "code": code, "message": message }))).into_response()
 }
 
+/// The answer [`FakeOciControl::fail_with`] set for `endpoint`, if any. The
+/// message quotes a marker so tests can check a client never shows the body.
+fn fault(state: &super::state::State, endpoint: HeldEndpoint) -> Option<Response> {
+    let status = *state.faults.get(&endpoint)?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    // The codes of the OCI API's error documentation.
+    let code = match status.as_u16() {
+        400 => "InvalidParameter",
+        403 => "NotAllowed",
+        404 => "NotAuthorizedOrNotFound",
+        409 => "Conflict",
+        429 => "TooManyRequests",
+        503 => "ServiceUnavailable",
+        _ => "InternalServerError",
+    };
+    Some(error(status, code, "fake-oci fault body"))
+}
+
 fn not_authenticated() -> Response {
     error(
         StatusCode::UNAUTHORIZED,
@@ -70,6 +88,9 @@ fn refreshed_token(
     let Ok(verified) = verify(&mut state, method, uri, headers, body) else {
         return Err(not_authenticated());
     };
+    if let Some(refused) = fault(&state, HeldEndpoint::Refresh) {
+        return Err(refused);
+    }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Body {
@@ -120,6 +141,9 @@ fn db_token(
     let Ok(verified) = verify(&mut state, method, uri, headers, body) else {
         return Err(not_authenticated());
     };
+    if let Some(refused) = fault(&state, HeldEndpoint::DbToken) {
+        return Err(refused);
+    }
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Body {

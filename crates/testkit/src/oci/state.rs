@@ -62,6 +62,8 @@ pub(crate) struct State {
     pub last_db_scope: Option<String>,
     pub last_authorize_query: Option<String>,
     pub holds: HashMap<HeldEndpoint, Hold>,
+    /// Statuses that endpoints answer instead of a token, once the signature checks out.
+    pub faults: HashMap<HeldEndpoint, u16>,
 }
 
 impl State {
@@ -84,6 +86,7 @@ impl State {
             last_db_scope: None,
             last_authorize_query: None,
             holds: HashMap::new(),
+            faults: HashMap::new(),
         }
     }
 
@@ -207,6 +210,19 @@ impl FakeOciControl {
             .entry(endpoint)
             .or_insert_with(Hold::new)
             .clone()
+    }
+
+    /// From now on, signed requests of `endpoint` that pass the signature
+    /// check are answered with `status` and an OCI error body (`{code,
+    /// message}`), as OCI answers a missing IAM policy (403), a wrong
+    /// endpoint (404) or an overloaded service (429, 5xx).
+    pub fn fail_with(&self, endpoint: HeldEndpoint, status: u16) {
+        self.lock().faults.insert(endpoint, status);
+    }
+
+    /// `endpoint` answers normally again.
+    pub fn stop_failing(&self, endpoint: HeldEndpoint) {
+        self.lock().faults.remove(&endpoint);
     }
 
     /// Mints a session bound to a public key (SubjectPublicKeyInfo PEM), as a
