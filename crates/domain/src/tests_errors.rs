@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::test_support::{T0, secs};
-use crate::usecase::refresh_error;
+use crate::usecase::token_endpoint_error;
 use crate::{
     DeviceLoginFailure, DevicePoll, Error, InvalidGrant, OAuthError, OAuthErrorKind, PollStep,
     ProfileName, ProviderError,
@@ -154,7 +154,7 @@ fn render_row(out: &mut String, label: &str, sent: Sent) {
     writeln!(out, "## {label}").expect("write to String");
     writeln!(out, "sent:       {}", shown_sent(&sent)).expect("write to String");
     let parsed = OAuthError::classify(sent.code, sent.description, sent.ecid);
-    let error = refresh_error(&profile_name(), ProviderError::OAuth(parsed.clone()));
+    let error = token_endpoint_error(&profile_name(), ProviderError::OAuth(parsed.clone()));
     let lines = [
         format!("kind:       {:?}", parsed.kind),
         format!("display:    {parsed}"),
@@ -219,7 +219,7 @@ fn the_three_invalid_grant_texts_are_told_apart() {
 fn the_refresh_errors_tell_the_invalid_grant_texts_apart() {
     let on_refresh = |code: &str, description: &str| {
         let error = OAuthError::classify(code, Some(description.into()), None);
-        refresh_error(&profile_name(), ProviderError::OAuth(error))
+        token_endpoint_error(&profile_name(), ProviderError::OAuth(error))
     };
     let expired = on_refresh("invalid_grant", "Token is expired for client : abc");
     assert!(matches!(expired, Error::RefreshTokenExpired { .. }));

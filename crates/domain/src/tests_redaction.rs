@@ -114,7 +114,7 @@ fn errors() -> Vec<Error> {
         )
     };
     vec![
-        crate::usecase::refresh_error(&name(), ProviderError::OAuth(expired())),
+        crate::usecase::token_endpoint_error(&name(), ProviderError::OAuth(expired())),
         Error::Provider(ProviderError::OAuth(expired())),
         Error::ClientConfiguration {
             profile: name(),

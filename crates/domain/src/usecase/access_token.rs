@@ -100,7 +100,7 @@ impl AccessTokens<'_> {
                 generation = current.generation.get()
             );
             match self
-                .refresh_once(profile, &current, &refresh_token)
+                .refresh_with_retries(profile, &current, &refresh_token)
                 .instrument(grant)
                 .await
             {
@@ -165,20 +165,20 @@ impl AccessTokens<'_> {
                             current = newer;
                         }
                         _ => {
-                            return Err(super::refresh_error(
+                            return Err(super::token_endpoint_error(
                                 &profile.name,
                                 ProviderError::OAuth(e),
                             ));
                         }
                     }
                 }
-                Err(e) => return Err(super::refresh_error(&profile.name, e)),
+                Err(e) => return Err(super::token_endpoint_error(&profile.name, e)),
             }
         }
     }
 
     /// One refresh grant with retries for failures that cannot have consumed the token.
-    async fn refresh_once(
+    async fn refresh_with_retries(
         &self,
         profile: &Profile,
         current: &TokenSet,

@@ -43,7 +43,7 @@ impl DeviceLogin<'_> {
             .provider
             .start_device_authorization(&profile.client_id, &profile.scope)
             .await
-            .map_err(|e| super::refresh_error(&profile.name, e))?;
+            .map_err(|e| super::token_endpoint_error(&profile.name, e))?;
         // Never the codes or the verification URIs (the complete one holds the user code).
         tracing::info!(
             profile = %profile.name,

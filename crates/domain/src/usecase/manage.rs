@@ -44,7 +44,7 @@ impl ImportRefreshToken<'_> {
             .provider
             .refresh(&profile.client_id, &token)
             .await
-            .map_err(|e| super::refresh_error(&profile.name, e))?;
+            .map_err(|e| super::token_endpoint_error(&profile.name, e))?;
         let now = self.clock.now();
         let tokens = TokenSet::from_imported_refresh_token(
             token,

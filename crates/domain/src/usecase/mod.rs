@@ -64,8 +64,9 @@ pub(crate) async fn remember_endpoints(
     }
 }
 
-/// Maps a token-endpoint failure to what it means for the profile.
-pub(crate) fn refresh_error(profile: &ProfileName, error: ProviderError) -> Error {
+/// Maps a failure of the token endpoint (a refresh, a device-code poll, an
+/// imported token's first redemption) to what it means for the profile.
+pub(crate) fn token_endpoint_error(profile: &ProfileName, error: ProviderError) -> Error {
     let oauth = match error {
         ProviderError::OAuth(oauth) => oauth,
         // The request left and no answer came: the server may have rotated the
