@@ -1,4 +1,4 @@
-//! The token exchange (§7) against the fake identity domain and fake OCI auth
+//! The token exchange (RFC 8693) against the fake identity domain and fake OCI auth
 //! service on loopback: the session it returns is accepted by the OCI service
 //! with the matching private key; a wrong secret, an unknown access token and
 //! a server error become the right errors, without the secret or body in them.

@@ -125,7 +125,7 @@ fn exchange_then_validate_and_db_token_with_no_browser() {
     assert!(output.status.success());
     assert_eq!(env.control.counters().token_exchanges, 1);
 
-    // Files and permissions exactly as a browser login writes them (§3).
+    // Files and permissions exactly as a browser login writes them.
     let dir = env.home().join(".oci/sessions/work");
     assert_eq!(mode(&dir), 0o700);
     for file in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {

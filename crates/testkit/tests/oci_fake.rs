@@ -1,4 +1,5 @@
-//! The fake OCI auth service accepts a request signed exactly per §6 and
+//! The fake OCI auth service accepts a request signed exactly as OCI's
+//! "Request Signatures" page describes and
 //! rejects a wrong signature, a wrong header list, a wrong body hash, a stale
 //! date and an expired session. Requests are signed here by hand (ring), not
 //! with the project's signer, so the fake is checked independently of it.

@@ -1,4 +1,4 @@
-//! The fake identity domain's token exchange (§7): a confidential client trades
+//! The fake identity domain's token exchange (RFC 8693): a confidential client trades
 //! an access token for an OCI session token bound to its public key, which the
 //! fake OCI auth service then accepts; every wrong input is refused with the
 //! identity domain's error shape.
@@ -91,7 +91,7 @@ fn set(form: &mut [(&'static str, String)], name: &str, value: &str) {
     form.iter_mut().find(|(n, _)| *n == name).unwrap().1 = value.to_owned();
 }
 
-/// A signed `GET /20160918/regions` (§6) with the session key: 200 when the
+/// A signed `GET /20160918/regions` (OCI request signature) with the session key: 200 when the
 /// fake OCI auth service accepts the session.
 async fn validate(oci: &FakeOciAuth, key: &rsa::RsaPrivateKey, token: &str) -> u16 {
     let url = url::Url::parse(&format!("{}/20160918/regions", oci.url())).unwrap();

@@ -1,4 +1,4 @@
-//! The token exchange of §7 of the protocol facts: the domain's
+//! The token exchange (RFC 8693; Oracle's identity-domain "Token Exchange Grant Type" documentation): the domain's
 //! `TokenExchanger` port. A confidential client (HTTP Basic) trades an access
 //! token for an OCI session token bound to a public key. Sent once: the
 //! caller decides what a failure means.

@@ -2,7 +2,7 @@
 //! session refresh and scoped database tokens at `https://auth.{region}.{realm}`,
 //! session validation with a signed `GET /20160918/regions` at
 //! `https://identity.{region}.oci.{realm}` — every request signed with the
-//! session key (§6). `--endpoint` / `OCI_CLI_ENDPOINT` replaces both bases
+//! session key (OCI request signatures). `--endpoint` / `OCI_CLI_ENDPOINT` replaces both bases
 //! (https, or http to loopback only: a [`ServiceUrl`]).
 //!
 //! Errors name the endpoint and status, never a response body (a body can

@@ -1,5 +1,5 @@
-//! The OCI half of the HTTP adapters: the draft-cavage request signer (§6 of
-//! the protocol facts) and the client of the OCI auth and identity services.
+//! The OCI half of the HTTP adapters: the draft-cavage request signer (OCI's
+//! "Request Signatures" page) and the client of the OCI auth and identity services.
 //!
 //! The identity-domain OAuth client lives elsewhere in this crate.
 

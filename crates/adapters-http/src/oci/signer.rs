@@ -1,4 +1,5 @@
-//! OCI request signatures (draft-cavage HTTP signatures, §6 of the protocol facts).
+//! OCI request signatures (draft-cavage HTTP signatures, as OCI's "Request
+//! Signatures" page specifies them).
 //!
 //! A pure function: given the request, the key, the key id and the date, it
 //! returns the headers to add. It does no I/O and reads no clock, so the same

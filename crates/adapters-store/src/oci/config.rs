@@ -1,7 +1,7 @@
 //! The OCI config file (`~/.oci/config`): read with the OCI SDK's rules and
 //! rewritten as a line-preserving editor.
 //!
-//! Rules (§2 of the protocol facts): INI, profiles are sections, `[DEFAULT]`
+//! Rules (OCI's "SDK and CLI Configuration File" page): INI, profiles are sections, `[DEFAULT]`
 //! values are inherited by every profile, keys are case-insensitive, no
 //! interpolation, no inline comments (a `#` inside a value is part of it).
 //! Rewriting one profile touches only that profile's key lines (or appends

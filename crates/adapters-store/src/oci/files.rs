@@ -134,7 +134,7 @@ pub fn write_session_files(
 /// created needs no space and no new permission. The other design, a fresh
 /// directory swapped in with one rename, would need the session directory to
 /// become a symlink (a directory cannot be renamed over a non-empty one),
-/// changing the layout the OCI CLI and SDKs expect (§3). What remains is a
+/// changing the layout the OCI CLI and SDKs expect (OCI's "Token-based Authentication for the CLI"). What remains is a
 /// crash of the machine between the renames, which this cannot rule out.
 pub fn replace_together(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), FileError> {
     let mut written: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());

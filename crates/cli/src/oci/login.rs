@@ -1,4 +1,5 @@
-//! `session authenticate`: the browser login of §3 of the protocol facts.
+//! `session authenticate`: the browser login the OCI CLI's
+//! `oci session authenticate` performs (OCI's "Token-based Authentication for the CLI").
 //!
 //! Order matters: the listener is bound first (so the redirect has somewhere
 //! to land), then a fresh RSA-2048 key pair is made, then the browser is sent

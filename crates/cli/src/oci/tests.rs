@@ -1,6 +1,6 @@
 //! The OCI commands run in process against the fake OCI auth service, with
 //! HOME in a temporary directory: the browser login driven by a scripted
-//! browser, refresh, validate, db-token get, and the failures of §3–§5.
+//! browser, refresh, validate, db-token get, and their failures.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 

@@ -1,7 +1,7 @@
 //! `session exchange`: an OCI session made from the identity-domain login,
 //! with no browser. The access token comes from [`AccessTokens`] (so the
 //! refresh-token rotation and locking rules hold), the key pair is fresh, the
-//! identity domain trades the token for a session bound to that key (§7), and
+//! identity domain trades the token for a session bound to that key (RFC 8693), and
 //! the session is written exactly as a browser login writes it
 //! ([`OciFiles::save_new_session`]).
 

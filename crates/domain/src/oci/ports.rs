@@ -121,7 +121,7 @@ pub trait OciKeys: Send + Sync {
     fn console_login_key(&self, key: &KeyPair) -> Result<ConsoleLoginKey, OciError>;
 }
 
-/// The identity domain's token exchange (§7 of the protocol facts): an access
+/// The identity domain's token exchange (RFC 8693): an access
 /// token traded for an OCI session token (UPST) by a confidential client.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]

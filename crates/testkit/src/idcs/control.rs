@@ -102,7 +102,7 @@ pub struct Counters {
     pub resource_unauthorized: u64,
     /// Requests with a bad OCI signature (counted by the fake OCI auth service).
     pub signature_failures: u64,
-    /// Token exchange grants (§7) evaluated at `/oauth2/v1/token` (accepted or not).
+    /// Token exchange grants (RFC 8693) evaluated at `/oauth2/v1/token` (accepted or not).
     #[serde(default)]
     pub token_exchanges: u64,
 }

@@ -1,4 +1,5 @@
-//! The token exchange grant of §7 of the protocol facts: a confidential client
+//! The token exchange grant (RFC 8693, as Oracle's identity-domain "Token Exchange Grant Type" documentation
+//! describes it for OCI session tokens): a confidential client
 //! (HTTP Basic) trades an access token this domain issued for an OCI session
 //! token (UPST) bound to the public key it sends. The session is minted by the
 //! fake OCI auth service the domain was given ([`crate::oci::SessionMinter`]),

@@ -38,7 +38,7 @@ pub struct FakeIdcsConfig {
     /// Port of the identity domain on 127.0.0.1 (0: any free port).
     pub port: u16,
     /// Confidential clients (client id, client secret) allowed the token
-    /// exchange of §7, authenticated with HTTP Basic.
+    /// exchange (RFC 8693), authenticated with HTTP Basic.
     pub confidential_clients: Vec<(String, String)>,
     /// Mints the OCI session tokens the token exchange hands out (from
     /// [`crate::oci::FakeOciAuth::minter`]); without one the grant is refused.

@@ -1,5 +1,5 @@
 //! Session tokens minted for another fake: the fake identity domain's token
-//! exchange (§7 of the protocol facts) hands out sessions this fake accepts,
+//! exchange (RFC 8693) hands out sessions this fake accepts,
 //! so `session refresh`, `session validate` and `db-token get` work with them.
 
 use base64::Engine as _;

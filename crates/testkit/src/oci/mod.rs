@@ -1,6 +1,7 @@
 //! A fake OCI auth service on loopback: session refresh, scoped database
 //! tokens, the identity regions list and the console login, each signed
-//! request checked exactly as §6 of the protocol facts says.
+//! request checked exactly as OCI's "Request Signatures" documentation
+//! says.
 //!
 //! One base URL serves what are three hosts in OCI (`auth.`, `identity.`,
 //! `login.`): point `--endpoint` / `OCI_CLI_ENDPOINT` at [`FakeOciAuth::url`].

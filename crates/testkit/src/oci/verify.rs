@@ -1,4 +1,5 @@
-//! The fake's signature check, exactly §6 of the protocol facts: the signed
+//! The fake's signature check, exactly as OCI's "Request Signatures" documentation
+//! describes it: the signed
 //! header list and its order, the body's length and hash, a date within five
 //! minutes, an `ST$` session key id whose token is live, and an RSA-SHA256
 //! signature made with the key bound in that token.
