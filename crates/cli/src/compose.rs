@@ -115,10 +115,10 @@ impl App {
 
     /// The token exchange (RFC 8693) at `profile`'s domain.
     pub fn token_exchanger(&self, profile: &Profile) -> Result<Box<dyn TokenExchanger>, Failure> {
-        Ok(Box::new(HttpIdentityProvider::new(
-            profile.domain_url.clone(),
-            self.http_settings()?,
-        )))
+        Ok(Box::new(
+            HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings()?)
+                .remembering(profile.known_endpoints().cloned()),
+        ))
     }
 
     pub fn resources(&self) -> Result<Box<dyn ResourceClient>, Failure> {

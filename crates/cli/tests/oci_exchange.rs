@@ -123,6 +123,9 @@ fn exchange_then_validate_and_db_token_with_no_browser() {
         ])
     );
     assert!(output.status.success());
+    // The login discovered the endpoints and remembered them with the profile:
+    // the exchange (and the access token it needs) discovers nothing again.
+    assert_eq!(env.control.counters().discovery_requests, 1);
     assert_eq!(env.control.counters().token_exchanges, 1);
 
     // Files and permissions exactly as a browser login writes them.
