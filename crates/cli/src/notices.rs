@@ -31,8 +31,8 @@ pub fn describe(notice: &Notice) -> String {
             lifetime,
         } => format!(
             "note: this identity domain issues access tokens for {}, less than the margin of {} asked for (--min-ttl or skew); each token is used until half its life has passed",
-            crate::commands::human_duration(*lifetime),
-            crate::commands::human_duration(*requested)
+            crate::output::human_duration(*lifetime),
+            crate::output::human_duration(*requested)
         ),
         Notice::OddTokenAnswer(note) => format!("warning: {note}"),
         _ => "note: (an event this version cannot describe)".to_owned(),

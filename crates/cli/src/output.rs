@@ -130,3 +130,8 @@ fn line(buffer: &mut Vec<u8>, text: &str) {
 pub fn stderr_line(text: &str) {
     Output::terminal().stderr_line(text);
 }
+
+/// Whole seconds as `1h 2m 3s` (no sub-second noise), for the lines people read.
+pub(crate) fn human_duration(duration: std::time::Duration) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(duration.as_secs())).to_string()
+}

@@ -65,8 +65,3 @@ pub(crate) fn access_tokens<'a>(
         retry: RetryPolicy::default(),
     })
 }
-
-/// Whole seconds as `1h 2m 3s` (no sub-second noise).
-pub(crate) fn human_duration(duration: std::time::Duration) -> String {
-    humantime::format_duration(std::time::Duration::from_secs(duration.as_secs())).to_string()
-}

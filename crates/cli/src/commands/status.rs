@@ -85,7 +85,7 @@ fn print_human(out: &Output, status: &ProfileStatus, now: oci_iam_sso_domain::Ti
         line(format!(
             "  refresh token:  generation {}, received {} ago, expected to expire {} ({})",
             refresh.generation,
-            super::human_duration(std::time::Duration::from_secs(refresh.age_seconds)),
+            crate::output::human_duration(std::time::Duration::from_secs(refresh.age_seconds)),
             rfc3339(refresh.expected_expiry),
             state(refresh.state)
         ));
@@ -161,13 +161,13 @@ fn relative(at: oci_iam_sso_domain::Timestamp, now: oci_iam_sso_domain::Timestam
         format!(
             "expires {} (in {})",
             rfc3339(at),
-            super::human_duration(now.until(at))
+            crate::output::human_duration(now.until(at))
         )
     } else {
         format!(
             "expired {} ({} ago)",
             rfc3339(at),
-            super::human_duration(at.until(now))
+            crate::output::human_duration(at.until(now))
         )
     }
 }

@@ -9,8 +9,8 @@ use oci_iam_sso_domain::{Error, ProfileName};
 use crate::remedy::exit;
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
-use super::login::{print_new_session, target_region};
-use super::run::print;
+use super::login::target_region;
+use super::report::{print, print_new_session};
 use crate::compose::App;
 use crate::failure::Failure;
 

@@ -7,26 +7,22 @@
 //! and only then are the key, the token and the profile written.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
-use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
     KeySize, OciError, OciFiles as _, OciKeys as _, OciProfileName, Region, TenancyChange,
     TenancyOcid, decode_claims,
 };
-use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl, Timestamp};
+use oci_iam_sso_domain::{Clock as _, Error, InvalidInput, ServiceUrl};
 
 use crate::remedy::exit;
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
 use super::listener::{LoginBinding, LoginListener};
-use super::run::print;
+use super::report::{print, print_new_session};
 use crate::browser::{Browser, LaunchError, SYSTEM_OPENER};
-use crate::clock::rfc3339;
 use crate::compose::{App, OciContext};
 use crate::failure::Failure;
-use crate::output::Output;
 
 /// How long the login may take, from the browser opening to the token arriving.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -188,44 +184,6 @@ pub(crate) fn target_region(
             InvalidInput::new("region", "pass --region (the profile has no `region` yet)")
         })?;
     Ok((context.files.region(&region_name)?, existing))
-}
-
-/// What a new session looks like on screen, from a browser login or an exchange.
-pub(crate) fn print_new_session(
-    out: &Output,
-    context: &OciContext,
-    session_dir: &Path,
-    expires_at: Timestamp,
-) -> Result<(), OciError> {
-    print(
-        out,
-        &format!(
-            "Config written to: {}",
-            context.files.config_path().display()
-        ),
-    )?;
-    print(
-        out,
-        &format!(
-            "Session token written to: {}",
-            session_dir.join(layout::SESSION_TOKEN).display()
-        ),
-    )?;
-    print(
-        out,
-        &format!(
-            "Session of profile [{}] is valid until {}",
-            context.profile,
-            rfc3339(expires_at)
-        ),
-    )?;
-    print(
-        out,
-        &format!(
-            "Try: oci-iam-sso session validate --profile {}",
-            context.profile
-        ),
-    )
 }
 
 /// What stopped the browser, for the line that gives the URL instead.

@@ -11,6 +11,7 @@ mod args;
 mod exchange;
 mod listener;
 mod login;
+mod report;
 mod run;
 
 #[cfg(test)]

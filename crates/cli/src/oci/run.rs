@@ -4,23 +4,16 @@
 use oci_iam_sso_domain::InvalidInput;
 use oci_iam_sso_domain::oci::layout;
 use oci_iam_sso_domain::oci::{
-    DbScope, DbTokenRequest, GetDbToken, KeySize, OciError, RefreshSession, TenancyOcid,
-    ValidateSession,
+    DbScope, DbTokenRequest, GetDbToken, KeySize, RefreshSession, TenancyOcid, ValidateSession,
 };
 
 use crate::remedy::exit;
 
 use super::args::{DbTokenCommand, OciGlobalArgs, SessionCommand, SetupCommand};
+use super::report::print;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output::Output;
-
-/// One line of an OCI command's report, on stdout; a failed write is an error.
-pub(crate) fn print(out: &Output, text: &str) -> Result<(), OciError> {
-    out.try_stdout_line(text)
-        .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))
-}
 
 /// `setup config`.
 pub async fn setup(
