@@ -6,21 +6,22 @@
 //! the domain's use cases, and I/O with servers and the store, which the
 //! adapter crates do.
 
-pub mod args;
-pub mod browser;
-pub mod clock;
-pub mod commands;
-pub mod compose;
-pub mod failure;
-pub mod notices;
-pub mod oci;
-pub mod output;
-pub mod presenter;
-pub mod remedy;
-pub mod settings;
+mod args;
+mod browser;
+mod clock;
+mod commands;
+mod compose;
+mod failure;
+mod notices;
+mod oci;
+mod output;
+mod presenter;
+mod remedy;
+mod settings;
 
 pub use args::Cli;
 pub use failure::Failure;
+pub use output::Output;
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: args::Cli) -> Result<u8, Failure> {

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     match oci_iam_sso::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
-            oci_iam_sso::output::Output::terminal().error(&failure);
+            oci_iam_sso::Output::terminal().error(&failure);
             ExitCode::from(failure.exit_code())
         }
     }

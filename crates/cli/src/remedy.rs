@@ -33,6 +33,8 @@ use oci_iam_sso_domain::{
 pub mod exit {
     pub const OK: u8 = 0;
     pub const FAILURE: u8 = 1;
+    /// Bad flags: clap exits with it itself, before any command runs.
+    #[allow(dead_code)]
     pub const USAGE: u8 = 2;
     pub const CONFIG: u8 = 3;
     pub const NOT_LOGGED_IN: u8 = 4;

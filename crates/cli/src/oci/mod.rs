@@ -25,8 +25,7 @@ mod tests_lock;
 #[cfg(test)]
 mod tests_security;
 
-pub use args::{
-    AuthenticateArgs, DbTokenCommand, DbTokenGetArgs, ExchangeArgs, OciGlobalArgs, OciProfileArg,
-    SessionCommand, SetupCommand, SetupConfigArgs, ValidateArgs,
-};
+#[cfg(test)]
+pub(crate) use args::{AuthenticateArgs, DbTokenGetArgs, SetupConfigArgs, ValidateArgs};
+pub use args::{DbTokenCommand, OciGlobalArgs, OciProfileArg, SessionCommand, SetupCommand};
 pub use run::{db_token, session, setup};
