@@ -1,5 +1,7 @@
-//! `cargo xtask demo`: the whole identity-domain journey against the bundled fake
-//! identity domain, in a throw-away home directory, with the real binary.
+//! `cargo xtask demo`: the whole mission against the bundled fakes, in a
+//! throw-away home directory, with the real binary: the identity-domain
+//! journey (device login, tokens, an API call, rotation, logout), then the OCI
+//! half (`crate::demo_oci`).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -12,9 +14,18 @@ const USER: &str = "ada.lovelace@example.com";
 pub fn run() -> Result<(), String> {
     let bin_dir = build_binaries(false)?;
     let home = TempHome::new("demo")?;
-    let fake = FakeIdcs::start(&bin_dir, &[])?;
+    let confidential = format!(
+        "{}:{}",
+        crate::demo_oci::CONFIDENTIAL_CLIENT,
+        crate::demo_oci::CONFIDENTIAL_SECRET
+    );
+    let fake = FakeIdcs::start(
+        &bin_dir,
+        &["--with-oci", "--confidential-client", &confidential],
+    )?;
     println!("fake identity domain : {}", fake.domain_url);
     println!("fake EPM server      : {}", fake.resource_url);
+    println!("fake OCI services    : {}", fake.oci_url);
     println!("temporary home       : {}\n", home.0.display());
 
     let cli = Cli {
@@ -35,7 +46,7 @@ pub fn run() -> Result<(), String> {
             &fake.resource_url,
         ],
     )?;
-    login(&cli, &fake)?;
+    login(&cli, &fake, PROFILE)?;
     cli.step(
         "get an access token (cache hit: no request)",
         &["token", "--profile", PROFILE],
@@ -61,11 +72,12 @@ pub fn run() -> Result<(), String> {
         "log out: revoke and delete the refresh token",
         &["logout", "--profile", PROFILE],
     )?;
+    crate::demo_oci::run(&cli, &fake, &bin_dir, &home.0)?;
     println!("demo: every step passed");
     Ok(())
 }
 
-struct Cli<'a> {
+pub struct Cli<'a> {
     bin: std::path::PathBuf,
     home: &'a TempHome,
 }
@@ -78,10 +90,22 @@ impl Cli<'_> {
         command
     }
 
-    fn step(&self, title: &str, args: &[&str]) -> Result<(), String> {
-        println!("==> {title}\n$ oci-iam-sso {}", args.join(" "));
-        let output = self
-            .command(args)
+    pub fn step(&self, title: &str, args: &[&str]) -> Result<(), String> {
+        self.step_with_env(title, args, &[])
+    }
+
+    /// A step run with extra environment variables (shown as the user would type them).
+    pub fn step_with_env(
+        &self,
+        title: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<(), String> {
+        let shown: String = env.iter().map(|(name, _)| format!("{name}=… ")).collect();
+        println!("==> {title}\n$ {shown}oci-iam-sso {}", args.join(" "));
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        let output = command
             .output()
             .map_err(|e| format!("cannot run oci-iam-sso: {e}"))?;
         print_indented(&String::from_utf8_lossy(&output.stdout));
@@ -97,8 +121,8 @@ impl Cli<'_> {
 
 /// Runs `login`, reads the user code it shows, approves it through the fake's
 /// control API (as the user would in a browser), and waits for the login to end.
-fn login(cli: &Cli<'_>, fake: &FakeIdcs) -> Result<(), String> {
-    let args = ["login", "--profile", PROFILE, "--no-browser"];
+pub fn login(cli: &Cli<'_>, fake: &FakeIdcs, profile: &str) -> Result<(), String> {
+    let args = ["login", "--profile", profile, "--no-browser"];
     println!(
         "==> log in with the device code grant\n$ oci-iam-sso {}",
         args.join(" ")

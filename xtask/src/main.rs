@@ -2,7 +2,8 @@
 //!
 //! - `ci`    — format check, clippy with `-D warnings` on all targets, every test
 //!   (nextest when installed, else `cargo test`), then the doc tests.
-//! - `demo`  — the identity-domain journey on the bundled fake identity domain.
+//! - `demo`  — the whole mission on the bundled fakes: the identity-domain
+//!   journey, then OCI sessions, database tokens and the token exchange.
 //! - `bench` — side-by-side timings of the hot paths, printed with ratios
 //!   (`db-token get` against the real OCI CLI's, installed into
 //!   `target/bench-venv` from PyPI when it is not on PATH).
@@ -14,6 +15,7 @@
 mod bench;
 mod bench_db_token;
 mod demo;
+mod demo_oci;
 mod oci_cli;
 mod process;
 
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
             eprintln!("usage: cargo xtask <ci | demo | bench>");
             eprintln!("  ci     format check, clippy -D warnings, all tests (what .ci/run runs)");
             eprintln!(
-                "  demo   log in, get tokens and call an API on the bundled fake identity domain"
+                "  demo   the whole mission on the bundled fakes: identity-domain tokens, OCI sessions, db tokens"
             );
             eprintln!("  bench  time `token` on a cache hit against `cat`, and `db-token get`");
             eprintln!("         against the OCI CLI's ([RUNS] [--db-token-runs N])");

@@ -37,7 +37,8 @@ pub fn has_nextest() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Builds the CLI and the fake identity domain and returns the directory of the binaries.
+/// Builds the CLI and the fakes (identity domain, OCI service, scripted
+/// browser) and returns the directory of the binaries.
 pub fn build_binaries(release: bool) -> Result<PathBuf, String> {
     let mut args = vec![
         "build",
@@ -161,22 +162,24 @@ pub struct FakeIdcs {
     pub domain_url: String,
     pub resource_url: String,
     pub control_url: String,
+    /// The fake OCI auth service in the same process (`--with-oci`), else "".
+    pub oci_url: String,
 }
 
 impl FakeIdcs {
     pub fn start(bin_dir: &Path, extra_args: &[&str]) -> Result<Self, String> {
         let mut args = vec!["--port", "0"];
         args.extend_from_slice(extra_args);
-        let process = FakeProcess::start(
-            bin_dir,
-            "fake-idcs",
-            &args,
-            &["domain_url", "resource_url", "control_url"],
-        )?;
+        let mut keys = vec!["domain_url", "resource_url", "control_url"];
+        if extra_args.contains(&"--with-oci") {
+            keys.push("oci_url");
+        }
+        let process = FakeProcess::start(bin_dir, "fake-idcs", &args, &keys)?;
         Ok(Self {
             domain_url: process.value("domain_url"),
             resource_url: process.value("resource_url"),
             control_url: process.value("control_url"),
+            oci_url: process.value("oci_url"),
             _process: process,
         })
     }

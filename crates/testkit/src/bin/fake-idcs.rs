@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig};
 use oci_iam_sso_testkit::{FakeIdcsConfig, FakeIdentityDomain};
 
 /// A fake Oracle identity domain (device code and refresh grants) with a fake
@@ -31,10 +32,15 @@ struct Args {
     #[arg(long)]
     no_discovery: bool,
     /// A confidential client allowed the token exchange, as ID:SECRET
-    /// (repeatable). This binary runs no OCI auth service, so its exchanges are
-    /// refused after the client and token checks (`unauthorized_client`).
+    /// (repeatable). Without `--with-oci` its exchanges are refused after the
+    /// client and token checks (`unauthorized_client`).
     #[arg(long = "confidential-client", value_name = "ID:SECRET", value_parser = id_and_secret)]
     confidential_clients: Vec<(String, String)>,
+    /// Also run the fake OCI auth service (console login, session refresh,
+    /// database tokens) in this process, minting the token exchange's sessions
+    /// with it; prints its URL as `oci_url=`.
+    #[arg(long)]
+    with_oci: bool,
 }
 
 fn id_and_secret(value: &str) -> Result<(String, String), String> {
@@ -70,6 +76,26 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let oci = if args.with_oci {
+        match FakeOciAuth::start(FakeOciConfig::default()).await {
+            Ok(oci) => {
+                fake.control().set_session_minter(oci.minter());
+                Some(oci)
+            }
+            Err(e) => {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("fake-idcs: cannot start the fake OCI auth service: {e}");
+                }
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(oci) = &oci {
+        println!("oci_url={}", oci.url());
+    }
     println!("domain_url={}", fake.url());
     println!("resource_url={}", fake.resource_url());
     println!("control_url={}", fake.control_url());
