@@ -67,13 +67,34 @@ impl Cli {
             .skip(1)
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        cli.separate_profiles(&args, std::env::var("OCI_IAM_SSO_PROFILE").ok());
+        if let Err(message) =
+            cli.separate_profiles(&args, std::env::var("OCI_IAM_SSO_PROFILE").ok())
+        {
+            use clap::CommandFactory as _;
+            Self::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit();
+        }
         cli
     }
 
-    fn separate_profiles(&mut self, args: &[String], identity_env: Option<String>) {
+    /// See [`Cli::parse_args`]. A `--profile` before an OCI command other
+    /// than `session exchange` would name an identity-domain profile the
+    /// command does not use: refused with the fix, rather than ignored.
+    fn separate_profiles(
+        &mut self,
+        args: &[String],
+        identity_env: Option<String>,
+    ) -> Result<(), String> {
+        let uses_identity = matches!(
+            self.command,
+            Command::Session {
+                command: crate::oci::SessionCommand::Exchange(_),
+                ..
+            }
+        );
         let Some(oci_profile) = self.command.oci_profile_mut() else {
-            return;
+            return Ok(());
         };
         // The global flags that take a value as the next argument.
         const VALUED: &[&str] = &[
@@ -109,8 +130,14 @@ impl Cli {
                 before = value;
             }
         }
+        if let (Some(name), false) = (&before, uses_identity) {
+            return Err(format!(
+                "`--profile {name}` before the command's name is an identity-domain profile, which this command does not use; to name the OCI config profile, put it after the command's name (`... --profile {name}`)"
+            ));
+        }
         *oci_profile = after;
         self.global.profile = before.or(identity_env.filter(|v| !v.trim().is_empty()));
+        Ok(())
     }
 }
 

@@ -368,6 +368,24 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    #[test]
+    fn default_profile_replaces_its_line_or_is_added_before_the_first_key() {
+        assert_eq!(with_default_profile("", "a"), "default_profile = \"a\"\n");
+        assert_eq!(
+            with_default_profile("# c\n\nskew = \"1s\"\n", "a"),
+            "# c\n\ndefault_profile = \"a\"\nskew = \"1s\"\n"
+        );
+        assert_eq!(
+            with_default_profile("skew = \"1s\"\n  default_profile= \"old\" # x\n", "b"),
+            "skew = \"1s\"\ndefault_profile = \"b\"\n"
+        );
+        // A key that only starts with the name is another key.
+        assert_eq!(
+            with_default_profile("default_profile_x = 1\n", "c"),
+            "default_profile = \"c\"\ndefault_profile_x = 1\n"
+        );
+    }
+
     fn global(config: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {
             profile: None,

@@ -82,6 +82,27 @@ fn oci_commands_ignore_the_identity_profile_variable() {
 }
 
 #[test]
+fn a_global_profile_before_another_oci_command_is_refused_with_the_fix() {
+    let env = TestEnv::start(approving());
+    let (code, _, stderr) = run(env.cmd().args([
+        "--profile",
+        "prod",
+        "setup",
+        "config",
+        "--tenancy",
+        TENANCY,
+        "--region",
+        "us-ashburn-1",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("put it after the command's name"),
+        "{stderr}"
+    );
+    assert!(oci_config(&env).is_empty(), "nothing written");
+}
+
+#[test]
 fn session_exchange_takes_the_identity_profile_from_the_global_one() {
     let env = TestEnv::start(approving());
     env.add_profile("known");
@@ -345,4 +366,46 @@ fn an_unknown_profile_lists_the_known_ones() {
         stderr.contains("no profile named `gamma` (known: alpha, beta)"),
         "{stderr}"
     );
+}
+
+#[test]
+fn profile_set_checks_a_new_domain_and_then_drops_the_tokens_bound_to_the_old_one() {
+    let env = TestEnv::start(approving());
+    env.add_profile("epm");
+    env.login("epm");
+    // Not an identity domain: refused, and the profile and its tokens are untouched.
+    let (code, _, stderr) =
+        run(env
+            .cmd()
+            .args(["profile", "set", "epm", "--domain-url", &not_a_domain()]));
+    assert_eq!(code, 3, "{stderr}");
+    let before = env.token("epm");
+    // The same fake under another loopback name: its discovery document names
+    // 127.0.0.1, so the check refuses it too (tokens never leave the domain's
+    // origin); with --no-check it is taken, and the old domain's tokens are
+    // deleted with a warning.
+    let other = env.url.replace("127.0.0.1", "localhost");
+    let (code, _, stderr) = run(env
+        .cmd()
+        .args(["profile", "set", "epm", "--domain-url", &other]));
+    assert_eq!(code, 3, "{stderr}");
+    let (code, _, stderr) = run(env.cmd().args([
+        "profile",
+        "set",
+        "epm",
+        "--no-check",
+        "--domain-url",
+        &other,
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("old domain and were deleted"), "{stderr}");
+    assert!(!before.is_empty());
+    let (code, _, _) = run(env.cmd().args(["token", "--profile", "epm"]));
+    assert_eq!(code, 4);
+    // Nothing to change is said, not silently done.
+    let (code, _, stderr) = run(env
+        .cmd()
+        .args(["profile", "set", "epm", "--domain-url", &other]));
+    assert_eq!(code, 0);
+    assert!(stderr.contains("unchanged"), "{stderr}");
 }
