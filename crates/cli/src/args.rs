@@ -26,9 +26,10 @@ Examples:
   oci-iam-sso call --profile epm /interop/rest/v1/services/dailymaintenance
   oci-iam-sso exec --profile epm -- ./nightly-export.sh
 
-Settings file: <config dir>/oci-iam-sso/config.toml (keys default_profile, store_path, key_file,
-lock_timeout, connect_timeout, request_timeout, skew, refresh_token_lifetime); each key can be
-overridden by an OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path).";
+Settings file: <config dir>/oci-iam-sso/config.toml, or --settings FILE (OCI_IAM_SSO_SETTINGS);
+keys default_profile, store_path, key_file, lock_timeout, connect_timeout, request_timeout, skew,
+refresh_token_lifetime; each key can be overridden by an OCI_IAM_SSO_<KEY> environment variable
+(OCI_IAM_SSO_STORE for store_path). This is not the OCI config file (--config-file).";
 
 /// The command line as typed.
 #[derive(Debug, Parser)]
@@ -45,6 +46,149 @@ pub struct Cli {
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process arguments (exiting on a usage error, as
+    /// [`Parser::parse`]), then gives each meaning of "profile" its own source.
+    ///
+    /// The OCI commands' `--profile` shares the clap id of the global one (see
+    /// `oci::args`), so clap merges the two and copies OCI_IAM_SSO_PROFILE
+    /// into both. For an OCI command they are told apart here: its OCI
+    /// profile is the `--profile` after the command's name (else
+    /// OCI_CLI_PROFILE, as with the OCI CLI), and the identity-domain profile
+    /// (which only `session exchange` uses) is a `--profile` before the name,
+    /// else OCI_IAM_SSO_PROFILE, else the settings' default.
+    pub fn parse_args() -> Self {
+        let argv = with_settings_flag(std::env::args_os().collect());
+        let mut cli = Self::parse_from(&argv);
+        let args: Vec<String> = argv
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        if let Err(message) =
+            cli.separate_profiles(&args, std::env::var("OCI_IAM_SSO_PROFILE").ok())
+        {
+            use clap::CommandFactory as _;
+            Self::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit();
+        }
+        cli
+    }
+
+    /// See [`Cli::parse_args`]. A `--profile` before an OCI command other
+    /// than `session exchange` would name an identity-domain profile the
+    /// command does not use: refused with the fix, rather than ignored.
+    fn separate_profiles(
+        &mut self,
+        args: &[String],
+        identity_env: Option<String>,
+    ) -> Result<(), String> {
+        let uses_identity = matches!(
+            self.command,
+            Command::Session {
+                command: crate::oci::SessionCommand::Exchange(_),
+                ..
+            }
+        );
+        let Some(oci_profile) = self.command.oci_profile_mut() else {
+            return Ok(());
+        };
+        // The global flags that take a value as the next argument.
+        const VALUED: &[&str] = &[
+            "--profile",
+            "--store",
+            "--passphrase-env",
+            "--settings",
+            "--config",
+        ];
+        let mut before = None;
+        let mut after = None;
+        let mut in_command = false;
+        let mut words = args.iter();
+        while let Some(word) = words.next() {
+            if word == "--" {
+                break;
+            }
+            let value = if word == "--profile" {
+                words.next().cloned()
+            } else if let Some(value) = word.strip_prefix("--profile=") {
+                Some(value.to_owned())
+            } else {
+                if !in_command && VALUED.contains(&word.as_str()) {
+                    words.next();
+                } else if !word.starts_with('-') {
+                    in_command = true;
+                }
+                continue;
+            };
+            if in_command {
+                after = value;
+            } else {
+                before = value;
+            }
+        }
+        if let (Some(name), false) = (&before, uses_identity) {
+            return Err(format!(
+                "`--profile {name}` before the command's name is an identity-domain profile, which this command does not use; to name the OCI config profile, put it after the command's name (`... --profile {name}`)"
+            ));
+        }
+        *oci_profile = after;
+        self.global.profile = before.or(identity_env.filter(|v| !v.trim().is_empty()));
+        Ok(())
+    }
+}
+
+/// `--config FILE`, the deprecated name of `--settings FILE`, still works: it
+/// is renamed here (up to a `--`, after which words belong to another program)
+/// rather than declared to clap, which would offer even a hidden `--config`
+/// as the fix of a typo such as `--config-location`, whose twin is the OCI
+/// `--config-file`.
+fn with_settings_flag(argv: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut done = false;
+    argv.into_iter()
+        .map(|word| {
+            if done || word == "--" {
+                done = true;
+                return word;
+            }
+            match word.to_str() {
+                Some("--config") => "--settings".into(),
+                Some(text) => match text.strip_prefix("--config=") {
+                    Some(value) => format!("--settings={value}").into(),
+                    None => word,
+                },
+                None => word,
+            }
+        })
+        .collect()
+}
+
+impl Command {
+    /// The OCI profile flag of an OCI command.
+    fn oci_profile_mut(&mut self) -> Option<&mut Option<String>> {
+        use crate::oci::{DbTokenCommand, SessionCommand, SetupCommand};
+        let arg = match self {
+            Command::Setup {
+                command: SetupCommand::Config(args),
+                ..
+            } => &mut args.profile,
+            Command::Session { command, .. } => match command {
+                SessionCommand::Authenticate(args) => &mut args.profile,
+                SessionCommand::Refresh(profile) => profile,
+                SessionCommand::Validate(args) => &mut args.profile,
+                SessionCommand::Exchange(args) => &mut args.profile,
+            },
+            Command::DbToken {
+                command: DbTokenCommand::Get(args),
+                ..
+            } => &mut args.profile,
+            _ => return None,
+        };
+        Some(&mut arg.profile)
+    }
 }
 
 /// Flags every command accepts.
@@ -68,8 +212,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, conflicts_with = "passphrase_env")]
     pub ask_passphrase: bool,
 
-    /// Settings file [default: <config dir>/oci-iam-sso/config.toml]
-    #[arg(long, global = true, env = "OCI_IAM_SSO_CONFIG", value_name = "PATH")]
+    /// This tool's settings file (not the OCI config file, which is
+    /// `--config-file`) [default: <config dir>/oci-iam-sso/config.toml]
+    // OCI_IAM_SSO_CONFIG, the old variable, is still read (`settings_file`).
+    #[arg(
+        long = "settings",
+        global = true,
+        env = "OCI_IAM_SSO_SETTINGS",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     /// Log to stderr what happens (cache hits, lock waits, refreshes, discovery,
@@ -181,13 +332,60 @@ pub enum ProfileCommand {
     )]
     List(JsonArg),
     /// Show one profile's settings (the client id is shown, tokens never)
-    #[command(after_help = "Examples:\n  oci-iam-sso profile show epm --json")]
-    Show(ProfileNameArgs),
+    #[command(
+        after_help = "Examples:\n  oci-iam-sso profile show            # the current profile\n  oci-iam-sso profile show epm --json"
+    )]
+    Show(ProfileShowArgs),
     /// Remove a profile and its stored tokens (without revoking them; see `logout`)
     #[command(
         after_help = "Examples:\n  oci-iam-sso logout --profile epm && oci-iam-sso profile remove epm"
     )]
     Remove(ProfileRemoveArgs),
+    /// Change a profile's domain URL, client, scope, resource URL or secret
+    #[command(
+        long_about = "Changes the given fields of a profile and keeps the rest. The stored tokens \
+stay when only the scope, the resource URL or the client secret changes. A new domain URL or \
+client id makes them useless (a refresh token is bound to the client and the domain that issued \
+it), so they are deleted, with a warning, and you log in again.",
+        after_help = "Examples:\n  oci-iam-sso profile set epm --resource-url https://epm-host\n  oci-iam-sso profile set epm --scope 'urn:opc:idm:__myscopes__ offline_access'"
+    )]
+    Set(ProfileSetArgs),
+    /// Make a profile the default one (`default_profile` in the settings file)
+    #[command(after_help = "Examples:\n  oci-iam-sso profile default epm")]
+    Default(ProfileRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileShowArgs {
+    /// Profile name [default: the current profile: --profile, else the settings' default_profile]
+    pub name: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileSetArgs {
+    /// Profile name
+    pub name: String,
+    /// New identity domain URL (deletes the stored tokens)
+    #[arg(long, value_name = "URL")]
+    pub domain_url: Option<String>,
+    /// New OAuth client id (deletes the stored tokens)
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// New OAuth scope, space separated
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// New base URL that `call /path` joins paths to
+    #[arg(long, value_name = "URL")]
+    pub resource_url: Option<String>,
+    /// Environment variable holding a new client secret
+    #[arg(long, value_name = "VAR")]
+    pub client_secret_env: Option<String>,
+    /// Skip the discovery check of a new --domain-url
+    #[arg(long)]
+    pub no_check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,15 +414,11 @@ pub struct ProfileAddArgs {
     /// encrypted and never given on the command line
     #[arg(long, value_name = "VAR")]
     pub client_secret_env: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ProfileNameArgs {
-    /// Profile name
-    pub name: String,
-    /// Print JSON
+    /// Save without asking the domain's discovery document first (by default
+    /// a domain that answers but is not an identity domain is refused; one
+    /// that cannot be reached is saved with a warning)
     #[arg(long)]
-    pub json: bool,
+    pub no_check: bool,
 }
 
 #[derive(Debug, Args)]

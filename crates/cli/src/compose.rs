@@ -71,6 +71,11 @@ impl App {
         Ok(self.settings.get_or_init(|| loaded))
     }
 
+    /// The settings file this run reads (it need not exist).
+    pub fn settings_file(&self) -> Option<PathBuf> {
+        settings::settings_file(&self.global, &|name| std::env::var(name).ok())
+    }
+
     /// The token store, opened on first use with the key the settings choose.
     pub fn store(&self) -> Result<&dyn TokenStore, Failure> {
         if let Some(store) = self.store.get() {
@@ -83,10 +88,32 @@ impl App {
     /// The profile a single-profile command works on; unknown is an error.
     pub async fn profile(&self) -> Result<Profile, Failure> {
         let name = ProfileName::new(self.settings()?.profile())?;
-        self.store()?
-            .profile(&name)
-            .await?
-            .ok_or_else(|| Error::UnknownProfile(name).into())
+        self.named_profile(name).await
+    }
+
+    /// The stored profile `name`; unknown is an error that lists the known ones.
+    pub async fn named_profile(&self, name: ProfileName) -> Result<Profile, Failure> {
+        match self.store()?.profile(&name).await? {
+            Some(profile) => Ok(profile),
+            None => Err(self.unknown_profile(name).await),
+        }
+    }
+
+    /// The error for a profile the store does not have, naming those it has.
+    pub async fn unknown_profile(&self, name: ProfileName) -> Failure {
+        let known = match self.store() {
+            Ok(store) => store
+                .profiles()
+                .await
+                .map(|all| all.into_iter().map(|p| p.name).collect())
+                .unwrap_or_default(),
+            Err(failure) => return failure,
+        };
+        Error::UnknownProfile {
+            profile: name,
+            known,
+        }
+        .into()
     }
 
     fn http_settings(&self) -> Result<HttpSettings, Failure> {
@@ -111,6 +138,15 @@ impl App {
             }),
             None => Box::new(http),
         })
+    }
+
+    /// Whether `profile`'s domain URL serves an identity domain's discovery
+    /// document: its endpoints, or `None` when the server answers without one.
+    pub async fn check_domain(&self, profile: &Profile) -> Result<Option<Endpoints>, Failure> {
+        let http = HttpIdentityProvider::new(profile.domain_url.clone(), self.http_settings()?);
+        http.check_domain()
+            .await
+            .map_err(|e| Error::Provider(e).into())
     }
 
     /// The token exchange (RFC 8693) at `profile`'s domain.

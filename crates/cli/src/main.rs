@@ -2,11 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with clap's code 2 (0 for help).
-    let cli = oci_iam_sso::Cli::parse();
+    let cli = oci_iam_sso::Cli::parse_args();
     init_logging(cli.global.verbose, std::env::var("RUST_LOG").ok());
     match oci_iam_sso::run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -23,6 +23,7 @@
 //! | 16 | another HTTP 4xx: a status >= 400 from `call`, or OCI's 403, 404, … |
 //! | 17 | the OCI session expired or is refused |
 //! | 18 | a rotated refresh token could not be stored |
+//! | 19 | the browser login's local port is taken by another program |
 
 use oci_iam_sso_domain::oci::{OciError, TenancyRefusal};
 use oci_iam_sso_domain::{
@@ -52,6 +53,7 @@ pub mod exit {
     pub const HTTP_STATUS: u8 = 16;
     pub const SESSION_EXPIRED: u8 = 17;
     pub const TOKEN_LOST: u8 = 18;
+    pub const PORT_BUSY: u8 = 19;
 }
 
 /// What the command line says about a failure besides its message.
@@ -94,11 +96,17 @@ pub fn advice(error: &Error) -> Advice {
             CONFIG,
             "fix the settings file or the OCI_IAM_SSO_* variable it names",
         ),
-        Error::UnknownProfile(p) => Advice::new(
+        Error::UnknownProfile { profile: p, known } => Advice::new(
             NOT_LOGGED_IN,
-            format!(
-                "create it with `oci-iam-sso profile add {p} --domain-url URL --client-id ID`, or list profiles with `oci-iam-sso profile list`"
-            ),
+            if known.is_empty() {
+                format!(
+                    "create it with `oci-iam-sso profile add {p} --domain-url URL --client-id ID`"
+                )
+            } else {
+                format!(
+                    "use one of the known names, or create it with `oci-iam-sso profile add {p} --domain-url URL --client-id ID`"
+                )
+            },
         ),
         Error::ProfileExists(p) => Advice::new(
             CONFIG,
@@ -335,6 +343,13 @@ fn oci(error: &OciError) -> Advice {
         OciError::Login(_) => {
             Advice::new(DEVICE_LOGIN, "run `oci-iam-sso session authenticate` again")
         }
+        OciError::PortBusy { port, .. } => Advice::new(
+            PORT_BUSY,
+            format!(
+                "pass another port (`--port {}`), or stop the program that holds {port} (`ss -ltnp 'sport = :{port}'` or `lsof -i :{port}` names it)",
+                port.wrapping_add(1).max(1024)
+            ),
+        ),
         OciError::Other(_) => Advice::bare(FAILURE),
     }
 }

@@ -63,7 +63,14 @@ fn errors() -> Vec<Error> {
     vec![
         InvalidInput::new("URL", "`x` has no host").into(),
         Error::Settings("OCI_IAM_SSO_LOCK_TIMEOUT is not a duration".into()),
-        Error::UnknownProfile(name()),
+        Error::UnknownProfile {
+            profile: name(),
+            known: vec![],
+        },
+        Error::UnknownProfile {
+            profile: name(),
+            known: vec![ProfileName::new("other").expect("valid name")],
+        },
         Error::ProfileExists(name()),
         Error::NotLoggedIn(name()),
         Error::PersistFailed {
@@ -236,6 +243,11 @@ fn errors() -> Vec<Error> {
         })
         .into(),
         OciError::Login("the browser sent no token".into()).into(),
+        OciError::PortBusy {
+            address: "127.0.0.1:8181".into(),
+            port: 8181,
+        }
+        .into(),
         OciError::Other("cannot sign the request".into()).into(),
     ]
 }
@@ -288,6 +300,12 @@ fn the_refresh_outcomes_have_their_exit_codes() {
     };
     assert_eq!(code(scope), exit::CLIENT_CONFIG);
     assert_eq!(code(Error::NotLoggedIn(name())), exit::NOT_LOGGED_IN);
+    let busy = OciError::PortBusy {
+        address: "127.0.0.1:8181".into(),
+        port: 8181,
+    };
+    assert_eq!(code(busy.into()), exit::PORT_BUSY);
+    assert_eq!(exit::PORT_BUSY, 19);
     assert!(remedy(Error::NoRefreshToken(name())).contains("offline_access"));
     let unknown = Error::RefreshOutcomeUnknown {
         profile: name(),

@@ -105,16 +105,111 @@ const ENV_OVERRIDES: &[(&str, &str)] = &[
 
 const APP_DIR: &str = "oci-iam-sso";
 
+/// The settings file this run reads: `--settings` or OCI_IAM_SSO_SETTINGS,
+/// else the deprecated OCI_IAM_SSO_CONFIG, else the per-user default.
+pub fn settings_file(global: &GlobalArgs, env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    global
+        .config
+        .clone()
+        .or_else(|| {
+            env("OCI_IAM_SSO_CONFIG")
+                .filter(|v| !v.trim().is_empty())
+                .map(PathBuf::from)
+        })
+        .or_else(|| dirs::config_dir().map(|d| d.join(APP_DIR).join("config.toml")))
+}
+
+/// Sets `default_profile` in the settings file at `path`, keeping every other
+/// line (keys and comments) as it is; creates the file when there is none.
+/// The new file replaces the old one atomically (written beside it, 0600,
+/// then renamed), so a crash leaves one or the other, never half of each.
+pub fn write_default_profile(path: &Path, profile: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    let failed = |what: &str, e: std::io::Error| {
+        Failure::cli(
+            format!("cannot {what} {}: {e}", path.display()),
+            Some("check the permissions of the settings directory, or pass --settings FILE"),
+            crate::remedy::exit::CONFIG,
+        )
+    };
+    let old = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(failed("read", e)),
+    };
+    // Parsed first, so a broken file is reported, not rewritten.
+    if !old.trim().is_empty() {
+        read_file(path)?;
+    }
+    let text = with_default_profile(&old, profile);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| failed("create the directory of", e))?;
+    let temp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("config.toml"),
+        std::process::id()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        failed("write", e)
+    })
+}
+
+/// `text` (a flat TOML settings file) with its `default_profile` line set to
+/// `profile`, or one added before the first key when it has none. Profile
+/// names need no escaping in a TOML basic string (`ProfileName`'s characters).
+fn with_default_profile(text: &str, profile: &str) -> String {
+    let line = format!("default_profile = \"{profile}\"");
+    let is_key = |l: &str| {
+        l.trim_start()
+            .strip_prefix("default_profile")
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if let Some(existing) = lines.iter_mut().find(|l| is_key(l)) {
+        *existing = line;
+    } else {
+        let first_key = lines
+            .iter()
+            .position(|l| {
+                let l = l.trim();
+                !l.is_empty() && !l.starts_with('#')
+            })
+            .unwrap_or(lines.len());
+        lines.insert(first_key, line);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
 /// Loads the settings for this run. `env` reads a variable (the process
 /// environment in production, a map in unit tests).
 pub fn load(
     global: &GlobalArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Settings, Failure> {
-    let file = match &global.config {
-        Some(path) => Some(path.clone()),
-        None => dirs::config_dir().map(|d| d.join(APP_DIR).join("config.toml")),
-    };
+    let file = settings_file(global, env);
     let raw = match file.as_deref() {
         Some(path) if path.is_file() => read_file(path)?,
         _ => RawSettings::default(),
@@ -272,6 +367,24 @@ const SHOWN_TEXT: usize = 400;
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn default_profile_replaces_its_line_or_is_added_before_the_first_key() {
+        assert_eq!(with_default_profile("", "a"), "default_profile = \"a\"\n");
+        assert_eq!(
+            with_default_profile("# c\n\nskew = \"1s\"\n", "a"),
+            "# c\n\ndefault_profile = \"a\"\nskew = \"1s\"\n"
+        );
+        assert_eq!(
+            with_default_profile("skew = \"1s\"\n  default_profile= \"old\" # x\n", "b"),
+            "skew = \"1s\"\ndefault_profile = \"b\"\n"
+        );
+        // A key that only starts with the name is another key.
+        assert_eq!(
+            with_default_profile("default_profile_x = 1\n", "c"),
+            "default_profile = \"c\"\ndefault_profile_x = 1\n"
+        );
+    }
 
     fn global(config: Option<PathBuf>) -> GlobalArgs {
         GlobalArgs {

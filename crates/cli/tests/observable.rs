@@ -113,13 +113,18 @@ fn the_demo_journey_at_trace_level_shows_each_step_and_no_secret() {
             &env.resource_url,
         ],
     )];
+    // `profile add` checks the domain by discovery and remembers what it found,
+    assert_traced(
+        &steps[0],
+        &["discovery{domain=http://127.0.0.1:", "endpoints discovered"],
+    );
 
+    // so the login goes straight to the device endpoint.
     let login = traced(&env, &["login", "--no-browser", "--profile", PROFILE]);
+    assert!(!login.stderr.contains("discovery{"), "{}", login.stderr);
     assert_traced(
         &login,
         &[
-            "discovery{domain=http://127.0.0.1:",
-            "endpoints discovered",
             "method=POST url=http://127.0.0.1:",
             "/oauth2/v1/device status=200",
             "device authorization started",
@@ -127,7 +132,6 @@ fn the_demo_journey_at_trace_level_shows_each_step_and_no_secret() {
             "persist{profile=demo generation=1}",
             "token set sealed and synced in its kept-aside slot",
             "token set written and synced",
-            "endpoints remembered with the profile",
         ],
     );
     // The presenter shows the user code (that is its job); the trace never does.

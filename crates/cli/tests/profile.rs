@@ -142,7 +142,7 @@ fn settings_choose_store_and_default_profile() {
     env.add_profile("epm");
     assert!(store.exists(), "the store is where the settings say");
     assert!(!env.store_path().exists());
-    // `profile show` without a name is not a thing, but login picks default_profile.
+    // login picks default_profile (and so does `profile show` without a name).
     env.cmd().args(["login", "--no-browser"]).assert().success();
     // --store wins over the settings file.
     let other = env.home().join("other.db");

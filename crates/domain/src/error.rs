@@ -281,8 +281,12 @@ pub enum Error {
     InvalidInput(#[from] InvalidInput),
     #[error("settings: {0}")]
     Settings(String),
-    #[error("no profile named `{0}`")]
-    UnknownProfile(ProfileName),
+    /// `known` are the profiles the store has, so the message can name them.
+    #[error("no profile named `{profile}`{}", known_suffix(.known))]
+    UnknownProfile {
+        profile: ProfileName,
+        known: Vec<ProfileName>,
+    },
     #[error("profile `{0}` already exists")]
     ProfileExists(ProfileName),
     #[error("profile `{0}` is not logged in")]
@@ -348,6 +352,14 @@ pub enum Error {
         profile: ProfileName,
         error: OAuthError,
     },
+}
+
+fn known_suffix(known: &[ProfileName]) -> String {
+    if known.is_empty() {
+        return " (there are no profiles yet)".to_owned();
+    }
+    let names: Vec<&str> = known.iter().map(ProfileName::as_str).collect();
+    format!(" (known: {})", names.join(", "))
 }
 
 fn ecid_suffix(ecid: &Option<String>) -> String {

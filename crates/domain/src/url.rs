@@ -14,6 +14,15 @@ impl ServiceUrl {
         let trimmed = input.trim();
         let with_scheme = if trimmed.contains("://") {
             trimmed.to_owned()
+        } else if let Some(scheme) = mistyped_scheme(trimmed) {
+            // `htps:/host` once became `https://htps/host`: text that starts
+            // with a scheme but lacks its `//` is a typo, not a host.
+            return Err(InvalidInput::new(
+                "URL",
+                format!(
+                    "`{trimmed}` is not a URL: `{scheme}:` without `//`; write https://HOST (http:// only to loopback)"
+                ),
+            ));
         } else {
             // The identity-domain guide writes hosts without a scheme.
             format!("https://{trimmed}")
@@ -103,6 +112,33 @@ impl ServiceUrl {
     pub fn is_loopback(&self) -> bool {
         is_loopback(&self.0)
     }
+
+    /// This URL reduced to its origin (`scheme://host[:port]`), and whether
+    /// anything (a path, a query, a fragment) was dropped to get there.
+    ///
+    /// An identity domain lives at the root of its host
+    /// (`https://idcs-….identity.oraclecloud.com`, with discovery at
+    /// `/.well-known/openid-configuration`, OpenID Connect Discovery 1.0 §4),
+    /// so a URL pasted from the console (`…/ui/v1/adminconsole`) means its origin.
+    pub fn to_origin(&self) -> (Self, bool) {
+        let mut origin = self.0.clone();
+        origin.set_path("/");
+        origin.set_query(None);
+        origin.set_fragment(None);
+        let dropped = origin != self.0;
+        (Self(origin), dropped)
+    }
+}
+
+/// The scheme of text like `htps:/host` or `https:host`: a scheme and a `:`
+/// with no `//` after it. `host:8443` is a host and port, not a scheme.
+fn mistyped_scheme(input: &str) -> Option<&str> {
+    let (scheme, rest) = input.split_once(':')?;
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-'));
+    (is_scheme && !rest.starts_with(|c: char| c.is_ascii_digit())).then_some(scheme)
 }
 
 /// Where a request named by a user goes: a full URL, or a path of the
@@ -204,6 +240,41 @@ mod tests {
         assert!(ServiceUrl::parse("https://user:pw@host").is_err());
         assert!(ServiceUrl::parse("https://").is_err());
         assert!(ServiceUrl::parse("not a url at all").is_err());
+    }
+
+    #[test]
+    fn a_scheme_without_its_slashes_is_refused_not_taken_for_a_host() {
+        for bad in [
+            "htps:/host",
+            "https:/idcs-abc.example.com",
+            "https:host",
+            "http:/127.0.0.1",
+        ] {
+            let error = ServiceUrl::parse(bad).expect_err(bad).to_string();
+            assert!(error.contains("without `//`"), "{bad}: {error}");
+        }
+        for ok in [
+            "localhost:8443",
+            "idcs-abc.example.com:443/x",
+            "127.0.0.1:9",
+        ] {
+            assert!(ServiceUrl::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn to_origin_drops_a_console_path_and_says_so() {
+        let console =
+            ServiceUrl::parse("https://idcs-x.identity.oraclecloud.com/ui/v1/adminconsole?x=1#y")
+                .expect("valid url");
+        let (origin, dropped) = console.to_origin();
+        assert_eq!(origin.base(), "https://idcs-x.identity.oraclecloud.com");
+        assert!(dropped);
+        let (same, dropped) = ServiceUrl::parse("https://idcs-x.identity.oraclecloud.com/")
+            .expect("valid url")
+            .to_origin();
+        assert_eq!(same.base(), "https://idcs-x.identity.oraclecloud.com");
+        assert!(!dropped);
     }
 
     #[test]

@@ -21,6 +21,19 @@ pub(crate) fn fallback_endpoints(domain: &ServiceUrl) -> Result<Endpoints, Provi
     })
 }
 
+/// Whether the discovery answer says "no document here" (404 and the like,
+/// or an HTML page where JSON should be).
+pub(crate) fn no_document(answer: &Answer) -> bool {
+    matches!(
+        answer.status,
+        StatusCode::NOT_FOUND
+            | StatusCode::GONE
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+    ) || (answer.status.is_success() && is_html(answer))
+}
+
 /// The endpoints the discovery answer gives.
 ///
 /// No document (404 and the like, or an HTML page where JSON should be) means
@@ -33,15 +46,7 @@ pub(crate) fn endpoints_from_answer(
     endpoint: &str,
     answer: Answer,
 ) -> Result<Endpoints, ProviderError> {
-    let no_document = matches!(
-        answer.status,
-        StatusCode::NOT_FOUND
-            | StatusCode::GONE
-            | StatusCode::METHOD_NOT_ALLOWED
-            | StatusCode::UNAUTHORIZED
-            | StatusCode::FORBIDDEN
-    ) || (answer.status.is_success() && is_html(&answer));
-    if no_document {
+    if no_document(&answer) {
         return fallback_endpoints(domain);
     }
     if !answer.status.is_success() {

@@ -139,6 +139,36 @@ impl HttpIdentityProvider {
         Ok(in_use)
     }
 
+    /// Checks that the domain URL names an identity domain, before a profile
+    /// is saved: the endpoints of its discovery document (OpenID Connect
+    /// Discovery 1.0, which identity domains serve at
+    /// `/.well-known/openid-configuration`), or `Ok(None)` when the server
+    /// answers but serves no such document (a 404, an HTML page). Unlike
+    /// [`IdentityProvider::endpoints`], never falls back to the fixed paths.
+    pub async fn check_domain(&self) -> Result<Option<Endpoints>, ProviderError> {
+        let span = info_span!("discovery", domain = %self.domain, check = true);
+        async {
+            let url = self.domain.join_path(discovery::DISCOVERY_PATH)?;
+            let endpoint = describe_endpoint("discovery document", url.as_url());
+            let request = self
+                .client
+                .get()?
+                .get(url.as_url().clone())
+                .header(ACCEPT, "application/json");
+            let answer = read_answer(request, &endpoint, BODY_LIMIT).await?;
+            let status = answer.status.as_u16();
+            if discovery::no_document(&answer) {
+                info!(status, "no discovery document");
+                return Ok(None);
+            }
+            let endpoints = discovery::endpoints_from_answer(&self.domain, &endpoint, answer)?;
+            info!(status, token_endpoint = %endpoints.token, "endpoints discovered");
+            Ok(Some(endpoints))
+        }
+        .instrument(span)
+        .await
+    }
+
     async fn discover(&self) -> Result<Endpoints, ProviderError> {
         let span = info_span!("discovery", domain = %self.domain);
         async {

@@ -1,6 +1,6 @@
 //! `status`: where each profile's tokens stand. Never prints a secret.
 
-use oci_iam_sso_domain::{Clock, Error, Lifecycle, ProfileName, ProfileStatus, StatusWarning};
+use oci_iam_sso_domain::{Clock, Lifecycle, ProfileName, ProfileStatus, StatusWarning};
 
 use crate::args::StatusArgs;
 use crate::clock::rfc3339;
@@ -17,12 +17,7 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
     let profiles = match &settings.explicit_profile {
         Some(name) => {
             let name = ProfileName::new(name.as_str())?;
-            vec![
-                store
-                    .profile(&name)
-                    .await?
-                    .ok_or(Error::UnknownProfile(name))?,
-            ]
+            vec![app.named_profile(name).await?]
         }
         None => store.profiles().await?,
     };

@@ -5,7 +5,10 @@
 //! in [`OciGlobalArgs`]. Its clap id is `profile`, the id of the CLI's global
 //! `--profile`, so clap does not propagate the global flag into these
 //! subcommands: `oci-iam-sso session refresh --profile prod` names the OCI
-//! profile, as with the OCI CLI (`args_tests` checks this shape).
+//! profile, as with the OCI CLI (`args_tests` checks this shape). Sharing
+//! the id also makes clap merge the two and copy OCI_IAM_SSO_PROFILE into
+//! it; `Cli::parse_args` separates them again, so an OCI profile comes only
+//! from the `--profile` after the command's name or OCI_CLI_PROFILE.
 
 use std::path::PathBuf;
 
@@ -100,7 +103,7 @@ Needs, once: an identity-domain profile for a confidential application whose sec
 (`profile add NAME ... --client-secret-env VAR`), a `login` with it, and a domain administrator \
 who allowed the token exchange grant for that application and set up an identity propagation \
 trust with OCI. Run it from cron every 50 minutes to keep a session (sessions live an hour).",
-        after_help = "Examples:\n  export CLIENT_SECRET=...   # the confidential application's secret, never in argv\n  oci-iam-sso profile add ci --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --client-secret-env CLIENT_SECRET\n  oci-iam-sso --profile ci login\n  oci-iam-sso session exchange --idcs-profile ci --profile DEFAULT --region us-ashburn-1\n  oci-iam-sso session exchange --idcs-profile ci && oci-iam-sso db-token get"
+        after_help = "Examples:\n  export CLIENT_SECRET=...   # the confidential application's secret, never in argv\n  oci-iam-sso profile add ci --domain-url https://idcs-abc.identity.oraclecloud.com \\\n      --client-id 0a1b2c --client-secret-env CLIENT_SECRET\n  oci-iam-sso --profile ci login\n  oci-iam-sso session exchange --idcs-profile ci --profile DEFAULT --region us-ashburn-1\n  oci-iam-sso --profile ci session exchange && oci-iam-sso db-token get"
     )]
     Exchange(ExchangeArgs),
 }
@@ -110,7 +113,8 @@ pub struct ExchangeArgs {
     #[command(flatten)]
     pub profile: OciProfileArg,
     /// Identity-domain profile (of `profile add`) whose login is exchanged
-    /// [default: the settings' default_profile, else `default`]
+    /// [default: the global --profile (before `session`), else
+    /// OCI_IAM_SSO_PROFILE, else the settings' default_profile, else `default`]
     #[arg(long, value_name = "NAME")]
     pub idcs_profile: Option<String>,
     /// Tenancy OCID, used only when the session token names no tenancy

@@ -3,8 +3,8 @@
 //! commands it needs the token store; the rules are the domain's
 //! `ExchangeSession`, the output is the browser login's.
 
+use oci_iam_sso_domain::ProfileName;
 use oci_iam_sso_domain::oci::{ExchangeSession, ExchangeTarget, TenancyOcid};
-use oci_iam_sso_domain::{Error, ProfileName};
 
 use crate::remedy::exit;
 
@@ -33,16 +33,15 @@ pub(crate) async fn run(
             .map(|t| TenancyOcid::parse(t))
             .transpose()?,
     };
-    let store = app.store()?;
-    // Not `settings.profile()`: this command's `--profile` names the OCI profile.
+    // The store (and its key) only once the OCI side is known to be usable.
+    app.store()?;
+    // The identity-domain profile as for every identity command (this
+    // command's `--profile` names the OCI one: `Cli::parse_args`).
     let name = args
         .idcs_profile
-        .unwrap_or_else(|| settings.default_profile.clone());
+        .unwrap_or_else(|| settings.profile().to_owned());
     let name = ProfileName::new(name)?;
-    let identity = store
-        .profile(&name)
-        .await?
-        .ok_or_else(|| Error::UnknownProfile(name.clone()))?;
+    let identity = app.named_profile(name.clone()).await?;
     let provider = app.provider(&identity)?;
     let exchanger = app.token_exchanger(&identity)?;
     let done = ExchangeSession {

@@ -131,9 +131,16 @@ impl LoginListener {
         let v4 = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(|e| {
-                BindError::Other(OciError::Login(format!(
-                    "cannot listen on 127.0.0.1:{port}: {e} (choose another --port)"
-                )))
+                BindError::Other(if e.kind() == std::io::ErrorKind::AddrInUse {
+                    OciError::PortBusy {
+                        address: format!("127.0.0.1:{port}"),
+                        port,
+                    }
+                } else {
+                    OciError::Login(format!(
+                        "cannot listen on 127.0.0.1:{port}: {e} (choose another --port)"
+                    ))
+                })
             })?;
         let port = v4
             .local_addr()
@@ -147,9 +154,12 @@ impl LoginListener {
             Ok(v6) => listeners.push(v6),
             Err(e) if ipv6_unavailable(&e) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                return Err(BindError::Ipv6Taken(OciError::Login(format!(
-                    "another program listens on [::1]:{port}, where a browser may send the login (choose another --port)"
-                ))));
+                // A browser may send the login to ::1, so a port taken
+                // there is as busy as one taken on 127.0.0.1.
+                return Err(BindError::Ipv6Taken(OciError::PortBusy {
+                    address: format!("[::1]:{port}"),
+                    port,
+                }));
             }
             Err(e) => {
                 return Err(BindError::Other(OciError::Login(format!(

@@ -71,11 +71,13 @@ async fn a_port_taken_on_ipv6_loopback_stops_the_login() {
     let (result, output) = env
         .authenticate_within(args, Duration::from_millis(300))
         .await;
-    let message = result.unwrap_err().message();
-    for part in [format!("[::1]:{port}"), "--port".into()] {
-        assert!(message.contains(&part), "{part} missing in {message}");
-    }
+    let failure = result.unwrap_err();
+    let message = failure.message();
+    assert!(message.contains(&format!("[::1]:{port}")), "{message}");
     assert!(!message.contains('\n'), "{message}");
+    // Its own kind: not a denied login (exit 8), and the remedy names --port.
+    assert_eq!(failure.exit_code(), crate::remedy::exit::PORT_BUSY);
+    assert!(failure.hint().unwrap().contains("--port"), "{failure:?}");
     assert!(!output.contains("authorize"), "no login URL: {output}");
     assert!(!env.home.path().join(".oci/config").exists());
     drop(squatter);

@@ -41,6 +41,10 @@ pub enum OciError {
     },
     #[error("browser login failed: {0}")]
     Login(String),
+    /// The browser login's local listener could not have its port: another
+    /// program holds `address`. Nothing was sent and nothing written.
+    #[error("the login listener cannot use {address}: another program is listening there")]
+    PortBusy { address: String, port: u16 },
     #[error("{0}")]
     Other(String),
 }
