@@ -3,9 +3,9 @@
 //! starting it so that it inherits no store secret.
 //!
 //! Both commands choose alike: `--no-browser` wins, then `--browser-command`,
-//! then `$BROWSER`, then the command's own default (none for `login`, whose
-//! code works on any device; the system's opener for `session authenticate`,
-//! which needs a browser on this machine).
+//! then `$BROWSER`, then the command's own default: the system's opener for
+//! both, except that `login`, whose code works on any device, does not try
+//! it over SSH or without a display (see `presenter::Screen`).
 
 use std::process::{Command, Stdio};
 
@@ -75,6 +75,18 @@ impl Browser {
     /// (the variable a store passphrase was read from, when one was): it has
     /// no business with them.
     pub fn open(&self, url: &str, secret_var: Option<&str>) -> Result<(), LaunchError> {
+        self.open_watched(url, secret_var, |_, _| {})
+    }
+
+    /// [`Browser::open`], and `failed(program, status)` is called (from the
+    /// reaping thread) when the program exits unsuccessfully: `xdg-open`
+    /// starts fine and then finds no browser to hand the URL to.
+    pub fn open_watched(
+        &self,
+        url: &str,
+        secret_var: Option<&str>,
+        failed: impl FnOnce(String, String) + Send + 'static,
+    ) -> Result<(), LaunchError> {
         let Browser::Command(words) = self else {
             return Err(LaunchError::NotConfigured);
         };
@@ -94,7 +106,11 @@ impl Browser {
             program: program.clone(),
             error,
         })?;
-        std::thread::spawn(move || child.wait());
+        let program = program.clone();
+        std::thread::spawn(move || match child.wait() {
+            Ok(status) if !status.success() => failed(program, status.to_string()),
+            _ => {}
+        });
         Ok(())
     }
 }

@@ -254,3 +254,77 @@ fn login_never_reads_stdin() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn login_over_a_pipe_warns_once_and_draws_no_spinner() {
+    let env = TestEnv::start(approving());
+    env.add_profile("default");
+    // No --no-browser: the environment has no display, so no browser is tried.
+    let output = env.cmd().arg("login").output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: stderr is not a terminal: the code above must reach a person who approves it within 5m, or this login fails"
+        ],
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{1b}'), "no escape sequence: {stderr:?}");
+    assert!(!stderr.contains("Ctrl-C"), "no spinner: {stderr}");
+    assert!(
+        !stderr.contains('▀'),
+        "no QR code unless asked for: {stderr}"
+    );
+    if cfg!(target_os = "linux") {
+        assert!(
+            stderr.contains(
+                "Not opening a browser: there is no display; open the URL below on any device."
+            ),
+            "{stderr}"
+        );
+    }
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn login_over_ssh_tries_no_browser_but_a_named_one() {
+    let env = TestEnv::start(approving());
+    env.add_profile("default");
+    let output = env
+        .cmd()
+        .env("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")
+        .env("DISPLAY", ":0")
+        .args(["login", "--qr"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Not opening a browser: this is an SSH session"),
+        "{stderr}"
+    );
+    // --qr asks for the code even without a terminal.
+    assert!(stderr.contains('█') && stderr.contains('▀'), "{stderr}");
+}
+
+#[test]
+fn login_timeout_gives_up_and_stores_nothing() {
+    let env = TestEnv::start(FakeIdcsConfig {
+        min_poll_interval: Duration::ZERO,
+        ..FakeIdcsConfig::default()
+    });
+    env.add_profile("default");
+    let start = Instant::now();
+    cli_snapshot!(
+        "login_timeout",
+        env.filters(),
+        env.cmd().args(["login", "--no-browser", "--timeout", "1s"])
+    );
+    assert!(start.elapsed() < Duration::from_secs(20));
+    env.cmd().arg("token").assert().code(4);
+}

@@ -230,6 +230,10 @@ pub trait Presenter: Send + Sync {
     fn open_browser(&self, url: &ServiceUrl) -> Result<(), String>;
     /// Called before each wait, for a spinner or a progress line.
     fn waiting(&self, next_poll_in: Duration, remaining: Duration);
+    /// Called once, when the user has approved and before the tokens are
+    /// stored: the wait is over (a spinner stops; an interruption from now on
+    /// would come while the new login is being kept).
+    fn approved(&self);
 }
 
 /// An HTTP request to a resource server (EPM REST, …), sent with a bearer token.

@@ -83,6 +83,7 @@ impl DeviceLogin<'_> {
                 }
                 PollStep::Granted(response) => {
                     tracing::info!(profile = %profile.name, "device login approved");
+                    self.presenter.approved();
                     break response;
                 }
                 PollStep::Failed(failure) => {

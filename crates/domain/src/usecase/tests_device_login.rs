@@ -65,6 +65,7 @@ fn presenter() -> MockPresenter {
         .times(1)
         .return_const(());
     presenter.expect_waiting().return_const(());
+    presenter.expect_approved().return_const(());
     presenter
 }
 
@@ -211,6 +212,7 @@ async fn the_progress_line_gets_the_wait_and_the_time_left() {
         .withf(|next, remaining| *next == secs(5) && *remaining == secs(300))
         .times(1)
         .return_const(());
+    presenter.expect_approved().times(1).return_const(());
     let login = DeviceLogin {
         provider: &provider,
         store: &store,
