@@ -7,6 +7,8 @@
 //! - `bench` — side-by-side timings of the hot paths, printed with ratios
 //!   (`db-token get` against the real OCI CLI's, installed into
 //!   `target/bench-venv` from PyPI when it is not on PATH).
+//! - `man`   — one man page per command into `target/man` (or the directory
+//!   given), written by the CLI binary's hidden `__man` command.
 //!
 //! Only std: xtask must build fast on a clean machine.
 
@@ -27,14 +29,16 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("demo") => demo::run(),
         Some("bench") => bench::run(&args[1..]),
+        Some("man") => man(args.get(1).map(String::as_str)),
         _ => {
-            eprintln!("usage: cargo xtask <ci | demo | bench>");
+            eprintln!("usage: cargo xtask <ci | demo | bench | man>");
             eprintln!("  ci     format check, clippy -D warnings, all tests (what .ci/run runs)");
             eprintln!(
                 "  demo   the whole mission on the bundled fakes: identity-domain tokens, OCI sessions, db tokens"
             );
             eprintln!("  bench  time `token` on a cache hit against `cat`, and `db-token get`");
             eprintln!("         against the OCI CLI's ([RUNS] [--db-token-runs N])");
+            eprintln!("  man    one man page per command into target/man ([DIR])");
             return ExitCode::from(2);
         }
     };
@@ -45,6 +49,38 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Builds the CLI and has it write its man pages: clap_mangen stays a
+/// dependency of the binary, which has the command tree, not of xtask.
+fn man(dir: Option<&str>) -> Result<(), String> {
+    let dir = dir.map_or_else(
+        || process::target_dir().join("man"),
+        std::path::PathBuf::from,
+    );
+    process::cargo(&[
+        "build",
+        "--quiet",
+        "--locked",
+        "-p",
+        "oci-iam-sso",
+        "--bin",
+        "oci-iam-sso",
+    ])?;
+    let bin = process::target_dir().join("debug").join("oci-iam-sso");
+    let status = std::process::Command::new(&bin)
+        .arg("__man")
+        .arg(&dir)
+        .status()
+        .map_err(|e| format!("could not run {}: {e}", bin.display()))?;
+    if !status.success() {
+        return Err(format!("`oci-iam-sso __man` failed ({status})"));
+    }
+    println!(
+        "xtask man: read one with `man -l {}`",
+        dir.join("oci-iam-sso-login.1").display()
+    );
+    Ok(())
 }
 
 fn ci() -> Result<(), String> {

@@ -38,7 +38,7 @@ refresh_token_lifetime; each key can be overridden by an OCI_IAM_SSO_<KEY> envir
     version,
     about = "Oracle identity-domain tokens for scripts: device login once, fresh access tokens after",
     long_about = LONG_ABOUT,
-    after_help = AFTER_HELP,
+    after_help = format!("{AFTER_HELP}\n\n{}", crate::remedy::exit_codes_help()),
     propagate_version = true
 )]
 pub struct Cli {
@@ -239,9 +239,12 @@ pub enum Command {
     /// Sign in with the device-code flow and store the tokens
     #[command(
         long_about = "Signs in with the OAuth device-code flow (RFC 8628): shows a URL and a code on \
-stderr, opens the browser when one is configured, waits for you to approve, then stores the \
-tokens encrypted. Never reads standard input.",
-        after_help = "Examples:\n  oci-iam-sso login --profile epm\n  oci-iam-sso login --no-browser\n  oci-iam-sso login --browser-command 'firefox --new-window'"
+stderr, opens the browser ($BROWSER, else the system's opener; not over SSH or without a \
+display, where a QR code of the page is shown instead), waits for you to approve (a spinner \
+counts down the code's lifetime on a terminal), then stores the tokens encrypted. Ctrl-C while \
+waiting stores nothing and leaves the previous login as it was (exit 130). Never reads standard \
+input.",
+        after_help = "Examples:\n  oci-iam-sso login --profile epm\n  oci-iam-sso login --no-browser\n  oci-iam-sso login --qr --timeout 2m\n  oci-iam-sso login --browser-command 'firefox --new-window'"
     )]
     Login(LoginArgs),
     /// Print a valid access token on stdout, refreshing it when needed
@@ -317,6 +320,31 @@ the token never shows on screen or in the shell history: pipe it in.",
         #[command(subcommand)]
         command: crate::oci::DbTokenCommand,
     },
+
+    // Fitting the shell: completions, and the man pages `cargo xtask man` asks for.
+    /// Print a shell completion script on stdout
+    #[command(
+        long_about = "Prints the completion script for SHELL on stdout; load it from the shell's \
+start-up file.",
+        after_help = "Examples:\n  oci-iam-sso completions bash > ~/.local/share/bash-completion/completions/oci-iam-sso\n  oci-iam-sso completions zsh > \"${fpath[1]}/_oci-iam-sso\"\n  oci-iam-sso completions fish > ~/.config/fish/completions/oci-iam-sso.fish\n  oci-iam-sso completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+    /// Write one man page per command into DIR (for `cargo xtask man`)
+    #[command(name = "__man", hide = true)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write the pages into (created when missing)
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -440,9 +468,21 @@ pub struct LoginArgs {
     #[arg(long, conflicts_with = "browser_command")]
     pub no_browser: bool,
     /// Command that opens the browser (the URL is added as its last argument)
-    /// [default: $BROWSER]
+    /// [default: $BROWSER, else xdg-open (open on macOS), except over SSH or
+    /// without a display]
     #[arg(long, value_name = "CMD")]
     pub browser_command: Option<String>,
+    /// Also show the page's address as a QR code, to scan with a phone
+    /// [default: on a terminal over SSH or without a display]
+    #[arg(long, conflicts_with = "no_qr")]
+    pub qr: bool,
+    /// Never show a QR code
+    #[arg(long)]
+    pub no_qr: bool,
+    /// Give up waiting for the approval after this long (exit 8), such as 2m;
+    /// without it the login waits as long as the code is valid
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Debug, Args)]

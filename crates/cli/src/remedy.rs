@@ -3,27 +3,8 @@
 //! reads (which names this binary's commands, flags and variables, so it is
 //! written here and not in the domain).
 //!
-//! Exit codes by kind (README.md lists them for users):
-//!
-//! | code | kind |
-//! | --- | --- |
-//! | 3 | settings or input (`InvalidInput`, `Settings`, `ProfileExists`, `NoClientSecret`, OCI `Config`, a new session with no tenancy named) |
-//! | 4 | unknown profile, not logged in, OCI profile without a session |
-//! | 5 | refresh token expired or invalid, no refresh token: log in again |
-//! | 6 | refresh chain broken (the stored refresh token was consumed elsewhere) |
-//! | 7 | client or scope rejected (an OAuth error answer) |
-//! | 8 | device or browser login denied, expired or for another tenancy |
-//! | 9 | HTTP 401: the token, signature or session was not accepted |
-//! | 10 | the network: no answer, or the answer was cut off |
-//! | 11 | the service is in trouble: HTTP 5xx or 429 |
-//! | 12 | the answer is not what was expected (a proxy or login page?) |
-//! | 13 | the token store or the OCI files cannot be used |
-//! | 14 | wrong or missing store key |
-//! | 15 | busy: a store or OCI lock held too long, a session replaced meanwhile |
-//! | 16 | another HTTP 4xx: a status >= 400 from `call`, or OCI's 403, 404, … |
-//! | 17 | the OCI session expired or is refused |
-//! | 18 | a rotated refresh token could not be stored |
-//! | 19 | the browser login's local port is taken by another program |
+//! Exit codes by kind: [`EXIT_CODES`], the one list that `--help` (its
+//! closing table) and docs/cli.md (a test keeps it equal) show users.
 
 use oci_iam_sso_domain::oci::{OciError, TenancyRefusal};
 use oci_iam_sso_domain::{
@@ -54,6 +35,103 @@ pub mod exit {
     pub const SESSION_EXPIRED: u8 = 17;
     pub const TOKEN_LOST: u8 = 18;
     pub const PORT_BUSY: u8 = 19;
+    /// 128 + SIGINT, as shells report a Ctrl-C: `login` stopped while waiting.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Every exit code and what it means, for people and scripts.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (exit::OK, "success"),
+    (exit::FAILURE, "any other failure"),
+    (
+        exit::USAGE,
+        "usage: a flag or argument was refused (before anything ran)",
+    ),
+    (
+        exit::CONFIG,
+        "settings or input: a bad value, an existing profile, no client secret or tenancy named",
+    ),
+    (
+        exit::NOT_LOGGED_IN,
+        "unknown profile, not logged in, OCI profile without a session",
+    ),
+    (
+        exit::LOGIN_REQUIRED,
+        "refresh token expired or invalid, or none: log in again",
+    ),
+    (
+        exit::CHAIN_BROKEN,
+        "refresh chain broken: the stored refresh token was used elsewhere",
+    ),
+    (
+        exit::CLIENT_CONFIG,
+        "client or scope rejected by the identity domain",
+    ),
+    (
+        exit::DEVICE_LOGIN,
+        "device or browser login denied, expired, timed out (--timeout) or for another tenancy",
+    ),
+    (
+        exit::UNAUTHORIZED,
+        "HTTP 401: the token, signature or session was not accepted",
+    ),
+    (
+        exit::NETWORK,
+        "the network: no answer, or the answer was cut off",
+    ),
+    (exit::SERVER, "the service is in trouble: HTTP 5xx or 429"),
+    (
+        exit::MALFORMED,
+        "the answer is not what was expected (a proxy or login page?)",
+    ),
+    (
+        exit::STORE,
+        "the token store or the OCI files cannot be used",
+    ),
+    (exit::WRONG_KEY, "wrong or missing store key"),
+    (
+        exit::STORE_BUSY,
+        "busy: a store or OCI lock held too long, a session replaced meanwhile",
+    ),
+    (
+        exit::HTTP_STATUS,
+        "another HTTP 4xx: a status >= 400 from `call`, or OCI's 403, 404, ...",
+    ),
+    (
+        exit::SESSION_EXPIRED,
+        "the OCI session expired or is refused",
+    ),
+    (
+        exit::TOKEN_LOST,
+        "a rotated refresh token could not be stored",
+    ),
+    (
+        exit::PORT_BUSY,
+        "the browser login's local port is taken by another program (pass another --port)",
+    ),
+    (
+        exit::INTERRUPTED,
+        "interrupted (Ctrl-C) while `login` waited: nothing was stored",
+    ),
+];
+
+/// [`EXIT_CODES`] as the plain-text table that ends the top-level `--help`.
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("\n  {code:>3}  {meaning}"));
+    }
+    text
+}
+
+/// [`EXIT_CODES`] as the Markdown table in docs/cli.md (a test compares them).
+#[cfg(test)]
+pub fn exit_codes_markdown() -> String {
+    let mut text = String::from("| code | meaning |\n| ---: | --- |\n");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("| {code} | {} |\n", meaning.replace('|', "\\|")));
+    }
+    text
 }
 
 /// What the command line says about a failure besides its message.
@@ -385,3 +463,25 @@ fn oci_service(error: &ProviderError) -> Advice {
 #[cfg(test)]
 #[path = "remedy_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod exit_table_tests {
+    #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+    #[test]
+    fn docs_cli_md_shows_the_exit_code_table_of_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        assert!(
+            doc.contains(&super::exit_codes_markdown()),
+            "docs/cli.md must contain this table (copy it from here):\n{}",
+            super::exit_codes_markdown()
+        );
+    }
+
+    #[test]
+    fn codes_are_listed_once_in_order() {
+        let codes: Vec<u8> = super::EXIT_CODES.iter().map(|(c, _)| *c).collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "{codes:?}");
+    }
+}

@@ -42,6 +42,7 @@ fn every_command_has_help() {
         &["session", "exchange"],
         &["db-token"],
         &["db-token", "get"],
+        &["completions"],
     ] {
         let name = if args.is_empty() {
             "help".to_owned()

@@ -3,6 +3,7 @@
 //! commands are in [`crate::oci`].
 
 mod call;
+mod completions;
 mod exec;
 mod import;
 mod login;
@@ -35,6 +36,8 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
         Command::Session { oci, command } => oci::session(app, &oci, command).await,
         Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
+        Command::Completions(a) => completions::completions(app, &a),
+        Command::Man(a) => completions::man(app, &a),
     }
 }
 
