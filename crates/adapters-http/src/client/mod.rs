@@ -39,13 +39,13 @@ impl Default for HttpSettings {
     }
 }
 
-/// Installs ring as the process's rustls crypto provider, once. Another
+/// Installs aws-lc-rs as the process's rustls crypto provider, once. Another
 /// provider installed earlier (by the binary or a test) is kept.
 pub fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // `Err` only means a provider is already installed, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     });
 }
 
