@@ -32,6 +32,9 @@ const REALMS: &[(&str, &str)] = &[
     ("oc26", "oraclecloud26.com"),
     ("oc29", "oraclecloud29.com"),
     ("oc35", "oraclecloud35.com"),
+    ("oc42", "oraclecloud42.com"),
+    ("oc51", "oraclecloud51.com"),
+    ("oc52", "oraclecloud52.com"),
 ];
 
 /// Every publicly known region and its realm, as listed in the public OCI
