@@ -17,7 +17,7 @@ mod identity;
 mod oci;
 mod resource;
 
-pub use client::HttpSettings;
+pub use client::{HttpSettings, ProxyUrl};
 pub use identity::HttpIdentityProvider;
 pub use oci::{
     HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, rsa_key_pair_from_pem,

@@ -89,7 +89,11 @@ async fn a_new_session_rewrites_one_profile_and_keeps_the_rest() {
     assert_eq!(profile.tenancy.as_deref(), Some("ocid1.tenancy.oc1..new"));
     let session = files.read_session(&profile).await.unwrap();
     assert_eq!(session.token, token);
-    assert_eq!(session.private_key, key.private_pem);
+    // The key as written, with the OCI CLI's label line after the PEM block.
+    assert_eq!(
+        session.private_key.expose_secret(),
+        &format!("{}OCI_API_KEY", key.private_pem.expose_secret())
+    );
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ Examples:
 
 Settings file: <config dir>/oci-iam-sso/config.toml, or --settings FILE (OCI_IAM_SSO_SETTINGS);
 keys default_profile, store_path, key_file, lock_timeout, connect_timeout, request_timeout, skew,
-refresh_token_lifetime; each key can be overridden by an OCI_IAM_SSO_<KEY> environment variable
+refresh_token_lifetime, proxy, ca_bundle; each key can be overridden by an OCI_IAM_SSO_<KEY> environment variable
 (OCI_IAM_SSO_STORE for store_path). This is not the OCI config file (--config-file).";
 
 /// The command line as typed.
@@ -103,6 +103,8 @@ impl Cli {
             "--passphrase-env",
             "--settings",
             "--config",
+            "--proxy",
+            "--ca-bundle",
         ];
         let mut before = None;
         let mut after = None;
@@ -222,6 +224,19 @@ pub struct GlobalArgs {
         value_name = "FILE"
     )]
     pub config: Option<PathBuf>,
+
+    /// Proxy for https:// requests, like http://proxy.example.com:3128
+    /// [default: the `proxy` setting, else HTTPS_PROXY, else ALL_PROXY;
+    /// NO_PROXY exempts hosts]. Put credentials in OCI_IAM_SSO_PROXY or the
+    /// settings file rather than here: other users can read a command line
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// PEM bundle of extra CA certificates to trust (a private CA, or a
+    /// proxy that re-signs TLS), added to the system's roots [default: the
+    /// `ca_bundle` setting, OCI_IAM_SSO_CA_BUNDLE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
 
     /// Log to stderr what happens (cache hits, lock waits, refreshes, discovery,
     /// requests): -v info, -vv debug, -vvv trace. RUST_LOG (such as

@@ -121,6 +121,8 @@ impl App {
         Ok(HttpSettings {
             connect_timeout: settings.connect_timeout,
             request_timeout: settings.request_timeout,
+            extra_ca_files: settings.ca_bundle.iter().cloned().collect(),
+            proxy: settings.proxy.clone(),
             ..HttpSettings::default()
         })
     }
@@ -161,13 +163,45 @@ impl App {
         Ok(Box::new(HttpResourceClient::new(self.http_settings()?)))
     }
 
-    /// What an OCI command works with, resolved from its flags and the
-    /// environment. Reads neither the settings nor the token store.
+    /// What an OCI command that sends no request works with (`setup
+    /// config`, `session authenticate`, `session validate --local`),
+    /// resolved from its flags and the environment. Reads neither the
+    /// settings nor the token store.
     pub fn oci(
         &self,
         globals: &OciGlobalArgs,
         profile: &OciProfileArg,
     ) -> Result<OciContext, Failure> {
+        self.oci_with(globals, profile, HttpSettings::default())
+    }
+
+    /// What an OCI command that calls an OCI service works with: as
+    /// [`App::oci`], with the network settings (timeouts, proxy, CA bundle)
+    /// of the settings file and variables, under the OCI CLI's flags
+    /// (`--connection-timeout`, `--read-timeout`, `--cert-bundle`). Opens no store.
+    pub fn oci_online(
+        &self,
+        globals: &OciGlobalArgs,
+        profile: &OciProfileArg,
+    ) -> Result<OciContext, Failure> {
+        self.oci_with(globals, profile, self.http_settings()?)
+    }
+
+    fn oci_with(
+        &self,
+        globals: &OciGlobalArgs,
+        profile: &OciProfileArg,
+        mut http: HttpSettings,
+    ) -> Result<OciContext, Failure> {
+        if let Some(seconds) = globals.connection_timeout {
+            http.connect_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(seconds) = globals.read_timeout {
+            http.request_timeout = Duration::from_secs(seconds);
+        }
+        if let Some(bundle) = &globals.cert_bundle {
+            http.extra_ca_files.push(bundle.clone());
+        }
         let env = |name: &str| std::env::var(name).ok();
         let home = globals
             .home
@@ -188,7 +222,7 @@ impl App {
             .transpose()?;
         Ok(OciContext {
             files: FsOciFiles::new(config_path, home.clone(), globals.region.clone()),
-            auth: HttpOciAuthService::new(HttpSettings::default(), endpoint.clone()),
+            auth: HttpOciAuthService::new(http, endpoint.clone()),
             home,
             profile,
             endpoint,

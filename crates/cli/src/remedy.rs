@@ -8,7 +8,8 @@
 
 use oci_iam_sso_domain::oci::{OciError, TenancyRefusal};
 use oci_iam_sso_domain::{
-    DeviceLoginFailure, Error, OAuthErrorKind, ProfileName, ProviderError, StoreError,
+    CertificateProblem, DeviceLoginFailure, Error, OAuthErrorKind, ProfileName, ProviderError,
+    StoreError,
 };
 
 /// Process exit codes, one per kind of failure a script may want to tell apart.
@@ -35,6 +36,8 @@ pub mod exit {
     pub const SESSION_EXPIRED: u8 = 17;
     pub const TOKEN_LOST: u8 = 18;
     pub const PORT_BUSY: u8 = 19;
+    /// The server's TLS certificate was refused (unknown CA, expired, other host).
+    pub const TLS_CERTIFICATE: u8 = 20;
     /// 128 + SIGINT, as shells report a Ctrl-C: `login` stopped while waiting.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -108,6 +111,10 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (
         exit::PORT_BUSY,
         "the browser login's local port is taken by another program (pass another --port)",
+    ),
+    (
+        exit::TLS_CERTIFICATE,
+        "the server's TLS certificate is not trusted (unknown CA, expired, other host): --ca-bundle FILE",
     ),
     (
         exit::INTERRUPTED,
@@ -293,13 +300,36 @@ fn provider_exit(error: &ProviderError) -> u8 {
         ProviderError::Rejected { .. } => HTTP_STATUS,
         ProviderError::Server { .. } => SERVER,
         ProviderError::Transport { .. } => NETWORK,
+        ProviderError::Certificate { .. } => TLS_CERTIFICATE,
         ProviderError::Malformed { .. } => MALFORMED,
         ProviderError::InvalidInput(_) => CONFIG,
     }
 }
 
+/// What fixes a certificate the TLS handshake refused. `bundle_flag` is
+/// the flag of the command at hand (`--cert-bundle` is the OCI CLI's name).
+fn certificate_remedy(problem: &CertificateProblem, bundle_flag: &str) -> String {
+    match problem {
+        CertificateProblem::UnknownIssuer | CertificateProblem::Other(_) => format!(
+            "if a private CA or a TLS-inspecting proxy signs it, add that CA's PEM bundle with {bundle_flag} FILE (or OCI_IAM_SSO_CA_BUNDLE); it is added to the system's roots"
+        ),
+        CertificateProblem::Expired => {
+            "check this machine's clock (date -u); if it is right, the server's certificate has expired: tell its operator".to_owned()
+        }
+        CertificateProblem::NameMismatch => {
+            "check the host name in the URL (the domain URL or --endpoint): the certificate names another host".to_owned()
+        }
+    }
+}
+
 /// An HTTP failure talking to the identity domain or a resource server.
 fn provider(error: &ProviderError) -> Advice {
+    if let ProviderError::Certificate { problem, .. } = error {
+        return Advice::new(
+            provider_exit(error),
+            certificate_remedy(problem, "--ca-bundle"),
+        );
+    }
     let remedy = match error {
         ProviderError::OAuth(e) if e.ecid.is_some() => {
             Some("quote the ecid to Oracle support if the problem persists")
@@ -326,6 +356,8 @@ fn provider(error: &ProviderError) -> Advice {
         ProviderError::Malformed { .. } => Some(
             "check that the URL points at the identity domain itself (a proxy or login page may be answering instead)",
         ),
+        // Answered above.
+        ProviderError::Certificate { .. } => None,
         ProviderError::InvalidInput(_) => Some("check the URL"),
     };
     Advice {
@@ -454,6 +486,12 @@ fn oci_service(error: &ProviderError) -> Advice {
         }
         ProviderError::Malformed { .. } => {
             "check --endpoint (a proxy or login page may be answering instead)"
+        }
+        ProviderError::Certificate { problem, .. } => {
+            return Advice::new(
+                provider_exit(error),
+                certificate_remedy(problem, "--cert-bundle"),
+            );
         }
         other => return provider(other),
     };

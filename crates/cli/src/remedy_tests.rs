@@ -415,3 +415,29 @@ fn tenancy(refusal: TenancyRefusal) -> OciError {
         refusal,
     }
 }
+
+#[test]
+fn a_refused_certificate_names_the_problem_and_the_flag_and_exits_20() {
+    use oci_iam_sso_domain::CertificateProblem;
+    let refused = |problem: CertificateProblem| ProviderError::Certificate {
+        endpoint: "token endpoint https://idcs.example.com/oauth2/v1/token".into(),
+        problem,
+    };
+    let unknown = Error::Provider(refused(CertificateProblem::UnknownIssuer));
+    assert_eq!(exit::TLS_CERTIFICATE, 20);
+    assert!(unknown.to_string().contains("unknown issuer"), "{unknown}");
+    assert_eq!(
+        code(Error::Provider(refused(CertificateProblem::UnknownIssuer))),
+        20
+    );
+    assert!(remedy(unknown).contains("--ca-bundle FILE"));
+    // The OCI commands name the OCI CLI's flag.
+    let oci = oci_service(refused(CertificateProblem::UnknownIssuer));
+    assert!(remedy(oci).contains("--cert-bundle FILE"));
+    let expired = Error::Provider(refused(CertificateProblem::Expired));
+    assert!(expired.to_string().contains("expired"), "{expired}");
+    assert!(remedy(expired).contains("clock"));
+    let mismatch = oci_service(refused(CertificateProblem::NameMismatch));
+    assert!(mismatch.to_string().contains("name mismatch"), "{mismatch}");
+    assert!(remedy(mismatch).contains("host name"));
+}

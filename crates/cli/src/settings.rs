@@ -11,6 +11,8 @@ use std::time::Duration;
 use oci_iam_sso_domain::{DEFAULT_REFRESH_TTL, DEFAULT_SKEW, Error, one_line};
 use zeroize::Zeroizing;
 
+use oci_iam_sso_adapters_http::ProxyUrl;
+
 use crate::args::GlobalArgs;
 use crate::failure::Failure;
 
@@ -53,6 +55,11 @@ pub struct Settings {
     /// Hidden, for tests and demos against a local fake only: the device-poll
     /// interval used when the server sends none (RFC 8628 says 5 s).
     pub device_poll_interval: Option<Duration>,
+    /// `--proxy`, else the `proxy` setting; `None`: the environment's
+    /// (HTTPS_PROXY, ALL_PROXY). Its `Debug` hides credentials.
+    pub proxy: Option<ProxyUrl>,
+    /// `--ca-bundle`, else the `ca_bundle` setting: added to the system's roots.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl Settings {
@@ -85,6 +92,8 @@ struct RawSettings {
     skew: Option<String>,
     refresh_token_lifetime: Option<String>,
     device_poll_interval: Option<String>,
+    proxy: Option<String>,
+    ca_bundle: Option<String>,
 }
 
 /// Settings keys and the variables that override them.
@@ -101,6 +110,8 @@ const ENV_OVERRIDES: &[(&str, &str)] = &[
         "OCI_IAM_SSO_REFRESH_TOKEN_LIFETIME",
     ),
     ("device_poll_interval", "OCI_IAM_SSO_DEVICE_POLL_INTERVAL"),
+    ("proxy", "OCI_IAM_SSO_PROXY"),
+    ("ca_bundle", "OCI_IAM_SSO_CA_BUNDLE"),
 ];
 
 const APP_DIR: &str = "oci-iam-sso";
@@ -277,6 +288,24 @@ pub fn load(
             )))
         })?),
     };
+    let proxy = match &global.proxy {
+        Some(text) => Some(
+            ProxyUrl::parse(text)
+                .map_err(|problem| Failure::from(Error::Settings(format!("--proxy {problem}"))))?,
+        ),
+        None => pick("proxy", &raw.proxy)
+            .map(|text| {
+                // Never the value: it may carry the proxy's password.
+                ProxyUrl::parse(&text).map_err(|problem| {
+                    Failure::from(Error::Settings(format!("{}: {problem}", origin("proxy"))))
+                })
+            })
+            .transpose()?,
+    };
+    let ca_bundle = global
+        .ca_bundle
+        .clone()
+        .or_else(|| pick("ca_bundle", &raw.ca_bundle).map(|path| expand_home(&path)));
     let lock_timeout = duration("lock_timeout", &raw.lock_timeout, Duration::from_secs(30))?;
     let longest = oci_iam_sso_adapters_store::StoreOptions::MAX_LOCK_TIMEOUT;
     if lock_timeout > longest {
@@ -311,6 +340,8 @@ pub fn load(
             DEFAULT_REFRESH_TTL,
         )?,
         device_poll_interval,
+        proxy,
+        ca_bundle,
     })
 }
 
@@ -393,6 +424,8 @@ mod tests {
             passphrase_env: None,
             ask_passphrase: false,
             config,
+            proxy: None,
+            ca_bundle: None,
             verbose: 0,
         }
     }
@@ -440,6 +473,23 @@ mod tests {
         assert!(!text.contains('\n'), "one line");
         assert_eq!(e.exit_code(), 3);
         assert!(load_with("", &[("OCI_IAM_SSO_LOCK_TIMEOUT", "24d")]).is_ok());
+    }
+
+    #[test]
+    fn the_proxy_setting_is_checked_and_never_quoted() {
+        let s = load_with(
+            "proxy = \"http://alice:s3cret@proxy.corp:3128\"\nca_bundle = \"/etc/corp.pem\"\n",
+            &[],
+        )
+        .expect("ok");
+        assert!(s.proxy.is_some());
+        assert_eq!(s.ca_bundle, Some(PathBuf::from("/etc/corp.pem")));
+        assert!(!format!("{s:?}").contains("s3cret"), "{s:?}");
+        let e = load_with("", &[("OCI_IAM_SSO_PROXY", "socks5://alice:s3cret@h:1")])
+            .expect_err("not an http proxy");
+        assert!(e.message().contains("OCI_IAM_SSO_PROXY"), "{}", e.message());
+        assert!(!e.message().contains("s3cret"), "{}", e.message());
+        assert_eq!(e.exit_code(), 3);
     }
 
     #[test]

@@ -340,33 +340,44 @@ async fn the_oci_commands_run_whatever_state_the_token_store_is_in() {
     std::fs::write(&settings, "lock_timout = \"5s\"\n").unwrap();
     let settings = settings.display().to_string();
     // A settings file that does not parse, and a store key that is not one:
-    // the OCI commands read neither.
+    // the OCI commands read no store key, and those that send nothing read
+    // no settings either.
     let broken = [("OCI_IAM_SSO_CONFIG", settings.as_str())];
     let bad_key = [("OCI_IAM_SSO_KEY", "not a key")];
-    for vars in [&broken[..], &bad_key[..]] {
-        for args in [
-            &["session", "validate", "--local"][..],
-            &["session", "refresh"],
-            &["db-token", "get"],
-            &[
-                "setup",
-                "config",
-                "--tenancy",
-                FAKE_TENANCY,
-                "--region",
-                "us-ashburn-1",
-                "--profile",
-                "other",
-            ],
-        ] {
-            let output = env.run_with(args, vars).await;
-            assert_eq!(
-                output.status.code(),
-                Some(0),
-                "{args:?} {vars:?}: {}",
-                text(&output.stderr)
-            );
-        }
+    let offline: [&[&str]; 2] = [
+        &["session", "validate", "--local"],
+        &[
+            "setup",
+            "config",
+            "--tenancy",
+            FAKE_TENANCY,
+            "--region",
+            "us-ashburn-1",
+            "--profile",
+            "other",
+        ],
+    ];
+    let online: [&[&str]; 2] = [&["session", "refresh"], &["db-token", "get"]];
+    for (vars, args) in offline
+        .iter()
+        .flat_map(|args| [(&broken[..], *args), (&bad_key[..], *args)])
+        .chain(online.iter().map(|args| (&bad_key[..], *args)))
+    {
+        let output = env.run_with(args, vars).await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?} {vars:?}: {}",
+            text(&output.stderr)
+        );
+    }
+    // Those that call OCI read the network settings (timeouts, proxy, CA),
+    // so a settings file that does not parse is reported, not skipped.
+    for args in online {
+        let output = env.run_with(args, &broken).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(stderr.contains("lock_timout"), "{stderr}");
     }
     // `session exchange` needs the store, so it reports the settings.
     let output = env.run_with(&["session", "exchange"], &broken).await;

@@ -193,6 +193,37 @@ impl TransportFailure {
     }
 }
 
+/// Why a server's TLS certificate was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// Signed by no authority this machine trusts (a private CA, or a proxy
+    /// that re-signs traffic with a corporate CA).
+    UnknownIssuer,
+    /// Expired, or not valid yet (or this machine's clock is wrong).
+    Expired,
+    /// Issued for another host name than the one in the URL.
+    NameMismatch,
+    /// Any other refusal (revoked, wrong usage, malformed), as TLS worded it.
+    Other(String),
+}
+
+impl std::fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateProblem::UnknownIssuer => {
+                f.write_str("is signed by an unknown certificate authority (unknown issuer)")
+            }
+            CertificateProblem::Expired => {
+                f.write_str("has expired or is not valid yet (check this machine's clock)")
+            }
+            CertificateProblem::NameMismatch => {
+                f.write_str("was issued for another host name (name mismatch)")
+            }
+            CertificateProblem::Other(detail) => write!(f, "was not accepted: {detail}"),
+        }
+    }
+}
+
 /// An HTTP exchange that failed: the identity provider's, the resource
 /// servers' and the OCI services' port error.
 #[derive(Debug, thiserror::Error)]
@@ -219,6 +250,14 @@ pub enum ProviderError {
         endpoint: String,
         failure: TransportFailure,
         detail: String,
+    },
+    /// The TLS handshake failed on the server's certificate: no request was
+    /// sent, and sending it again changes nothing until the trust (a CA
+    /// bundle), the clock or the URL is fixed.
+    #[error("{endpoint}: the server's TLS certificate {problem}")]
+    Certificate {
+        endpoint: String,
+        problem: CertificateProblem,
     },
     #[error("{endpoint} sent a response that is not what OAuth expects: {problem}")]
     Malformed { endpoint: String, problem: String },

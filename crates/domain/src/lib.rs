@@ -31,8 +31,8 @@ pub use device::{
     SLOW_DOWN_INCREMENT,
 };
 pub use error::{
-    Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind, ProviderError, StoreError,
-    TransportFailure, one_line,
+    CertificateProblem, Error, InvalidGrant, InvalidInput, OAuthError, OAuthErrorKind,
+    ProviderError, StoreError, TransportFailure, one_line,
 };
 pub use fingerprint::fingerprint;
 pub use path::expand_tilde;

@@ -13,6 +13,9 @@ pub mod contract;
 mod idcs;
 mod memory_store;
 pub mod oci;
+pub mod proxy;
+mod server;
+pub mod tls;
 
 pub use idcs::{
     Counters, FakeControl, FakeIdcsConfig, FakeIdentityDomain, Fault, GenerationEvent, Ttls,

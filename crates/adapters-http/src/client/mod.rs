@@ -5,6 +5,8 @@
 //! milliseconds; the `token` command's cache-hit path constructs adapters but
 //! never sends a request, so [`LazyClient`] builds the client on first use.
 
+mod proxy;
+mod tls;
 mod transport;
 
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use std::time::Duration;
 
 use oci_iam_sso_domain::InvalidInput;
 
+pub use proxy::ProxyUrl;
 pub use transport::{Answer, describe_endpoint, read_answer};
 
 /// How the HTTP adapters talk to servers.
@@ -23,9 +26,13 @@ pub struct HttpSettings {
     /// Time allowed for a whole exchange, from sending to the last body byte.
     pub request_timeout: Duration,
     pub user_agent: String,
-    /// A PEM bundle of extra trusted roots (a corporate TLS-inspecting proxy),
-    /// added to the platform's roots.
-    pub extra_ca_file: Option<PathBuf>,
+    /// PEM bundles of extra trusted roots (a private CA, a corporate
+    /// TLS-inspecting proxy), added to the platform's roots, never replacing them.
+    pub extra_ca_files: Vec<PathBuf>,
+    /// The proxy for https:// requests (`--proxy`, the `proxy` setting); when
+    /// `None`, `HTTPS_PROXY` / `ALL_PROXY` from the environment. `NO_PROXY`
+    /// applies either way.
+    pub proxy: Option<ProxyUrl>,
 }
 
 impl Default for HttpSettings {
@@ -34,23 +41,30 @@ impl Default for HttpSettings {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             user_agent: concat!("oci-iam-sso/", env!("CARGO_PKG_VERSION")).to_owned(),
-            extra_ca_file: None,
+            extra_ca_files: Vec::new(),
+            proxy: None,
         }
     }
 }
 
-/// Installs aws-lc-rs as the process's rustls crypto provider, once. Another
-/// provider installed earlier (by the binary or a test) is kept.
+/// The rustls crypto provider of the whole process: the one crypto stack of
+/// the workspace. Switching stacks is this line (and the `rustls` feature).
+fn crypto_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}
+
+/// Installs the workspace's rustls crypto provider, once. Another provider
+/// installed earlier (by the binary or a test) is kept.
 pub fn install_crypto_provider() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         // `Err` only means a provider is already installed, which is fine.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let _ = crypto_provider().install_default();
     });
 }
 
 /// Builds a client with the settings: timeouts, redirects off, no automatic
-/// retries, HTTPS proxy from the environment, and the extra CA roots.
+/// retries, the proxy, and the extra CA roots.
 ///
 /// Redirects are off because a token request must go where it was aimed
 /// (SSRF), a bearer token must not follow a redirect to another host, and a
@@ -65,61 +79,22 @@ pub fn build_client(settings: &HttpSettings) -> Result<reqwest::Client, InvalidI
         // A refresh grant must be sent at most once: the token may be consumed.
         .retry(reqwest::retry::never())
         .referer(false);
-    builder = match https_proxy_from_env()? {
+    builder = match proxy::https_proxy(settings.proxy.as_ref(), &|name| std::env::var(name).ok())? {
         Some(proxy) => builder.proxy(proxy),
-        // Only https:// URLs and loopback http:// URLs are ever requested, so
-        // HTTP_PROXY has nothing to apply to.
+        // reqwest would read the environment itself (HTTP_PROXY too): the
+        // choice is made above, once.
         None => builder.no_proxy(),
     };
-    if let Some(path) = &settings.extra_ca_file {
-        builder = builder.tls_certs_merge(read_ca_bundle(path)?);
+    let mut extra = Vec::new();
+    for path in &settings.extra_ca_files {
+        extra.extend(tls::read_ca_bundle(path)?);
+    }
+    if !extra.is_empty() {
+        builder = builder.tls_certs_merge(extra);
     }
     builder
         .build()
         .map_err(|e| InvalidInput::new("HTTP client settings", error_chain(&e)))
-}
-
-/// `HTTPS_PROXY` (or `https_proxy`), honouring `NO_PROXY`; loopback is never
-/// proxied (the local fakes and listeners live there).
-fn https_proxy_from_env() -> Result<Option<reqwest::Proxy>, InvalidInput> {
-    let Some(url) = first_env(&["HTTPS_PROXY", "https_proxy"]) else {
-        return Ok(None);
-    };
-    // The proxy URL may carry a password: never quote it.
-    let proxy = reqwest::Proxy::https(url.as_str())
-        .map_err(|_| InvalidInput::new("HTTPS_PROXY", "is not a proxy URL"))?;
-    let mut exempt: Vec<String> = first_env(&["NO_PROXY", "no_proxy"]).into_iter().collect();
-    exempt.extend(["localhost", "127.0.0.0/8", "::1"].map(str::to_owned));
-    Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_string(
-        &exempt.join(","),
-    ))))
-}
-
-fn first_env(names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .map(|value| value.trim().to_owned())
-        .find(|value| !value.is_empty())
-}
-
-fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, InvalidInput> {
-    let shown = path.display();
-    let pem = std::fs::read(path)
-        .map_err(|e| InvalidInput::new("CA file", format!("cannot read {shown}: {e}")))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
-        InvalidInput::new(
-            "CA file",
-            format!("{shown} is not a PEM certificate bundle"),
-        )
-    })?;
-    if certs.is_empty() {
-        return Err(InvalidInput::new(
-            "CA file",
-            format!("{shown} contains no PEM certificate"),
-        ));
-    }
-    Ok(certs)
 }
 
 /// A reqwest client built on first use and then shared by every request of
@@ -200,7 +175,7 @@ mod tests {
         std::fs::write(&empty, "not a certificate\n").unwrap();
         for path in [missing, empty] {
             let settings = HttpSettings {
-                extra_ca_file: Some(path.clone()),
+                extra_ca_files: vec![path.clone()],
                 ..HttpSettings::default()
             };
             let error = build_client(&settings).unwrap_err();

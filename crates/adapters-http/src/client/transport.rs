@@ -103,6 +103,13 @@ async fn exchange(
 /// refresh token), `Timeout` or `Interrupted` otherwise.
 pub fn transport_error(endpoint: &str, error: reqwest::Error) -> ProviderError {
     let error = error.without_url();
+    // A refused certificate: no request left, and no retry can help.
+    if let Some(problem) = super::tls::certificate_problem(&error) {
+        return ProviderError::Certificate {
+            endpoint: endpoint.to_owned(),
+            problem,
+        };
+    }
     let (failure, summary) = if error.is_connect() {
         (TransportFailure::Connect, "could not connect")
     } else if error.is_timeout() {

@@ -78,10 +78,28 @@ impl FsOciFiles {
             .map_err(|e| OciError::Config(format!("{}: {e}", self.config_path.display())))
     }
 
+    /// Whether the profile's own section holds an API key (a `user=` line):
+    /// a session login would replace its `key_file` and `fingerprint`.
+    pub fn holds_api_key(&self, name: &OciProfileName) -> Result<bool, OciError> {
+        Ok(self
+            .read_config()?
+            .is_some_and(|config| config.section_has(name.as_str(), "user")))
+    }
+
     fn rewrite_profile(
         &self,
         name: &OciProfileName,
         entries: &[(&str, &str)],
+    ) -> Result<(), OciError> {
+        self.rewrite_profile_without(name, entries, &[])
+    }
+
+    /// [`Self::rewrite_profile`], and the lines of `drop` removed from the section.
+    fn rewrite_profile_without(
+        &self,
+        name: &OciProfileName,
+        entries: &[(&str, &str)],
+        drop: &[&str],
     ) -> Result<(), OciError> {
         files::ensure_parent(&self.config_path).map_err(files_error)?;
         // Two logins (or a login and `setup config`) at once would each read the
@@ -92,6 +110,7 @@ impl FsOciFiles {
         config
             .set(name.as_str(), entries)
             .map_err(|e| self.refused(e))?;
+        config.remove(name.as_str(), drop);
         files::write_atomic(&self.config_path, config.text().as_bytes()).map_err(files_error)
     }
 
@@ -286,7 +305,11 @@ impl OciFiles for FsOciFiles {
         // Checked before anything is written: a refused entry leaves no new files behind.
         check_entries(name.as_str(), &entries).map_err(|e| self.refused(e))?;
         files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
-        self.rewrite_profile(name, &entries)?;
+        // A session profile has no `user` (OCI's "Token-based Authentication
+        // for the CLI"): the CLI refuses an API-key profile before it gets
+        // here unless told to convert it, and converting drops the API key's
+        // lines (the key file itself stays on disk).
+        self.rewrite_profile_without(name, &entries, &["user", "pass_phrase"])?;
         Ok(dir)
     }
 
@@ -297,16 +320,16 @@ impl OciFiles for FsOciFiles {
         region: &Region,
     ) -> Result<PathBuf, OciError> {
         // The guide's initial profile names the token file that `session
-        // authenticate` will fill, so every tool agrees on where it lives.
+        // authenticate` will fill, so every tool agrees on where it lives;
+        // not in a profile that holds an API key, which would then be taken
+        // for a session profile by tools that look for the token file.
         let token_file = self.session_dir(name).join(files::SESSION_TOKEN);
-        self.rewrite_profile(
-            name,
-            &[
-                ("tenancy", tenancy.as_str()),
-                ("region", region.name()),
-                ("security_token_file", &token_file.to_string_lossy()),
-            ],
-        )?;
+        let token_file = token_file.to_string_lossy();
+        let mut entries = vec![("tenancy", tenancy.as_str()), ("region", region.name())];
+        if !self.holds_api_key(name)? {
+            entries.push(("security_token_file", &token_file));
+        }
+        self.rewrite_profile(name, &entries)?;
         Ok(self.config_path.clone())
     }
 

@@ -215,6 +215,33 @@ impl OciConfig {
         entries
     }
 
+    /// Whether the profile's own section (not `[DEFAULT]`) sets `key`.
+    pub fn section_has(&self, name: &str, key: &str) -> bool {
+        self.section_entries(name)
+            .contains_key(&key.to_ascii_lowercase())
+    }
+
+    /// Removes the lines of `keys` from the profile's own section; every
+    /// other line stays.
+    pub fn remove(&mut self, profile: &str, keys: &[&str]) {
+        let mut inside = false;
+        let mut index = 0;
+        while index < self.parsed.len() {
+            match &self.parsed[index] {
+                Line::Section(s) => inside = s == profile,
+                Line::Entry(k, _)
+                    if inside && keys.iter().any(|key| key.eq_ignore_ascii_case(k)) =>
+                {
+                    self.parsed.remove(index);
+                    self.raw.remove(index);
+                    continue;
+                }
+                _ => {}
+            }
+            index += 1;
+        }
+    }
+
     /// The profile's keys (lowercase) with `[DEFAULT]` merged under them;
     /// `None` when the file has no such profile.
     pub fn profile(&self, name: &str) -> Option<BTreeMap<String, String>> {
@@ -395,6 +422,21 @@ mod tests {
         let mut empty = OciConfig::empty();
         empty.set("DEFAULT", &[("region", "r")]).unwrap();
         assert_eq!(empty.text(), "[DEFAULT]\nregion=r\n");
+    }
+
+    #[test]
+    fn keys_of_one_section_are_removed_and_default_is_not_looked_at() {
+        let mut config =
+            OciConfig::parse("[DEFAULT]\nuser=u0\n\n[p]\nUser=u1\npass_phrase=x\nregion=r\n")
+                .unwrap();
+        assert!(config.section_has("p", "user") && config.section_has("DEFAULT", "USER"));
+        assert!(
+            !OciConfig::parse("[DEFAULT]\nuser=u\n[q]\n")
+                .unwrap()
+                .section_has("q", "user")
+        );
+        config.remove("p", &["user", "pass_phrase"]);
+        assert_eq!(config.text(), "[DEFAULT]\nuser=u0\n\n[p]\nregion=r\n");
     }
 
     #[test]

@@ -101,6 +101,13 @@ fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), F
     }
 }
 
+/// The line the OCI CLI appends to the private keys it writes (`oci setup
+/// keys`, `oci session authenticate`), with no line break after it; it warns
+/// about a key file that does not end with it (oci_cli's `cli_setup.py`,
+/// `write_private_key_to_file`). PEM readers ignore text after the block.
+/// Database keys get none, as the OCI CLI writes them.
+pub const PRIVATE_KEY_LABEL: &str = "OCI_API_KEY";
+
 /// Writes a new session's files into `dir` (0700): the key pair and the token,
 /// replacing an older session's as one unit as far as a plain directory allows.
 /// Returns the paths of the private key and the token.
@@ -110,13 +117,14 @@ pub fn write_session_files(
     token: &str,
 ) -> Result<(PathBuf, PathBuf), FileError> {
     ensure_private_dir(dir)?;
+    let labelled = zeroize::Zeroizing::new(format!(
+        "{}{PRIVATE_KEY_LABEL}",
+        key.private_pem.expose_secret()
+    ));
     replace_together(
         dir,
         &[
-            (
-                SESSION_PRIVATE_KEY,
-                key.private_pem.expose_secret().as_bytes(),
-            ),
+            (SESSION_PRIVATE_KEY, labelled.as_bytes()),
             (SESSION_PUBLIC_KEY, key.public_pem.as_bytes()),
             (SESSION_TOKEN, token.as_bytes()),
         ],
@@ -286,9 +294,10 @@ mod tests {
                 fingerprint: "f".into(),
             };
             write_session_files(&session, &key, token).unwrap();
+            // The session key ends with the OCI CLI's label line.
             assert_eq!(
                 fs::read_to_string(session.join(SESSION_PRIVATE_KEY)).unwrap(),
-                private
+                format!("{private}OCI_API_KEY")
             );
             assert_eq!(
                 fs::read_to_string(session.join(SESSION_TOKEN)).unwrap(),
@@ -313,5 +322,10 @@ mod tests {
             assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
         }
         assert_eq!(fs::read_to_string(dir.join(DB_TOKEN)).unwrap(), "jwt");
+        // The database key has no label, as the OCI CLI writes it.
+        assert_eq!(
+            fs::read_to_string(dir.join(DB_PRIVATE_KEY)).unwrap(),
+            "PRIVATE"
+        );
     }
 }

@@ -28,8 +28,28 @@ pub struct OciGlobalArgs {
     pub endpoint: Option<String>,
 
     /// OCI region, like us-ashburn-1 [default: the profile's `region`]
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, global = true, env = "OCI_CLI_REGION", value_name = "REGION")]
     pub region: Option<String>,
+
+    /// The OCI CLI's `--auth`: only `security_token` (session tokens) is
+    /// supported, and it is what these commands use without the flag
+    #[arg(long, global = true, value_name = "TYPE", value_parser = parse_auth)]
+    pub auth: Option<String>,
+
+    /// PEM bundle of extra CA certificates trusted for the OCI calls, added
+    /// to the system's roots (the OCI CLI's name for --ca-bundle)
+    #[arg(long, global = true, env = "OCI_CLI_CERT_BUNDLE", value_name = "FILE")]
+    pub cert_bundle: Option<PathBuf>,
+
+    /// Seconds allowed to connect (TCP and TLS) to an OCI service, as the
+    /// OCI CLI's flag [default: the connect_timeout setting, 10 s]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub connection_timeout: Option<u64>,
+
+    /// Seconds allowed for an OCI service's answer, as the OCI CLI's flag
+    /// (here: the whole exchange) [default: the request_timeout setting, 30 s]
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub read_timeout: Option<u64>,
 
     /// The OCI profile when the command's `--profile` is not given; set by the
     /// caller, not a flag. Then OCI_CLI_PROFILE, then DEFAULT.
@@ -78,7 +98,12 @@ pub enum SessionCommand {
 and opens the OCI console login in a browser. After you log in, the console hands the session \
 token back to the listener; the key pair and the token are written to \
 ~/.oci/sessions/<profile>/ (0700, files 0600) and the profile is rewritten with fingerprint, \
-key_file, tenancy, region and security_token_file. Gives up after 5 minutes. Never prompts.",
+key_file, tenancy, region and security_token_file. Gives up after 5 minutes. Never prompts.\n\n\
+Over SSH or with no display, no browser is started: the URL is printed on stderr with the \
+`ssh -L PORT:localhost:PORT user@host` line that lets a browser on your own machine finish the \
+login. `--no-browser` only prints the URL; it is not the OCI CLI's --no-browser, which mints a \
+session from an API key or a session you already have. For logins with no browser at all, use \
+`session exchange` (an identity-domain login exchanged for a session).",
         after_help = "Examples:\n  oci-iam-sso session authenticate --region us-ashburn-1\n  oci-iam-sso session authenticate --profile prod --no-browser\n  oci-iam-sso session authenticate --browser-command 'firefox --new-window'"
     )]
     Authenticate(AuthenticateArgs),
@@ -112,6 +137,10 @@ trust with OCI. Run it from cron every 50 minutes to keep a session (sessions li
 pub struct ExchangeArgs {
     #[command(flatten)]
     pub profile: OciProfileArg,
+    /// Write the session into a profile that holds an API key (a `user=`
+    /// line), making it a session profile (see `session authenticate`)
+    #[arg(long)]
+    pub convert_api_key_profile: bool,
     /// Identity-domain profile (of `profile add`) whose login is exchanged
     /// [default: the global --profile (before `session`), else
     /// OCI_IAM_SSO_PROFILE, else the settings' default_profile, else `default`]
@@ -127,10 +156,26 @@ pub struct ExchangeArgs {
 pub struct AuthenticateArgs {
     #[command(flatten)]
     pub profile: OciProfileArg,
+    /// The OCI CLI's name for this command's --profile
+    #[arg(long, value_name = "NAME")]
+    pub profile_name: Option<String>,
+    /// The OCI CLI's name for --config-file on this command
+    #[arg(long, value_name = "PATH")]
+    pub config_location: Option<PathBuf>,
+    /// Log in to a profile that holds an API key (a `user=` line) and make
+    /// it a session profile: its `user` and `pass_phrase` lines are removed
+    /// and its key_file and fingerprint replaced (the API key file stays on
+    /// disk). Without it such a profile is refused
+    #[arg(long)]
+    pub convert_api_key_profile: bool,
     /// Tenancy name to log in to (skips the console's tenancy prompt)
     #[arg(long, value_name = "NAME")]
     pub tenancy_name: Option<String>,
-    /// Print the login URL instead of opening a browser
+    /// Print the login URL instead of opening a browser; you open it in a
+    /// browser that can reach this machine's localhost:PORT. Unlike the OCI
+    /// CLI's --no-browser (which mints a session with an API key or session
+    /// you already have, GenerateUpst), this is still a console login; for a
+    /// login with no browser at all, see `session exchange`
     #[arg(long)]
     pub no_browser: bool,
     /// Port of the local listener the console redirects to
@@ -183,6 +228,31 @@ pub struct DbTokenGetArgs {
     /// RSA key size in bits
     #[arg(long, default_value_t = 2048, value_parser = parse_key_size, value_name = "2048|4096")]
     pub key_size: u32,
+}
+
+/// `--auth`: the OCI CLI's choices other than session tokens are refused in
+/// one line that says why (this tool keeps no API key, instance or resource
+/// principal).
+fn parse_auth(value: &str) -> Result<String, String> {
+    match value {
+        "security_token" => Ok(value.to_owned()),
+        "api_key"
+        | "instance_principal"
+        | "resource_principal"
+        | "instance_obo_user"
+        | "oke_workload_identity" => Err(format!(
+            "oci-iam-sso works with session tokens only: use `--auth security_token` (or leave --auth out); for `{value}`, use the OCI CLI"
+        )),
+        _ => Err("the only value is `security_token` (session tokens)".to_owned()),
+    }
+}
+
+/// A whole number of seconds, at least 1 (the OCI CLI's timeouts).
+fn parse_seconds(value: &str) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(seconds) if seconds > 0 => Ok(seconds),
+        _ => Err("a whole number of seconds, at least 1 (as the OCI CLI)".to_owned()),
+    }
 }
 
 fn parse_key_size(value: &str) -> Result<u32, String> {

@@ -24,7 +24,8 @@ pub(crate) async fn run(
     // Read first, as for every command that uses the store: a settings
     // problem is reported before the OCI config is looked at.
     let settings = app.settings()?;
-    let context = app.oci(globals, &args.profile)?;
+    let context = app.oci_online(globals, &args.profile)?;
+    super::login::refuse_api_key_profile(&context, args.convert_api_key_profile)?;
     let (region, existing) = target_region(&context)?;
     let tenancy = match args.tenancy {
         Some(given) => Some(TenancyOcid::parse(&given)?),

@@ -188,6 +188,11 @@ impl LoginListener {
         })
     }
 
+    /// The port listened on (the one chosen when `--port 0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `http://localhost:PORT`: where the console sends the browser back.
     pub fn redirect_uri(&self) -> String {
         format!("http://localhost:{}", self.port)

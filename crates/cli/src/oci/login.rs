@@ -42,7 +42,9 @@ pub(crate) async fn authenticate_within(
     timeout: Duration,
 ) -> Result<u8, Failure> {
     let out = &app.out;
-    let context = app.oci(globals, &args.profile)?;
+    let (globals, profile) = oci_cli_spellings(globals, &args)?;
+    let context = app.oci(&globals, &profile)?;
+    refuse_api_key_profile(&context, args.convert_api_key_profile)?;
     let (region, existing) = target_region(&context)?;
 
     let mut listener = LoginListener::bind(args.port).await?;
@@ -73,8 +75,13 @@ pub(crate) async fn authenticate_within(
         }
     }
 
-    // This login needs a browser on this machine (the console redirects it
-    // to the listener), so without a choice the system's opener starts one.
+    // This login needs a browser that reaches this machine's loopback (the
+    // console redirects it to the listener). Without a choice the system's
+    // opener starts one, unless none can open here (SSH, no display).
+    let env = |name: &str| std::env::var(name).ok();
+    let chosen =
+        args.browser_command.is_some() || env("BROWSER").is_some_and(|b| !b.trim().is_empty());
+    let headless = super::headless::detect(&env);
     match Browser::from_env(
         args.no_browser,
         args.browser_command.as_deref(),
@@ -83,6 +90,18 @@ pub(crate) async fn authenticate_within(
         Browser::None if args.no_browser => {
             print(out, "Open this URL in a browser to log in:")?;
             print(out, url.as_str())?;
+            if let Some(headless) = &headless {
+                for line in headless.instructions(url.as_str(), listener.port(), &env) {
+                    out.stderr_line(&line);
+                }
+            }
+        }
+        _ if headless.is_some() && !chosen => {
+            if let Some(headless) = &headless {
+                for line in headless.instructions(url.as_str(), listener.port(), &env) {
+                    out.stderr_line(&line);
+                }
+            }
         }
         browser => match browser.open(url.as_str(), None) {
             Ok(()) => print(
@@ -137,6 +156,51 @@ pub(crate) async fn authenticate_within(
         .await?;
     print_new_session(out, &context, &dir, claims.expires_at)?;
     Ok(exit::OK)
+}
+
+/// The OCI CLI's spellings of this command's flags: `--profile-name` for
+/// `--profile` and `--config-location` for `--config-file`.
+fn oci_cli_spellings(
+    globals: &OciGlobalArgs,
+    args: &AuthenticateArgs,
+) -> Result<(OciGlobalArgs, super::args::OciProfileArg), Failure> {
+    let mut globals = globals.clone();
+    let mut profile = args.profile.clone();
+    if let Some(name) = &args.profile_name {
+        if profile.profile.as_ref().is_some_and(|p| p != name) {
+            return Err(Failure::input(
+                "--profile and --profile-name name different profiles",
+                "give one of them (--profile-name is the OCI CLI's spelling of --profile)",
+            ));
+        }
+        profile.profile = Some(name.clone());
+    }
+    if let Some(path) = &args.config_location {
+        if globals.config_file.as_ref().is_some_and(|p| p != path) {
+            return Err(Failure::input(
+                "--config-file (or OCI_CLI_CONFIG_FILE) and --config-location name different files",
+                "give one of them (--config-location is the OCI CLI's spelling of --config-file)",
+            ));
+        }
+        globals.config_file = Some(path.clone());
+    }
+    Ok((globals, profile))
+}
+
+/// A profile that holds an API key (`user=`) is not made a session profile
+/// unless asked: its key_file and fingerprint would be replaced.
+pub(crate) fn refuse_api_key_profile(context: &OciContext, convert: bool) -> Result<(), Failure> {
+    if convert || !context.files.holds_api_key(&context.profile)? {
+        return Ok(());
+    }
+    Err(Failure::input(
+        format!(
+            "profile [{}] of {} holds an API key (a `user=` line); a session would replace its key_file and fingerprint",
+            context.profile,
+            context.files.config_path().display()
+        ),
+        "use another profile (--profile NAME), or pass --convert-api-key-profile to make it a session profile (its `user` and `pass_phrase` lines are removed; the API key file stays on disk)",
+    ))
 }
 
 /// The tenancy of a new session (the domain's rule,

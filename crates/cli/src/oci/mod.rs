@@ -9,6 +9,7 @@
 
 mod args;
 mod exchange;
+mod headless;
 mod listener;
 mod login;
 mod report;

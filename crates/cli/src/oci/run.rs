@@ -30,6 +30,7 @@ pub async fn setup(
     let tenancy = TenancyOcid::parse(&args.tenancy)?;
     let region = context.files.region(region_name)?;
     use oci_iam_sso_domain::oci::OciFiles as _;
+    let api_key = context.files.holds_api_key(&context.profile)?;
     let path = context
         .files
         .setup_profile(&context.profile, &tenancy, &region)
@@ -42,6 +43,17 @@ pub async fn setup(
             path.display()
         ),
     )?;
+    if api_key {
+        // Its `security_token_file` was not added: tools would take it for a session profile.
+        print(
+            &app.out,
+            &format!(
+                "Profile [{}] holds an API key (a `user=` line), so no security_token_file was added; to make it a session profile: oci-iam-sso session authenticate --profile {} --convert-api-key-profile",
+                context.profile, context.profile
+            ),
+        )?;
+        return Ok(exit::OK);
+    }
     print(
         &app.out,
         &format!(
@@ -62,7 +74,7 @@ pub async fn session(
         SessionCommand::Authenticate(args) => super::login::authenticate(app, globals, args).await,
         SessionCommand::Exchange(args) => super::exchange::run(app, globals, args).await,
         SessionCommand::Refresh(profile) => {
-            let context = app.oci(globals, &profile)?;
+            let context = app.oci_online(globals, &profile)?;
             let claims = RefreshSession {
                 auth: &context.auth,
                 files: &context.files,
@@ -81,7 +93,11 @@ pub async fn session(
             Ok(exit::OK)
         }
         SessionCommand::Validate(args) => {
-            let context = app.oci(globals, &args.profile)?;
+            let context = if args.local {
+                app.oci(globals, &args.profile)?
+            } else {
+                app.oci_online(globals, &args.profile)?
+            };
             let state = ValidateSession {
                 auth: &context.auth,
                 files: &context.files,
@@ -114,7 +130,7 @@ pub async fn db_token(
     command: DbTokenCommand,
 ) -> Result<u8, Failure> {
     let DbTokenCommand::Get(args) = command;
-    let context = app.oci(globals, &args.profile)?;
+    let context = app.oci_online(globals, &args.profile)?;
     let location = match args.db_token_location {
         Some(dir) => oci_iam_sso_domain::expand_tilde(&dir.to_string_lossy(), &context.home),
         None => context.files.default_db_token_dir(),

@@ -36,6 +36,7 @@ pub(super) async fn env() -> Env {
         region: None,
         profile: None,
         home: Some(home.path().to_path_buf()),
+        ..OciGlobalArgs::default()
     };
     Env {
         fake,
@@ -148,6 +149,9 @@ async fn browser_login_writes_the_session_and_the_profile() {
             port: 0,
             browser_command: Some(script.display().to_string()),
             allow_tenancy_change: false,
+            profile_name: None,
+            config_location: None,
+            convert_api_key_profile: false,
         }))
         .await;
     result.unwrap();
@@ -210,6 +214,9 @@ async fn no_browser_prints_the_url_and_gives_up_after_the_timeout() {
         port: 0,
         browser_command: None,
         allow_tenancy_change: false,
+        profile_name: None,
+        config_location: None,
+        convert_api_key_profile: false,
     };
     let (result, output) = env
         .authenticate_within(args, Duration::from_millis(300))

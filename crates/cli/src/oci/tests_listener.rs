@@ -44,6 +44,9 @@ async fn idle_local_connections_do_not_hold_up_the_login() {
         port: 0,
         browser_command: Some(script.display().to_string()),
         allow_tenancy_change: false,
+        profile_name: None,
+        config_location: None,
+        convert_api_key_profile: false,
     }));
     let (result, _) = tokio::time::timeout(HANG, login)
         .await
@@ -67,6 +70,9 @@ async fn a_port_taken_on_ipv6_loopback_stops_the_login() {
         port,
         browser_command: None,
         allow_tenancy_change: false,
+        profile_name: None,
+        config_location: None,
+        convert_api_key_profile: false,
     };
     let (result, output) = env
         .authenticate_within(args, Duration::from_millis(300))

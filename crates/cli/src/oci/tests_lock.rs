@@ -41,6 +41,9 @@ async fn a_login_during_a_refresh_waits_and_the_pair_stays_matching() {
         port: 0,
         browser_command: Some(script.display().to_string()),
         allow_tenancy_change: false,
+        profile_name: None,
+        config_location: None,
+        convert_api_key_profile: false,
     }));
     let driver = async {
         // The refresh has read the old key and token and waits for its answer:

@@ -97,6 +97,9 @@ async fn a_token_for_another_key_or_nonce_is_refused_and_the_login_still_complet
             port: 0,
             browser_command: Some(script.display().to_string()),
             allow_tenancy_change: false,
+            profile_name: None,
+            config_location: None,
+            convert_api_key_profile: false,
         }))
         .await;
     let (statuses, right) = browser.join().unwrap();
@@ -135,6 +138,9 @@ async fn a_login_to_another_tenancy_than_the_profiles_is_refused() {
             port: 0,
             browser_command: Some(script.display().to_string()),
             allow_tenancy_change,
+            profile_name: None,
+            config_location: None,
+            convert_api_key_profile: false,
         })
     };
 

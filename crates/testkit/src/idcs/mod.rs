@@ -12,7 +12,6 @@ mod random;
 mod resource;
 pub use resource::UNAUTHORIZED_HTML;
 mod scope;
-mod server;
 mod state;
 
 use std::sync::Arc;
@@ -43,6 +42,9 @@ pub struct FakeIdcsConfig {
     /// Mints the OCI session tokens the token exchange hands out (from
     /// [`crate::oci::FakeOciAuth::minter`]); without one the grant is refused.
     pub session_minter: Option<crate::oci::SessionMinter>,
+    /// Plain http (the default) or https with a test CA's certificate, for
+    /// both the domain and the resource server.
+    pub serve: crate::tls::Serve,
 }
 
 impl Default for FakeIdcsConfig {
@@ -59,6 +61,7 @@ impl Default for FakeIdcsConfig {
             port: 0,
             confidential_clients: Vec::new(),
             session_minter: None,
+            serve: crate::tls::Serve::Http,
         }
     }
 }
@@ -79,22 +82,26 @@ impl FakeIdentityDomain {
     pub async fn start(config: FakeIdcsConfig) -> std::io::Result<Self> {
         let domain_listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let resource_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let base_url = format!("http://{}", domain_listener.local_addr()?);
-        let resource_url = format!("http://{}", resource_listener.local_addr()?);
+        let scheme = config.serve.scheme();
+        let base_url = format!("{scheme}://{}", domain_listener.local_addr()?);
+        let resource_url = format!("{scheme}://{}", resource_listener.local_addr()?);
+        let serve = config.serve.clone();
         let shared = Arc::new(state::Shared::new(base_url, state::Inner::new(&config)));
         let (shutdown, stopped) = tokio::sync::watch::channel(());
 
         let domain_routes = oauth::routes()
             .nest("/_testkit", control_http::routes())
             .with_state(shared.clone());
-        tokio::spawn(server::serve(
+        tokio::spawn(crate::server::serve(
             domain_listener,
             domain_routes,
+            serve.clone(),
             stopped.clone(),
         ));
-        tokio::spawn(server::serve(
+        tokio::spawn(crate::server::serve(
             resource_listener,
             resource::routes().with_state(shared.clone()),
+            serve,
             stopped,
         ));
         Ok(Self {
@@ -104,7 +111,7 @@ impl FakeIdentityDomain {
         })
     }
 
-    /// The domain's base URL, like `http://127.0.0.1:41234` (no trailing slash).
+    /// The domain's base URL, like `http://127.0.0.1:41234` (or `https://`; no trailing slash).
     pub fn url(&self) -> String {
         self.control.shared.base_url.clone()
     }

@@ -15,8 +15,8 @@ use super::control::Fault;
 use super::exchange;
 use super::jwt;
 use super::random;
-use super::server::ConnectionKill;
 use super::state::{Grant, OAuthFailure, Shared};
+use crate::server::ConnectionKill;
 
 type App = State<Arc<Shared>>;
 type FormFields = Result<Form<Vec<(String, String)>>, FormRejection>;

@@ -36,6 +36,8 @@ pub struct FakeOciConfig {
     pub token_ttl: Duration,
     /// Port on 127.0.0.1 (0: any free port).
     pub port: u16,
+    /// Plain http (the default) or https with a test CA's certificate.
+    pub serve: crate::tls::Serve,
 }
 
 impl Default for FakeOciConfig {
@@ -43,6 +45,7 @@ impl Default for FakeOciConfig {
         Self {
             token_ttl: Duration::from_secs(3600),
             port: 0,
+            serve: crate::tls::Serve::Http,
         }
     }
 }
@@ -52,7 +55,8 @@ impl Default for FakeOciConfig {
 pub struct FakeOciAuth {
     url: String,
     control: FakeOciControl,
-    task: tokio::task::JoinHandle<()>,
+    // Dropping the sender stops the accept loop and its connections.
+    _shutdown: tokio::sync::watch::Sender<()>,
 }
 
 impl FakeOciAuth {
@@ -71,15 +75,22 @@ impl FakeOciAuth {
             .route("/v1/oauth2/authorize", get(routes::authorize))
             .with_state(control.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-        let url = format!("http://{}", listener.local_addr()?);
-        let task = tokio::spawn(async move {
-            // Serving ends only with an I/O error on the listener; the test then fails on its requests.
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok(Self { url, control, task })
+        let url = format!("{}://{}", config.serve.scheme(), listener.local_addr()?);
+        let (shutdown, stopped) = tokio::sync::watch::channel(());
+        tokio::spawn(crate::server::serve(
+            listener,
+            router,
+            config.serve,
+            stopped,
+        ));
+        Ok(Self {
+            url,
+            control,
+            _shutdown: shutdown,
+        })
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (or `https://`), without a trailing slash.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -92,11 +103,5 @@ impl FakeOciAuth {
     /// [`crate::FakeIdcsConfig::session_minter`]).
     pub fn minter(&self) -> SessionMinter {
         self.control.minter()
-    }
-}
-
-impl Drop for FakeOciAuth {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

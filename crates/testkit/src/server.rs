@@ -1,6 +1,7 @@
 //! Our own accept loop instead of `axum::serve`: each connection runs in its
 //! own task that a handler can kill, so a fault can close the TCP connection
-//! without any response (something a handler alone cannot do).
+//! without any response (something a handler alone cannot do), and a
+//! connection can be TLS ([`Serve::Https`]) before it is HTTP.
 
 use std::sync::Arc;
 
@@ -10,6 +11,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower_service::Service as _;
+
+use crate::tls::Serve;
 
 /// Put in every request's extensions: notifying it drops the connection.
 #[derive(Clone, Debug)]
@@ -24,7 +27,12 @@ impl ConnectionKill {
     }
 }
 
-pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    serve: Serve,
+    mut stop: watch::Receiver<()>,
+) {
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -42,13 +50,34 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, mut stop: watch
             request.extensions_mut().insert(request_kill.clone());
             router.clone().call(request)
         });
+        let serve = serve.clone();
         tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                _ = kill.notified() => {}
-                _ = stop.changed() => {}
+            let http = hyper::server::conn::http1::Builder::new();
+            match serve {
+                Serve::Http => {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = kill.notified() => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+                Serve::Https(acceptor) => {
+                    // A client that refuses the certificate ends the handshake here.
+                    let tls = tokio::select! {
+                        accepted = acceptor.accept(stream) => match accepted {
+                            Ok(tls) => tls,
+                            Err(_) => return,
+                        },
+                        _ = stop.changed() => return,
+                    };
+                    let connection = http.serve_connection(TokioIo::new(tls), service);
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = kill.notified() => {}
+                        _ = stop.changed() => {}
+                    }
+                }
             }
         });
     }
