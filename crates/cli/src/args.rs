@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::output::OutputFormat;
+
 const LONG_ABOUT: &str = "\
 Gets OAuth access tokens from an Oracle identity domain (IDCS) without passwords and \
 without long-lived API keys on disk.
@@ -62,6 +64,7 @@ impl Cli {
     pub fn parse_args() -> Self {
         let argv = with_settings_flag(std::env::args_os().collect());
         let mut cli = Self::parse_from(&argv);
+        cli.fold_json_flags();
         let args: Vec<String> = argv
             .iter()
             .skip(1)
@@ -76,6 +79,21 @@ impl Cli {
                 .exit();
         }
         cli
+    }
+
+    /// The old per-command `--json` flags are a hidden, deprecated spelling
+    /// of `--output json`, kept so that existing scripts do not break.
+    pub(crate) fn fold_json_flags(&mut self) {
+        let json = match &self.command {
+            Command::Token(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Profile(ProfileCommand::List(args)) => args.json,
+            Command::Profile(ProfileCommand::Show(args)) => args.json,
+            _ => false,
+        };
+        if json {
+            self.global.output = OutputFormat::Json;
+        }
     }
 
     /// See [`Cli::parse_args`]. A `--profile` before an OCI command other
@@ -229,6 +247,23 @@ pub struct GlobalArgs {
     /// is ever logged
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// How commands report: `text` (lines for people on stderr, only data on
+    /// stdout) or `json` (one JSON document on stdout; shapes in docs/cli.md)
+    #[arg(
+        long,
+        global = true,
+        env = "OCI_IAM_SSO_OUTPUT",
+        value_enum,
+        default_value_t = OutputFormat::Text,
+        value_name = "FORMAT"
+    )]
+    pub output: OutputFormat,
+
+    /// Print nothing on success (errors still go to stderr); what a command
+    /// exists to print (a token, a body, JSON) is still printed
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -387,8 +422,8 @@ it), so they are deleted, with a warning, and you log in again.",
 pub struct ProfileShowArgs {
     /// Profile name [default: the current profile: --profile, else the settings' default_profile]
     pub name: Option<String>,
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -457,8 +492,8 @@ pub struct ProfileRemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -493,8 +528,8 @@ pub struct TokenArgs {
     /// Refresh even when the cached token is still fresh
     #[arg(long)]
     pub force_refresh: bool,
-    /// Print {access_token, token_type, expires_at} as JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -527,8 +562,8 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 

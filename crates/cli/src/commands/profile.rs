@@ -17,13 +17,13 @@ pub async fn run(app: &App, command: ProfileCommand) -> Result<u8, Failure> {
     let store = app.store()?;
     match command {
         ProfileCommand::Add(args) => add(app, store, args).await,
-        ProfileCommand::List(args) => list(app, store, args.json).await,
+        ProfileCommand::List(_) => list(app, store, app.out.is_json()).await,
         ProfileCommand::Show(args) => {
             let name = match args.name {
                 Some(name) => name,
                 None => app.settings()?.profile().to_owned(),
             };
-            show(app, &name, args.json).await
+            show(app, &name, app.out.is_json()).await
         }
         ProfileCommand::Remove(args) => remove(app, store, &args.name).await,
         ProfileCommand::Set(args) => set(app, store, args).await,

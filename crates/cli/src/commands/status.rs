@@ -2,16 +2,16 @@
 
 use oci_iam_sso_domain::{Clock, Lifecycle, ProfileName, ProfileStatus, StatusWarning};
 
-use crate::args::StatusArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::output::Output;
+use crate::output::OutputFormat;
 
 /// How many rotations to show.
 const RECENT_ROTATIONS: usize = 5;
 
-pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
+pub async fn run(app: &App) -> Result<u8, Failure> {
     let settings = app.settings()?;
     let store = app.store()?;
     let profiles = match &settings.explicit_profile {
@@ -39,7 +39,7 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
             .with_kept_aside(pending.as_ref(), tokens.as_ref()),
         );
     }
-    if args.json {
+    if app.format() == OutputFormat::Json {
         let reports: Vec<StatusJson<'_>> = statuses.iter().map(StatusJson::of).collect();
         let text = serde_json::to_string(&reports)
             .map_err(|e| Failure::cli(format!("cannot encode the status: {e}"), None, 1))?;

@@ -8,6 +8,7 @@ use crate::args::TokenArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
+use crate::output::OutputFormat;
 
 pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
@@ -21,7 +22,7 @@ pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
             },
         )
         .await?;
-    if args.json {
+    if app.format() == OutputFormat::Json {
         let value = json!({
             "access_token": access.token.expose_secret(),
             "token_type": access.token_type,
