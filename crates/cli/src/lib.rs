@@ -17,6 +17,7 @@ mod oci;
 mod output;
 mod presenter;
 mod remedy;
+mod reports;
 mod settings;
 
 pub use args::Cli;

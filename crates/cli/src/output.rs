@@ -4,7 +4,8 @@
 //!
 //! stdout is data (a token, JSON, a body, a table scripts read), stderr is
 //! for the person at the terminal. `--output json` turns a command's report
-//! into one JSON document on stdout ([`Output::json`]); `--quiet` drops the
+//! into one JSON document on stdout ([`Output::json`], shapes in
+//! `crate::reports`); `--quiet` drops the
 //! lines for people ([`Output::info`]) but never data nor an error. In tests
 //! an [`Output`] can keep the text in memory instead ([`Output::memory`]).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -23,8 +24,8 @@ pub enum OutputFormat {
     // Lines for people on stderr; only data on stdout.
     #[default]
     Text,
-    // One JSON document on stdout (see "JSON output" in docs/cli.md); lines
-    // for people still go to stderr.
+    // One JSON document on stdout (see "JSON output" in docs/cli.md) in
+    // place of the report's lines; warnings still go to stderr.
     Json,
 }
 
@@ -206,12 +207,6 @@ impl Output {
 fn line(buffer: &mut Vec<u8>, text: &str) {
     buffer.extend_from_slice(text.as_bytes());
     buffer.push(b'\n');
-}
-
-/// A line on stderr for code that has no [`Output`] at hand (the use cases'
-/// notices, `notices::StderrNotices`): the terminal's, like the app's.
-pub fn stderr_line(text: &str) {
-    Output::terminal().stderr_line(text);
 }
 
 /// Whole seconds as `1h 2m 3s` (no sub-second noise), for the lines people read.

@@ -63,7 +63,7 @@ pub(crate) fn access_tokens<'a>(
         provider,
         store: app.store()?,
         clock: &app.clock,
-        notices: &crate::notices::StderrNotices,
+        notices: app.notices(),
         skew: app.settings()?.skew,
         retry: RetryPolicy::default(),
     })
