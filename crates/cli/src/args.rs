@@ -121,6 +121,7 @@ impl Cli {
             "--passphrase-env",
             "--settings",
             "--config",
+            "--output",
         ];
         let mut before = None;
         let mut after = None;
@@ -288,7 +289,7 @@ input.",
 --min-ttl is printed without any network request; otherwise the refresh token is used once \
 (under the profile's lock, so parallel calls refresh only once) and the new tokens are stored \
 before the access token is printed.",
-        after_help = "Examples:\n  curl -H \"Authorization: Bearer $(oci-iam-sso token)\" https://epm-host/...\n  oci-iam-sso token --min-ttl 10m --json"
+        after_help = "Examples:\n  curl -H \"Authorization: Bearer $(oci-iam-sso token)\" https://epm-host/...\n  oci-iam-sso token --min-ttl 10m --output json"
     )]
     Token(TokenArgs),
     /// Send an HTTP request with the profile's access token
@@ -315,7 +316,7 @@ program's exit code (128+N when a signal N ended it).",
 the access token expires, how old the refresh token is and when it is expected to expire \
 (refresh_token_lifetime setting, 7 days by default), and the last rotations. Warns when the \
 refresh token expires within a day.",
-        after_help = "Examples:\n  oci-iam-sso status\n  oci-iam-sso status --profile epm --json"
+        after_help = "Examples:\n  oci-iam-sso status\n  oci-iam-sso status --profile epm --output json"
     )]
     Status(StatusArgs),
     /// Revoke the refresh token (best effort) and delete the stored tokens
@@ -391,12 +392,12 @@ pub enum ProfileCommand {
     Add(ProfileAddArgs),
     /// List profiles (name and domain, tab separated)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile list\n  oci-iam-sso profile list --json"
+        after_help = "Examples:\n  oci-iam-sso profile list\n  oci-iam-sso profile list --output json"
     )]
     List(JsonArg),
     /// Show one profile's settings (the client id is shown, tokens never)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile show            # the current profile\n  oci-iam-sso profile show epm --json"
+        after_help = "Examples:\n  oci-iam-sso profile show            # the current profile\n  oci-iam-sso profile show epm --output json"
     )]
     Show(ProfileShowArgs),
     /// Remove a profile and its stored tokens (without revoking them; see `logout`)
