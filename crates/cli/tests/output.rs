@@ -179,7 +179,15 @@ fn json_snapshot(env: &TestEnv, oci: &Oci, name: &str, args: &[&str]) -> serde_j
         r#""fingerprint": "[FINGERPRINT]""#,
     );
     settings.set_prepend_module_to_snapshot(false);
-    settings.set_description(format!("oci-iam-sso --output json --quiet {}", args.join(" ")));
+    // A path (the scripted browser) is this run's own: shown as [PATH].
+    let shown: Vec<&str> = args
+        .iter()
+        .map(|a| if a.starts_with('/') { "[PATH]" } else { a })
+        .collect();
+    settings.set_description(format!(
+        "oci-iam-sso --output json --quiet {}",
+        shown.join(" ")
+    ));
     settings.bind(|| {
         insta::assert_snapshot!(
             format!("json_{name}"),
