@@ -427,6 +427,8 @@ mod tests {
             proxy: None,
             ca_bundle: None,
             verbose: 0,
+            output: crate::output::OutputFormat::Text,
+            quiet: false,
         }
     }
 
