@@ -103,7 +103,9 @@ fn first_env(names: &[&str]) -> Option<String> {
         .find(|value| !value.is_empty())
 }
 
-fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, InvalidInput> {
+pub(crate) fn read_ca_bundle(
+    path: &std::path::Path,
+) -> Result<Vec<reqwest::Certificate>, InvalidInput> {
     let shown = path.display();
     let pem = std::fs::read(path)
         .map_err(|e| InvalidInput::new("CA file", format!("cannot read {shown}: {e}")))?;
