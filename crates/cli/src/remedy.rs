@@ -35,6 +35,8 @@ pub mod exit {
     pub const SESSION_EXPIRED: u8 = 17;
     pub const TOKEN_LOST: u8 = 18;
     pub const PORT_BUSY: u8 = 19;
+    /// `doctor` found something that needs fixing (its table says what).
+    pub const DOCTOR: u8 = 20;
     /// 128 + SIGINT, as shells report a Ctrl-C: `login` stopped while waiting.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -108,6 +110,10 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (
         exit::PORT_BUSY,
         "the browser login's local port is taken by another program (pass another --port)",
+    ),
+    (
+        exit::DOCTOR,
+        "`doctor` found something that needs fixing (its table says what and how)",
     ),
     (
         exit::INTERRUPTED,
