@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::output::OutputFormat;
+
 const LONG_ABOUT: &str = "\
 Gets OAuth access tokens from an Oracle identity domain (IDCS) without passwords and \
 without long-lived API keys on disk.
@@ -62,6 +64,7 @@ impl Cli {
     pub fn parse_args() -> Self {
         let argv = with_settings_flag(std::env::args_os().collect());
         let mut cli = Self::parse_from(&argv);
+        cli.fold_json_flags();
         let args: Vec<String> = argv
             .iter()
             .skip(1)
@@ -76,6 +79,21 @@ impl Cli {
                 .exit();
         }
         cli
+    }
+
+    /// The old per-command `--json` flags are a hidden, deprecated spelling
+    /// of `--output json`, kept so that existing scripts do not break.
+    pub(crate) fn fold_json_flags(&mut self) {
+        let json = match &self.command {
+            Command::Token(args) => args.json,
+            Command::Status(args) => args.json,
+            Command::Profile(ProfileCommand::List(args)) => args.json,
+            Command::Profile(ProfileCommand::Show(args)) => args.json,
+            _ => false,
+        };
+        if json {
+            self.global.output = OutputFormat::Json;
+        }
     }
 
     /// See [`Cli::parse_args`]. A `--profile` before an OCI command other
@@ -103,6 +121,7 @@ impl Cli {
             "--passphrase-env",
             "--settings",
             "--config",
+            "--output",
         ];
         let mut before = None;
         let mut after = None;
@@ -229,6 +248,23 @@ pub struct GlobalArgs {
     /// is ever logged
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// How commands report: `text` (lines for people on stderr, only data on
+    /// stdout) or `json` (one JSON document on stdout; shapes in docs/cli.md)
+    #[arg(
+        long,
+        global = true,
+        env = "OCI_IAM_SSO_OUTPUT",
+        value_enum,
+        default_value_t = OutputFormat::Text,
+        value_name = "FORMAT"
+    )]
+    pub output: OutputFormat,
+
+    /// Print nothing on success (errors still go to stderr); what a command
+    /// exists to print (a token, a body, JSON) is still printed
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,7 +289,7 @@ input.",
 --min-ttl is printed without any network request; otherwise the refresh token is used once \
 (under the profile's lock, so parallel calls refresh only once) and the new tokens are stored \
 before the access token is printed.",
-        after_help = "Examples:\n  curl -H \"Authorization: Bearer $(oci-iam-sso token)\" https://epm-host/...\n  oci-iam-sso token --min-ttl 10m --json"
+        after_help = "Examples:\n  curl -H \"Authorization: Bearer $(oci-iam-sso token)\" https://epm-host/...\n  oci-iam-sso token --min-ttl 10m --output json"
     )]
     Token(TokenArgs),
     /// Send an HTTP request with the profile's access token
@@ -280,7 +316,7 @@ program's exit code (128+N when a signal N ended it).",
 the access token expires, how old the refresh token is and when it is expected to expire \
 (refresh_token_lifetime setting, 7 days by default), and the last rotations. Warns when the \
 refresh token expires within a day.",
-        after_help = "Examples:\n  oci-iam-sso status\n  oci-iam-sso status --profile epm --json"
+        after_help = "Examples:\n  oci-iam-sso status\n  oci-iam-sso status --profile epm --output json"
     )]
     Status(StatusArgs),
     /// Revoke the refresh token (best effort) and delete the stored tokens
@@ -387,12 +423,12 @@ pub enum ProfileCommand {
     Add(ProfileAddArgs),
     /// List profiles (name and domain, tab separated)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile list\n  oci-iam-sso profile list --json"
+        after_help = "Examples:\n  oci-iam-sso profile list\n  oci-iam-sso profile list --output json"
     )]
     List(JsonArg),
     /// Show one profile's settings (the client id is shown, tokens never)
     #[command(
-        after_help = "Examples:\n  oci-iam-sso profile show            # the current profile\n  oci-iam-sso profile show epm --json"
+        after_help = "Examples:\n  oci-iam-sso profile show            # the current profile\n  oci-iam-sso profile show epm --output json"
     )]
     Show(ProfileShowArgs),
     /// Remove a profile and its stored tokens (without revoking them; see `logout`)
@@ -418,8 +454,8 @@ it), so they are deleted, with a warning, and you log in again.",
 pub struct ProfileShowArgs {
     /// Profile name [default: the current profile: --profile, else the settings' default_profile]
     pub name: Option<String>,
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -488,8 +524,8 @@ pub struct ProfileRemoveArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -524,8 +560,8 @@ pub struct TokenArgs {
     /// Refresh even when the cached token is still fresh
     #[arg(long)]
     pub force_refresh: bool,
-    /// Print {access_token, token_type, expires_at} as JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 
@@ -558,8 +594,8 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print JSON
-    #[arg(long)]
+    /// Deprecated spelling of `--output json`
+    #[arg(long, hide = true)]
     pub json: bool,
 }
 

@@ -40,6 +40,8 @@ pub struct App {
     pub clock: SystemClock,
     /// Where everything the run prints goes.
     pub out: Output,
+    /// What the use cases tell the user, printed through `out`.
+    notices: crate::notices::StderrNotices,
 }
 
 impl std::fmt::Debug for App {
@@ -59,8 +61,21 @@ impl App {
             settings: OnceLock::new(),
             store: OnceLock::new(),
             clock: SystemClock,
+            notices: crate::notices::StderrNotices::new(out.clone()),
             out,
         }
+    }
+
+    /// Where the use cases' notices go (stderr; notes dropped with `--quiet`).
+    pub fn notices(&self) -> &dyn oci_iam_sso_domain::Notices {
+        &self.notices
+    }
+
+    /// How the command reports (`--output`): commands that report something
+    /// print one JSON document with [`Output::json`] when this is
+    /// [`OutputFormat::Json`](crate::output::OutputFormat::Json).
+    pub fn format(&self) -> crate::output::OutputFormat {
+        self.out.format()
     }
 
     /// The checked settings (file, `OCI_IAM_SSO_*` variables and global

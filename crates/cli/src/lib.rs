@@ -17,11 +17,12 @@ mod oci;
 mod output;
 mod presenter;
 mod remedy;
+mod reports;
 mod settings;
 
 pub use args::Cli;
 pub use failure::Failure;
-pub use output::Output;
+pub use output::{Output, OutputFormat};
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: args::Cli) -> Result<u8, Failure> {
@@ -29,6 +30,7 @@ pub fn run(cli: args::Cli) -> Result<u8, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::cli(format!("cannot start the async runtime: {e}"), None, 1))?;
-    let app = compose::App::new(cli.global, output::Output::terminal());
+    let out = output::Output::terminal().with_mode(cli.global.output, cli.global.quiet);
+    let app = compose::App::new(cli.global, out);
     runtime.block_on(commands::dispatch(&app, cli.command))
 }

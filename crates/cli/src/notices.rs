@@ -4,16 +4,40 @@
 use oci_iam_sso_domain::{Notice, Notices};
 
 use crate::clock::rfc3339;
-use crate::output;
+use crate::output::Output;
 
-/// Prints each notice as one line on stderr.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct StderrNotices;
+/// Prints each notice as one line on stderr, through the app's [`Output`]:
+/// a warning (something to act on) always, a note only without `--quiet`.
+#[derive(Debug, Clone)]
+pub struct StderrNotices {
+    out: Output,
+}
+
+impl StderrNotices {
+    pub fn new(out: Output) -> Self {
+        Self { out }
+    }
+}
 
 impl Notices for StderrNotices {
     fn notice(&self, notice: Notice) {
-        output::stderr_line(&describe(&notice));
+        let text = describe(&notice);
+        if is_warning(&notice) {
+            self.out.stderr_line(&text);
+        } else {
+            self.out.info(&text);
+        }
     }
+}
+
+/// Whether the user should act on it (a warning; one this version cannot
+/// describe counts as one), or it only reports what was done for them (a
+/// note, which `--quiet` drops).
+fn is_warning(notice: &Notice) -> bool {
+    !matches!(
+        notice,
+        Notice::RotationRecovered { .. } | Notice::MarginExceedsLifetime { .. }
+    )
 }
 
 /// One line per notice. Never a secret: notices carry none.

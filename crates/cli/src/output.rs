@@ -2,9 +2,12 @@
 //! hand it to the app's [`Output`]; errors are printed once, by `main`,
 //! through [`Output::error`].
 //!
-//! stdout is for what scripts read (a token, JSON, a body, the OCI commands'
-//! report), stderr for the person at the terminal. In tests an [`Output`] can
-//! keep the text in memory instead ([`Output::memory`]).
+//! stdout is data (a token, JSON, a body, a table scripts read), stderr is
+//! for the person at the terminal. `--output json` turns a command's report
+//! into one JSON document on stdout ([`Output::json`], shapes in
+//! `crate::reports`); `--quiet` drops the
+//! lines for people ([`Output::info`]) but never data nor an error. In tests
+//! an [`Output`] can keep the text in memory instead ([`Output::memory`]).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::Write;
@@ -12,11 +15,28 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::failure::Failure;
 
-/// Where a run's text goes: the process's stdout and stderr, or memory.
-/// Cheap to clone; clones share the destination.
+/// How a command reports: lines for people, or one JSON document on stdout
+/// (`--output text|json`, OCI_IAM_SSO_OUTPUT).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+// No doc comments on the variants: clap would turn them into a "Possible
+// values" list that switches every command's help to the long layout.
+pub enum OutputFormat {
+    // Lines for people on stderr; only data on stdout.
+    #[default]
+    Text,
+    // One JSON document on stdout (see "JSON output" in docs/cli.md) in
+    // place of the report's lines; warnings still go to stderr.
+    Json,
+}
+
+/// Where a run's text goes: the process's stdout and stderr, or memory, and
+/// in which format and how talkatively. Cheap to clone; clones share the
+/// destination.
 #[derive(Debug, Clone)]
 pub struct Output {
     sink: Sink,
+    format: OutputFormat,
+    quiet: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +57,8 @@ impl Output {
     pub fn terminal() -> Self {
         Self {
             sink: Sink::Terminal,
+            format: OutputFormat::Text,
+            quiet: false,
         }
     }
 
@@ -44,7 +66,67 @@ impl Output {
     pub fn memory() -> Self {
         Self {
             sink: Sink::Memory(Arc::default()),
+            format: OutputFormat::Text,
+            quiet: false,
         }
+    }
+
+    /// The same destination, reporting in `format`, and with `quiet` saying
+    /// nothing for people on success.
+    pub fn with_mode(self, format: OutputFormat, quiet: bool) -> Self {
+        Self {
+            format,
+            quiet,
+            ..self
+        }
+    }
+
+    /// `--output`: how the command reports.
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Whether the report is one JSON document on stdout.
+    pub fn is_json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
+
+    /// `--quiet`: no line for people on success.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// A line for people about what happened ("Added profile…", "Next: …"),
+    /// on stderr; nothing with `--quiet`.
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            self.stderr_line(text);
+        }
+    }
+
+    /// `value` as one line of JSON on stdout, flushed: the report of a
+    /// command run with `--output json`. A failed write (a closed pipe) is
+    /// an error, as the report is what the command is for.
+    pub fn json<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<(), Failure> {
+        let text = serde_json::to_string(value).map_err(|e| {
+            Failure::cli(
+                format!("cannot encode the JSON output: {e}"),
+                None,
+                crate::remedy::exit::FAILURE,
+            )
+        })?;
+        self.try_stdout_line(&text).map_err(|e| {
+            Failure::cli(
+                format!("cannot write the output: {e}"),
+                None,
+                crate::remedy::exit::FAILURE,
+            )
+        })
+    }
+
+    /// What was written to stderr so far (always empty for the terminal).
+    pub fn stderr_text(&self) -> String {
+        self.captured(|c| String::from_utf8_lossy(&c.stderr).into_owned())
     }
 
     /// What was written to stdout so far (always empty for the terminal).
@@ -88,7 +170,9 @@ impl Output {
         }
     }
 
-    /// A line for the person at the terminal.
+    /// A line for the person at the terminal, even with `--quiet` (a
+    /// warning that needs action, the code a login needs approved); prefer
+    /// [`Output::info`] for what merely reports success.
     pub fn stderr_line(&self, text: &str) {
         match &self.sink {
             Sink::Terminal => eprintln!("{text}"),
@@ -123,12 +207,6 @@ impl Output {
 fn line(buffer: &mut Vec<u8>, text: &str) {
     buffer.extend_from_slice(text.as_bytes());
     buffer.push(b'\n');
-}
-
-/// A line on stderr for code that has no [`Output`] at hand (the use cases'
-/// notices, `notices::StderrNotices`): the terminal's, like the app's.
-pub fn stderr_line(text: &str) {
-    Output::terminal().stderr_line(text);
 }
 
 /// Whole seconds as `1h 2m 3s` (no sub-second noise), for the lines people read.

@@ -394,6 +394,8 @@ mod tests {
             ask_passphrase: false,
             config,
             verbose: 0,
+            output: crate::output::OutputFormat::Text,
+            quiet: false,
         }
     }
 

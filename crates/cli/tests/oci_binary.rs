@@ -119,10 +119,11 @@ async fn browser_login_then_db_token() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(browser.join().unwrap(), Ok(200));
     assert!(
-        text(&output.stdout).contains("is valid until"),
+        text(&output.stderr).contains("is valid until"),
         "{}",
-        text(&output.stdout)
+        text(&output.stderr)
     );
+    assert_eq!(text(&output.stdout), "", "stdout is for data only");
     let dir = env.path(".oci/sessions/work");
     assert_eq!(mode(&dir), 0o700);
     for file in ["oci_api_key.pem", "oci_api_key_public.pem", "token"] {
@@ -166,9 +167,9 @@ async fn browser_is_the_login_browser_when_no_command_is_given() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(browser.join().unwrap(), Ok(200));
     assert!(
-        text(&output.stdout).contains("Log in in the browser window"),
+        text(&output.stderr).contains("Log in in the browser window"),
         "{}",
-        text(&output.stdout)
+        text(&output.stderr)
     );
 }
 

@@ -167,7 +167,8 @@ fn exchange_then_validate_and_db_token_with_no_browser() {
         .output()
         .unwrap();
     assert!(validate.status.success(), "{}", text(&validate.stderr));
-    assert!(text(&validate.stdout).contains("accepted by the service"));
+    assert!(text(&validate.stderr).contains("accepted by the service"));
+    assert_eq!(text(&validate.stdout), "", "stdout is for data only");
 
     let db = cmd(&env, &oci)
         .args(["db-token", "get", "--profile", "work"])
@@ -201,7 +202,7 @@ fn the_default_identity_profile_and_oci_profile_are_used_without_flags() {
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(env.home().join(".oci/sessions/DEFAULT/token").exists());
-    assert!(text(&output.stdout).contains("identity profile `default`"));
+    assert!(text(&output.stderr).contains("identity profile `default`"));
 }
 
 #[test]

@@ -50,8 +50,14 @@ pub async fn run(app: &App, args: CallArgs) -> Result<u8, Failure> {
     )
     .await?;
 
-    app.out
-        .stderr_line(format!("HTTP {} {}", response.status, response.reason).trim_end());
+    // The status line is for people; on a failure (>= 400) it stays even
+    // with --quiet, next to the error.
+    let status_line = format!("HTTP {} {}", response.status, response.reason);
+    if response.status >= 400 {
+        app.out.stderr_line(status_line.trim_end());
+    } else {
+        app.out.info(status_line.trim_end());
+    }
     app.out.stdout_bytes(&response.body);
     // Query strings can carry keys or signatures: messages name the path only.
     let mut shown = request.url.as_url().clone();

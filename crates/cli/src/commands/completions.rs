@@ -60,6 +60,6 @@ pub fn man(app: &App, args: &ManArgs) -> Result<u8, Failure> {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".1"))
         .count();
     app.out
-        .stderr_line(&format!("{written} man pages in {}.", args.dir.display()));
+        .info(&format!("{written} man pages in {}.", args.dir.display()));
     Ok(exit::OK)
 }

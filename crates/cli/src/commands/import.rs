@@ -43,11 +43,11 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
         provider: provider.as_ref(),
         store: app.store()?,
         clock: &app.clock,
-        notices: &crate::notices::StderrNotices,
+        notices: app.notices(),
     }
     .run(&profile, token)
     .await?;
-    app.out.stderr_line(&format!(
+    app.out.info(&format!(
         "Imported the refresh token into profile `{}`: the identity domain accepted it and its successor is stored; `oci-iam-sso token --profile {}` will use it.",
         profile.name, profile.name
     ));

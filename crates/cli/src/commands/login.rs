@@ -57,7 +57,7 @@ pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
         store: app.store()?,
         clock: &app.clock,
         presenter: &presenter,
-        notices: &crate::notices::StderrNotices,
+        notices: app.notices(),
     };
     let profile_name = profile.name.to_string();
     let run = login.run(&profile, LoginOptions { open_browser });
@@ -93,15 +93,15 @@ pub async fn run(app: &App, args: LoginArgs) -> Result<u8, Failure> {
         .map(|sub| format!(" as {sub}"))
         .unwrap_or_default();
     app.out
-        .stderr_line(&format!("Logged in to profile `{}`{who}.", profile.name));
+        .info(&format!("Logged in to profile `{}`{who}.", profile.name));
     if let Some(access) = &tokens.access {
-        app.out.stderr_line(&format!(
+        app.out.info(&format!(
             "Access token expires at {}.",
             rfc3339(access.expires_at)
         ));
     }
     if tokens.refresh_token.is_some() {
-        app.out.stderr_line(&format!(
+        app.out.info(&format!(
             "Refresh token expected to expire at {} unless used (each use renews it).",
             rfc3339(tokens.refresh_expected_expiry(app.settings()?.refresh_token_lifetime))
         ));

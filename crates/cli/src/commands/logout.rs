@@ -12,23 +12,23 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
         provider: provider.as_ref(),
         store: app.store()?,
         clock: &app.clock,
-        notices: &crate::notices::StderrNotices,
+        notices: app.notices(),
     }
     .run(&profile)
     .await?;
     let name = &profile.name;
     match outcome {
         LogoutOutcome::NotLoggedIn => {
-            app.out.stderr_line(&format!(
+            app.out.info(&format!(
                 "Profile `{name}` was not logged in; nothing to do."
             ));
         }
         LogoutOutcome::Revoked => {
-            app.out.stderr_line(&format!(
+            app.out.info(&format!(
                 "Logged out of profile `{name}`: token revoked and deleted."
             ));
         }
-        LogoutOutcome::NothingToRevoke => app.out.stderr_line(&format!(
+        LogoutOutcome::NothingToRevoke => app.out.info(&format!(
             "Logged out of profile `{name}`: no refresh token was stored; the access token was deleted."
         )),
         LogoutOutcome::NoRevocationEndpoint => app.out.stderr_line(&format!(

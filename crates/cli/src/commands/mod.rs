@@ -31,7 +31,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Token(a) => token::run(app, a).await,
         Command::Call(a) => call::run(app, a).await,
         Command::Exec(a) => exec::run(app, a).await,
-        Command::Status(a) => status::run(app, a).await,
+        Command::Status(_) => status::run(app).await,
         Command::Logout => logout::run(app).await,
         Command::Import => import::run(app).await,
         Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
@@ -65,7 +65,7 @@ pub(crate) fn access_tokens<'a>(
         provider,
         store: app.store()?,
         clock: &app.clock,
-        notices: &crate::notices::StderrNotices,
+        notices: app.notices(),
         skew: app.settings()?.skew,
         retry: RetryPolicy::default(),
     })

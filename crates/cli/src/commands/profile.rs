@@ -5,25 +5,25 @@ use oci_iam_sso_domain::{
     ClientId, ClientSecret, Error, KnownEndpoints, Profile, ProfileName, ProviderError, Scope,
     ServiceUrl, TokenStore,
 };
-use serde_json::json;
 
 use crate::args::{ProfileAddArgs, ProfileCommand, ProfileSetArgs};
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::remedy::exit;
+use crate::reports::ProfileReport;
 
 pub async fn run(app: &App, command: ProfileCommand) -> Result<u8, Failure> {
     // Opened before the arguments are checked, as for every store command.
     let store = app.store()?;
     match command {
         ProfileCommand::Add(args) => add(app, store, args).await,
-        ProfileCommand::List(args) => list(app, store, args.json).await,
+        ProfileCommand::List(_) => list(app, store, app.out.is_json()).await,
         ProfileCommand::Show(args) => {
             let name = match args.name {
                 Some(name) => name,
                 None => app.settings()?.profile().to_owned(),
             };
-            show(app, &name, args.json).await
+            show(app, &name, app.out.is_json()).await
         }
         ProfileCommand::Remove(args) => remove(app, store, &args.name).await,
         ProfileCommand::Set(args) => set(app, store, args).await,
@@ -37,7 +37,7 @@ pub async fn run(app: &App, command: ProfileCommand) -> Result<u8, Failure> {
 fn domain_url(app: &App, input: &str) -> Result<ServiceUrl, Failure> {
     let (url, dropped) = ServiceUrl::parse(input)?.to_origin();
     if dropped {
-        app.out.stderr_line(&format!(
+        app.out.info(&format!(
             "Note: using the identity domain {url}; the rest of `{}` is a page of it, not part of its URL.",
             input.trim()
         ));
@@ -117,11 +117,11 @@ async fn add(app: &App, store: &dyn TokenStore, args: ProfileAddArgs) -> Result<
         check_domain(app, &mut profile).await?;
     }
     store.put_profile(&profile).await?;
-    app.out.stderr_line(&format!(
+    app.out.info(&format!(
         "Added profile `{}` for {}.",
         profile.name, profile.domain_url
     ));
-    app.out.stderr_line(&format!(
+    app.out.info(&format!(
         "Next: oci-iam-sso login --profile {}",
         profile.name
     ));
@@ -145,14 +145,17 @@ fn client_secret_from(var: &str) -> Result<ClientSecret, Failure> {
 
 async fn list(app: &App, store: &dyn TokenStore, json: bool) -> Result<u8, Failure> {
     let profiles = store.profiles().await?;
+    // The list is this command's data: on stdout, even with --quiet.
     if json {
-        let all: Vec<_> = profiles.iter().map(|p| summary(p, false)).collect();
-        app.out
-            .stdout_line(&serde_json::Value::Array(all).to_string());
+        let all: Vec<_> = profiles
+            .iter()
+            .map(|p| ProfileReport::of(p, false))
+            .collect();
+        app.out.json(&all)?;
         return Ok(0);
     }
     if profiles.is_empty() {
-        app.out.stderr_line(
+        app.out.info(
             "No profiles yet: create one with `oci-iam-sso profile add NAME --domain-url URL --client-id ID`.",
         );
         return Ok(0);
@@ -168,7 +171,7 @@ async fn show(app: &App, name: &str, json: bool) -> Result<u8, Failure> {
     let name = ProfileName::new(name)?;
     let profile = app.named_profile(name).await?;
     if json {
-        app.out.stdout_line(&summary(&profile, true).to_string());
+        app.out.json(&ProfileReport::of(&profile, true))?;
         return Ok(0);
     }
     app.out
@@ -193,7 +196,7 @@ async fn remove(app: &App, store: &dyn TokenStore, name: &str) -> Result<u8, Fai
         return Err(app.unknown_profile(name).await);
     }
     app.out
-        .stderr_line(&format!("Removed profile `{name}` and its stored tokens."));
+        .info(&format!("Removed profile `{name}` and its stored tokens."));
     Ok(0)
 }
 
@@ -220,7 +223,7 @@ async fn set(app: &App, store: &dyn TokenStore, args: ProfileSetArgs) -> Result<
         profile.client_secret = Some(client_secret_from(var)?);
     }
     if profile == old {
-        app.out.stderr_line(&format!(
+        app.out.info(&format!(
             "Profile `{}` unchanged: no field given differs.",
             profile.name
         ));
@@ -244,7 +247,7 @@ async fn set(app: &App, store: &dyn TokenStore, args: ProfileSetArgs) -> Result<
         lock.clear().await?;
     }
     app.out
-        .stderr_line(&format!("Updated profile `{}`.", profile.name));
+        .info(&format!("Updated profile `{}`.", profile.name));
     if dropped {
         app.out.stderr_line(&format!(
             "Warning: its stored tokens were for the old {} and were deleted (not revoked); run `oci-iam-sso login --profile {}`.",
@@ -266,7 +269,7 @@ async fn default(app: &App, name: &str) -> Result<u8, Failure> {
         )
     })?;
     crate::settings::write_default_profile(&path, name.as_str())?;
-    app.out.stderr_line(&format!(
+    app.out.info(&format!(
         "Default profile is now `{name}` (default_profile in {}).",
         path.display()
     ));
@@ -278,18 +281,4 @@ async fn default(app: &App, name: &str) -> Result<u8, Failure> {
         );
     }
     Ok(exit::OK)
-}
-
-/// A profile as JSON; the client id only on request (`show`), never a token.
-fn summary(profile: &Profile, with_client_id: bool) -> serde_json::Value {
-    let mut value = json!({
-        "name": profile.name.as_str(),
-        "domain_url": profile.domain_url.to_string(),
-        "scope": profile.scope.to_string(),
-        "resource_url": profile.resource_url.as_ref().map(ToString::to_string),
-    });
-    if with_client_id {
-        value["client_id"] = json!(profile.client_id.as_str());
-    }
-    value
 }

@@ -2,16 +2,17 @@
 
 use oci_iam_sso_domain::{Clock, Lifecycle, ProfileName, ProfileStatus, StatusWarning};
 
-use crate::args::StatusArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::output::Output;
+use crate::output::OutputFormat;
+use crate::reports::StatusReport;
 
 /// How many rotations to show.
 const RECENT_ROTATIONS: usize = 5;
 
-pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
+pub async fn run(app: &App) -> Result<u8, Failure> {
     let settings = app.settings()?;
     let store = app.store()?;
     let profiles = match &settings.explicit_profile {
@@ -39,16 +40,15 @@ pub async fn run(app: &App, args: StatusArgs) -> Result<u8, Failure> {
             .with_kept_aside(pending.as_ref(), tokens.as_ref()),
         );
     }
-    if args.json {
-        let reports: Vec<StatusJson<'_>> = statuses.iter().map(StatusJson::of).collect();
-        let text = serde_json::to_string(&reports)
-            .map_err(|e| Failure::cli(format!("cannot encode the status: {e}"), None, 1))?;
-        app.out.stdout_line(&text);
+    // The report is this command's data: on stdout, even with --quiet.
+    if app.format() == OutputFormat::Json {
+        let reports: Vec<StatusReport> = statuses.iter().map(report).collect();
+        app.out.json(&reports)?;
         return Ok(0);
     }
     if statuses.is_empty() {
         app.out
-            .stderr_line("No profiles yet: create one with `oci-iam-sso profile add`.");
+            .info("No profiles yet: create one with `oci-iam-sso profile add`.");
     }
     for (index, status) in statuses.iter().enumerate() {
         if index > 0 {
@@ -114,23 +114,14 @@ fn print_human(out: &Output, status: &ProfileStatus, now: oci_iam_sso_domain::Ti
     }
 }
 
-/// `status --json`: the domain's report, with its warnings in words.
-#[derive(serde::Serialize)]
-struct StatusJson<'a> {
-    #[serde(flatten)]
-    status: &'a ProfileStatus,
-    warnings: Vec<String>,
-}
-
-impl<'a> StatusJson<'a> {
-    fn of(status: &'a ProfileStatus) -> Self {
-        let warnings = status
-            .warnings
-            .iter()
-            .map(|w| warning_text(&status.profile, *w))
-            .collect();
-        Self { status, warnings }
-    }
+/// `status --output json`: the domain's report, with its warnings in words.
+fn report(status: &ProfileStatus) -> StatusReport {
+    let warnings = status
+        .warnings
+        .iter()
+        .map(|w| warning_text(&status.profile, *w))
+        .collect();
+    StatusReport::of(status, warnings)
 }
 
 /// What a warning means for the user, with the command that helps.
@@ -216,7 +207,7 @@ mod tests {
                 generation: Generation::new(8),
             },
         ]);
-        let json = serde_json::to_value(StatusJson::of(&report)).expect("serializable");
+        let json = serde_json::to_value(super::report(&report)).expect("serializable");
         let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
         assert_eq!(
             keys.last().map(|k| k.as_str()),
@@ -232,7 +223,7 @@ mod tests {
                 "saving the rotated refresh token failed; generation 8 is kept aside and the next `oci-iam-sso token --profile epm` saves it",
             ])
         );
-        let empty = serde_json::to_value(StatusJson::of(&status(Vec::new()))).expect("json");
+        let empty = serde_json::to_value(super::report(&status(Vec::new()))).expect("json");
         assert_eq!(empty["warnings"], serde_json::json!([]));
     }
 }

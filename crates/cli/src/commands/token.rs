@@ -2,12 +2,13 @@
 //! only: the provider is constructed (cheaply) but sends nothing.
 
 use oci_iam_sso_domain::TokenRequest;
-use serde_json::json;
 
 use crate::args::TokenArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
+use crate::output::OutputFormat;
+use crate::reports::TokenReport;
 
 pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
     let profile = app.profile().await?;
@@ -21,13 +22,13 @@ pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
             },
         )
         .await?;
-    if args.json {
-        let value = json!({
-            "access_token": access.token.expose_secret(),
-            "token_type": access.token_type,
-            "expires_at": rfc3339(access.expires_at),
-        });
-        app.out.stdout_line(&value.to_string());
+    // The token is this command's data: printed even with --quiet.
+    if app.format() == OutputFormat::Json {
+        app.out.json(&TokenReport {
+            access_token: access.token.expose_secret(),
+            token_type: &access.token_type,
+            expires_at: rfc3339(access.expires_at),
+        })?;
     } else {
         app.out.stdout_line(access.token.expose_secret());
     }

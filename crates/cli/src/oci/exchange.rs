@@ -10,7 +10,7 @@ use crate::remedy::exit;
 
 use super::args::{ExchangeArgs, OciGlobalArgs};
 use super::login::target_region;
-use super::report::{print, print_new_session};
+use super::report::{NewSession, new_session};
 use crate::compose::App;
 use crate::failure::Failure;
 
@@ -55,23 +55,27 @@ pub(crate) async fn run(
         &identity,
         &ExchangeTarget {
             profile: context.profile.clone(),
-            region,
+            region: region.clone(),
             tenancy,
         },
     )
     .await?;
-    print(
-        &app.out,
-        &format!(
+    if !app.out.is_json() {
+        app.out.info(&format!(
             "Exchanged the access token of identity profile `{name}` for an OCI session of tenancy {}",
             done.tenancy
-        ),
-    )?;
-    print_new_session(
+        ));
+    }
+    new_session(
         &app.out,
         &context,
-        &done.session_dir,
-        done.claims.expires_at,
+        &NewSession {
+            session_dir: &done.session_dir,
+            region: &region,
+            tenancy: &done.tenancy,
+            expires_at: done.claims.expires_at,
+            identity_profile: Some(name.as_str()),
+        },
     )?;
     Ok(exit::OK)
 }

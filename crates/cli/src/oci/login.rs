@@ -19,7 +19,7 @@ use crate::remedy::exit;
 
 use super::args::{AuthenticateArgs, OciGlobalArgs};
 use super::listener::{LoginBinding, LoginListener};
-use super::report::{print, print_new_session};
+use super::report::{NewSession, new_session};
 use crate::browser::{Browser, LaunchError, SYSTEM_OPENER};
 use crate::compose::{App, OciContext};
 use crate::failure::Failure;
@@ -80,31 +80,26 @@ pub(crate) async fn authenticate_within(
         args.browser_command.as_deref(),
         Some(SYSTEM_OPENER),
     ) {
+        // The URL is what the login needs when no browser shows it: on
+        // stderr even with --quiet. With a browser open, it is only a spare.
         Browser::None if args.no_browser => {
-            print(out, "Open this URL in a browser to log in:")?;
-            print(out, url.as_str())?;
+            out.stderr_line("Open this URL in a browser to log in:");
+            out.stderr_line(url.as_str());
         }
         browser => match browser.open(url.as_str(), None) {
-            Ok(()) => print(
-                out,
-                &format!("Log in in the browser window; or open this URL:\n{url}"),
-            )?,
-            Err(problem) => print(
-                out,
-                &format!(
-                    "Could not open a browser ({}); open this URL:\n{url}",
-                    launch_problem(&problem)
-                ),
-            )?,
+            Ok(()) => out.info(&format!(
+                "Log in in the browser window; or open this URL:\n{url}"
+            )),
+            Err(problem) => out.stderr_line(&format!(
+                "Could not open a browser ({}); open this URL:\n{url}",
+                launch_problem(&problem)
+            )),
         },
     }
-    print(
-        out,
-        &format!(
-            "Waiting up to {} for the login…",
-            humantime::format_duration(timeout)
-        ),
-    )?;
+    out.info(&format!(
+        "Waiting up to {} for the login…",
+        humantime::format_duration(timeout)
+    ));
 
     let token = tokio::time::timeout(timeout, listener.wait_for_token(&binding))
         .await
@@ -135,7 +130,17 @@ pub(crate) async fn authenticate_within(
         .files
         .save_new_session(&context.profile, &region, &tenancy, &key, &token)
         .await?;
-    print_new_session(out, &context, &dir, claims.expires_at)?;
+    new_session(
+        out,
+        &context,
+        &NewSession {
+            session_dir: &dir,
+            region: &region,
+            tenancy: &tenancy,
+            expires_at: claims.expires_at,
+            identity_profile: None,
+        },
+    )?;
     Ok(exit::OK)
 }
 

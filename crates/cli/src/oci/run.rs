@@ -1,5 +1,6 @@
 //! `setup config`, `session refresh|validate` and `db-token get`: each builds
-//! the context, runs the domain use case and prints what it did.
+//! the context, runs the domain use case and reports what it did (lines for
+//! people on stderr, or its JSON on stdout: see [`super::report`]).
 
 use oci_iam_sso_domain::InvalidInput;
 use oci_iam_sso_domain::oci::layout;
@@ -10,10 +11,10 @@ use oci_iam_sso_domain::oci::{
 use crate::remedy::exit;
 
 use super::args::{DbTokenCommand, OciGlobalArgs, SessionCommand, SetupCommand};
-use super::report::print;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
+use crate::reports::{DbTokenReport, RefreshedReport, SetupReport, ValidReport, path_text};
 
 /// `setup config`.
 pub async fn setup(
@@ -34,21 +35,25 @@ pub async fn setup(
         .files
         .setup_profile(&context.profile, &tenancy, &region)
         .await?;
-    print(
-        &app.out,
-        &format!(
-            "Profile [{}] written to {}",
-            context.profile,
-            path.display()
-        ),
-    )?;
-    print(
-        &app.out,
-        &format!(
-            "Next: oci-iam-sso session authenticate --profile {}",
-            context.profile
-        ),
-    )?;
+    let out = &app.out;
+    if out.is_json() {
+        out.json(&SetupReport {
+            profile: context.profile.to_string(),
+            config_file: path_text(&path),
+            tenancy: tenancy.to_string(),
+            region: region.name().to_owned(),
+        })?;
+        return Ok(exit::OK);
+    }
+    out.info(&format!(
+        "Profile [{}] written to {}",
+        context.profile,
+        path.display()
+    ));
+    out.info(&format!(
+        "Next: oci-iam-sso session authenticate --profile {}",
+        context.profile
+    ));
     Ok(exit::OK)
 }
 
@@ -70,14 +75,18 @@ pub async fn session(
             }
             .run(&context.profile)
             .await?;
-            print(
-                &app.out,
-                &format!(
+            if app.out.is_json() {
+                app.out.json(&RefreshedReport {
+                    profile: context.profile.to_string(),
+                    expires_at: rfc3339(claims.expires_at),
+                })?;
+            } else {
+                app.out.info(&format!(
                     "Session of profile [{}] refreshed; valid until {}",
                     context.profile,
                     rfc3339(claims.expires_at)
-                ),
-            )?;
+                ));
+            }
             Ok(exit::OK)
         }
         SessionCommand::Validate(args) => {
@@ -89,19 +98,25 @@ pub async fn session(
             }
             .run(&context.profile, args.local)
             .await?;
+            if app.out.is_json() {
+                app.out.json(&ValidReport {
+                    profile: context.profile.to_string(),
+                    valid: true,
+                    expires_at: rfc3339(state.claims.expires_at),
+                    checked_remotely: state.checked_remotely,
+                })?;
+                return Ok(exit::OK);
+            }
             let how = if state.checked_remotely {
                 "accepted by the service"
             } else {
                 "not expired (checked locally)"
             };
-            print(
-                &app.out,
-                &format!(
-                    "Session of profile [{}] is valid until {} ({how})",
-                    context.profile,
-                    rfc3339(state.claims.expires_at)
-                ),
-            )?;
+            app.out.info(&format!(
+                "Session of profile [{}] is valid until {} ({how})",
+                context.profile,
+                rfc3339(state.claims.expires_at)
+            ));
             Ok(exit::OK)
         }
     }
@@ -133,23 +148,25 @@ pub async fn db_token(
     .run(&context.profile, &request)
     .await?;
     let out = &app.out;
-    if issued.session_refreshed {
-        print(
-            out,
-            "The session was about to expire and was refreshed first",
-        )?;
+    let key_file = issued.location.join(layout::DB_PRIVATE_KEY);
+    let token_file = issued.location.join(layout::DB_TOKEN);
+    if out.is_json() {
+        out.json(&DbTokenReport {
+            profile: context.profile.to_string(),
+            db_token_file: path_text(&token_file),
+            private_key_file: path_text(&key_file),
+            expires_at: issued.expires_at.map(rfc3339),
+            session_refreshed: issued.session_refreshed,
+        })?;
+        return Ok(exit::OK);
     }
-    let dir = issued.location.display();
-    print(
-        out,
-        &format!("Private key written at {dir}/{}", layout::DB_PRIVATE_KEY),
-    )?;
-    print(
-        out,
-        &format!("db-token written at: {dir}/{}", layout::DB_TOKEN),
-    )?;
+    if issued.session_refreshed {
+        out.info("The session was about to expire and was refreshed first");
+    }
+    out.info(&format!("Private key written at {}", key_file.display()));
+    out.info(&format!("db-token written at: {}", token_file.display()));
     if let Some(at) = issued.expires_at {
-        print(out, &format!("db-token is valid until {}", rfc3339(at)))?;
+        out.info(&format!("db-token is valid until {}", rfc3339(at)));
     }
     Ok(exit::OK)
 }

@@ -56,8 +56,19 @@ pub(super) fn app() -> App {
     App::new(cli.global, Output::memory())
 }
 
-/// A command's result and what it printed on stdout.
+/// A command's result and the lines it printed for people (stderr).
 pub(super) type Run = (Result<u8, Failure>, String);
+
+/// What `app` printed for people; in text mode an OCI command prints
+/// nothing on stdout (it writes files, it has no data to print).
+pub(super) fn report(app: &App) -> String {
+    let stdout = app.out.stdout_text();
+    assert!(
+        stdout.is_empty(),
+        "nothing on stdout in text mode: {stdout}"
+    );
+    app.out.stderr_text()
+}
 
 pub(super) fn profile(name: &str) -> OciProfileArg {
     OciProfileArg {
@@ -99,13 +110,13 @@ impl Env {
     pub(super) async fn session_cmd(&self, command: SessionCommand) -> Run {
         let app = app();
         let result = session(&app, &self.globals, command).await;
-        (result, app.out.stdout_text())
+        (result, report(&app))
     }
 
     pub(super) async fn setup_cmd(&self, command: SetupCommand) -> Run {
         let app = app();
         let result = setup(&app, &self.globals, command).await;
-        (result, app.out.stdout_text())
+        (result, report(&app))
     }
 
     /// `session authenticate` that gives up after `timeout`.
@@ -116,7 +127,7 @@ impl Env {
     ) -> Run {
         let app = app();
         let result = super::login::authenticate_within(&app, &self.globals, args, timeout).await;
-        (result, app.out.stdout_text())
+        (result, report(&app))
     }
 
     pub(super) async fn db_token(&self, name: &str, location: &Path) -> Run {
@@ -128,7 +139,7 @@ impl Env {
         });
         let app = app();
         let result = db_token(&app, &self.globals, command).await;
-        (result, app.out.stdout_text())
+        (result, report(&app))
     }
 }
 

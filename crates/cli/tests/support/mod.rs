@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+pub mod oci;
+
 use assert_cmd::Command;
 use oci_iam_sso_testkit::{FakeControl, FakeIdcsConfig, FakeIdentityDomain};
 
