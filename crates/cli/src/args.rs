@@ -366,8 +366,9 @@ session token (expiry, and whether it is bound to the key file beside it), db-to
 present, this machine's clock against the identity domain's and OCI's (a plain GET each; \
 skipped offline), the proxy variables (never their passwords) and OCI_IAM_SSO_CA_BUNDLE. Reads \
 only: a store that does not exist yet is not created. Exits 0 when nothing needs fixing \
-(`info` rows do not count), 20 when something does.",
-        after_help = "Examples:\n  oci-iam-sso doctor\n  oci-iam-sso --profile epm doctor --oci-profile prod\n  oci-iam-sso doctor --json | jq '.findings[] | select(.status == \"fix\")'"
+(`info` rows do not count), 20 when something does; with --quiet the table is printed only \
+then.",
+        after_help = "Examples:\n  oci-iam-sso doctor\n  oci-iam-sso --profile epm doctor --oci-profile prod\n  oci-iam-sso -q doctor || echo 'something needs fixing'\n  oci-iam-sso doctor --output json | jq '.findings[] | select(.status == \"fix\")'"
     )]
     Doctor {
         // First: the OCI options' help heading would otherwise cover these.
@@ -396,9 +397,6 @@ pub struct DoctorArgs {
     /// (the global --profile names the identity-domain profile)
     #[arg(long, value_name = "NAME")]
     pub oci_profile: Option<String>,
-    /// Print the report as JSON: {needs_fixing, findings: [{check, status, detail, fix}]}
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -70,13 +70,14 @@ fn identity(env: &TestEnv) {
 }
 
 /// Runs `doctor` (off the runtime's thread, so the fakes keep answering) and
-/// snapshots its text and its JSON, which is shown pretty-printed.
+/// snapshots its text and its JSON (pretty-printed, keys sorted, as the
+/// other `json_*` snapshots).
 async fn doctor(env: &TestEnv, name: &str, vars: &[(&str, &str)]) -> (Output, serde_json::Value) {
     let run = |json: bool| {
         let mut cmd = env.cmd();
         cmd.arg("doctor").envs(vars.iter().copied());
         if json {
-            cmd.arg("--json");
+            cmd.args(["--output", "json"]);
         }
         tokio::task::spawn_blocking(move || cmd.output().unwrap())
     };
@@ -98,7 +99,7 @@ async fn doctor(env: &TestEnv, name: &str, vars: &[(&str, &str)]) -> (Output, se
     let pretty = serde_json::to_string_pretty(&value).unwrap();
     settings.bind(|| {
         insta::assert_snapshot!(format!("doctor_{name}"), shown);
-        insta::assert_snapshot!(format!("doctor_{name}_json"), pretty);
+        insta::assert_snapshot!(format!("json_doctor_{name}"), pretty);
     });
     (text, value)
 }
@@ -112,6 +113,33 @@ async fn a_healthy_setup_needs_no_fix_and_exits_0() {
     let (output, json) = doctor(&env, "healthy", &[("OCI_CLI_ENDPOINT", fake.url())]).await;
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(json["needs_fixing"], 0);
+}
+
+#[tokio::test]
+async fn quiet_prints_the_table_only_when_something_needs_fixing() {
+    let env = TestEnv::start(approving());
+    let quiet = |env: &TestEnv| {
+        let mut cmd = env.cmd();
+        cmd.args(["-q", "doctor"]);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+    };
+    let calm = quiet(&env).await.unwrap();
+    assert_eq!(calm.status.code(), Some(0));
+    assert!(calm.stdout.is_empty() && calm.stderr.is_empty(), "{calm:?}");
+    // A settings file that does not parse needs fixing: the table shows.
+    let settings = env.home().join("config/oci-iam-sso/config.toml");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, "skew = [\n").unwrap();
+    let broken = quiet(&env).await.unwrap();
+    assert_eq!(broken.status.code(), Some(20));
+    let table = String::from_utf8(broken.stdout).unwrap();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("settings file") && l.contains(" FIX ")),
+        "{table}"
+    );
+    assert!(table.contains("1 finding needs fixing"), "{table}");
 }
 
 #[tokio::test]
@@ -181,12 +209,13 @@ async fn servers_that_do_not_answer_skip_the_clock_checks() {
         format!("http://{}", listener.local_addr().unwrap())
     };
     let mut cmd = env.cmd();
-    cmd.args(["doctor", "--json"])
+    cmd.args(["doctor", "--output", "json"])
         .env("OCI_CLI_ENDPOINT", &closed);
     let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stderr)));
     let clock = json["findings"]
         .as_array()
         .unwrap()

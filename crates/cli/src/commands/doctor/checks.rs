@@ -6,13 +6,11 @@
 use std::time::Duration;
 
 use oci_iam_sso_domain::{Lifecycle, Timestamp};
-use serde::Serialize;
 
 use crate::remedy::exit;
 
 /// How a finding stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// As it should be.
     Ok,
@@ -23,17 +21,26 @@ pub enum Status {
 }
 
 impl Status {
+    /// As the table shows it: what needs fixing stands out.
     pub fn label(self) -> &'static str {
+        match self {
+            Status::Fix => "FIX",
+            other => other.name(),
+        }
+    }
+
+    /// As JSON names it.
+    pub fn name(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Info => "info",
-            Status::Fix => "FIX",
+            Status::Fix => "fix",
         }
     }
 }
 
 /// One line of the table: what was checked, how it stands, and the fix.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// What was checked, such as `store key` or `OCI session`.
     pub check: &'static str,
@@ -72,8 +79,8 @@ impl Finding {
     }
 }
 
-/// Everything `doctor` found: the one shape of `doctor --json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Everything `doctor` found (its JSON shape is `reports::DoctorReport`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// How many findings need fixing; 0 means the exit code is 0.
     pub needs_fixing: usize,

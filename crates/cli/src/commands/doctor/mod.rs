@@ -25,11 +25,11 @@ use checks::Report;
 
 pub async fn run(app: &App, globals: &OciGlobalArgs, args: DoctorArgs) -> Result<u8, Failure> {
     let report = examine(app, globals, args.oci_profile).await;
-    if args.json {
-        let text = serde_json::to_string(&report)
-            .map_err(|e| Failure::cli(format!("cannot encode the report: {e}"), None, 1))?;
-        app.out.stdout_line(&text);
-    } else {
+    if app.out.is_json() {
+        app.out.json(&render::json(&report))?;
+    } else if !(app.out.is_quiet() && report.needs_fixing == 0) {
+        // The table is the report (stdout, like `status`); with --quiet it
+        // shows only when something needs fixing, so cron mails only then.
         for line in render::text(&report) {
             app.out.stdout_line(&line);
         }

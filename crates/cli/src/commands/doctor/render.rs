@@ -1,7 +1,26 @@
 //! The report as people read it: one table, a finding per row, its fix on
-//! the line below, and a closing sentence. (JSON is the report serialised.)
+//! the line below, and a closing sentence; and as `--output json` shows it.
+
+use crate::reports::{DoctorReport, FindingReport};
 
 use super::checks::{Report, Status};
+
+/// The report in its JSON shape.
+pub fn json(report: &Report) -> DoctorReport {
+    DoctorReport {
+        needs_fixing: report.needs_fixing,
+        findings: report
+            .findings
+            .iter()
+            .map(|f| FindingReport {
+                check: f.check.to_owned(),
+                status: f.status.name(),
+                detail: f.detail.clone(),
+                fix: f.fix.clone(),
+            })
+            .collect(),
+    }
+}
 
 /// The table, line by line.
 pub fn text(report: &Report) -> Vec<String> {
