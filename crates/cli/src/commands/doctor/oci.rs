@@ -76,7 +76,7 @@ pub async fn check(
     if !config.has_profile(name.as_str()) {
         let detail = format!("{} has no profile [{name}]", path.display());
         let fix = format!(
-            "`oci-iam-sso setup config --profile {name} --tenancy OCID --region REGION`, or name another with --oci-profile / OCI_CLI_PROFILE"
+            "create it with `oci-iam-sso setup config --profile {name} --tenancy OCID --region REGION`, or name another with --oci-profile or OCI_CLI_PROFILE"
         );
         findings.push(Finding::new(
             CONFIG,
