@@ -213,3 +213,40 @@ fn line(buffer: &mut Vec<u8>, text: &str) {
 pub(crate) fn human_duration(duration: std::time::Duration) -> String {
     humantime::format_duration(std::time::Duration::from_secs(duration.as_secs())).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_drops_the_lines_that_report_success_only() {
+        let out = Output::memory().with_mode(OutputFormat::Text, true);
+        out.info("Added profile `epm`.");
+        out.stderr_line("warning: act on this");
+        out.stdout_line("the token");
+        assert_eq!(out.stderr_text(), "warning: act on this\n");
+        assert_eq!(out.stdout_text(), "the token\n");
+        let loud = Output::memory();
+        loud.info("Added profile `epm`.");
+        assert_eq!(loud.stderr_text(), "Added profile `epm`.\n");
+        assert!(!loud.is_quiet() && !loud.is_json());
+    }
+
+    #[test]
+    fn json_is_one_line_on_stdout_in_the_declared_order() {
+        #[derive(serde::Serialize)]
+        struct Shape {
+            zeta: u8,
+            alpha: Option<&'static str>,
+        }
+        let out = Output::memory().with_mode(OutputFormat::Json, false);
+        assert!(out.is_json());
+        out.json(&Shape {
+            zeta: 1,
+            alpha: None,
+        })
+        .expect("written");
+        assert_eq!(out.stdout_text(), "{\"zeta\":1,\"alpha\":null}\n");
+        assert_eq!(out.stderr_text(), "");
+    }
+}
