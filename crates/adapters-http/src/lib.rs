@@ -5,7 +5,7 @@
 //! lazily on the first request), the identity-domain OAuth client
 //! ([`HttpIdentityProvider`], the domain's `IdentityProvider` port) and the
 //! bearer-token resource client ([`HttpResourceClient`], the `ResourceClient`
-//! port).
+//! port), and the credential-free probe `doctor` uses ([`HttpProbe`]).
 //!
 //! What does not: any decision about tokens (when to refresh, what an
 //! `invalid_grant` means for the profile) — that is the domain's job. These
@@ -15,6 +15,7 @@
 mod client;
 mod identity;
 mod oci;
+mod probe;
 mod resource;
 
 pub use client::{HttpSettings, ProxyUrl};
@@ -23,6 +24,7 @@ pub use oci::{
     HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, rsa_key_pair_from_pem,
     sign_request, signing_string,
 };
+pub use probe::{HttpProbe, ProbeAnswer, ca_bundle_certificates};
 pub use resource::HttpResourceClient;
 
 /// Entry points for `cargo fuzz` (the `fuzz/` project); not an API.

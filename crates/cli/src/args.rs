@@ -371,6 +371,27 @@ the token never shows on screen or in the shell history: pipe it in.",
         #[command(subcommand)]
         command: crate::oci::DbTokenCommand,
     },
+    /// Check the set-up: settings, store and key, profiles, OCI files, clock, proxy, CA
+    #[command(
+        long_about = "Checks what a run needs and prints one table of findings, each with its \
+fix: the settings file (found, parses), the token store (path, modes 0600/0700, which key \
+source, whether it opens the store), the current identity-domain profile and its domain's \
+discovery document, the OCI config file and profile (--config-file, --oci-profile), the \
+session token (expiry, and whether it is bound to the key file beside it), db-token files when \
+present, this machine's clock against the identity domain's and OCI's (a plain GET each; \
+skipped offline), the proxy variables (never their passwords) and OCI_IAM_SSO_CA_BUNDLE. Reads \
+only: a store that does not exist yet is not created. Exits 0 when nothing needs fixing \
+(`info` rows do not count), 20 when something does; with --quiet the table is printed only \
+then.",
+        after_help = "Examples:\n  oci-iam-sso doctor\n  oci-iam-sso --profile epm doctor --oci-profile prod\n  oci-iam-sso -q doctor || echo 'something needs fixing'\n  oci-iam-sso doctor --output json | jq '.findings[] | select(.status == \"fix\")'"
+    )]
+    Doctor {
+        // First: the OCI options' help heading would otherwise cover these.
+        #[command(flatten)]
+        args: DoctorArgs,
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+    },
 
     // Fitting the shell: completions, and the man pages `cargo xtask man` asks for.
     /// Print a shell completion script on stdout
@@ -383,6 +404,14 @@ start-up file.",
     /// Write one man page per command into DIR (for `cargo xtask man`)
     #[command(name = "__man", hide = true)]
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// OCI config profile to check [default: OCI_CLI_PROFILE, else DEFAULT]
+    /// (the global --profile names the identity-domain profile)
+    #[arg(long, value_name = "NAME")]
+    pub oci_profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

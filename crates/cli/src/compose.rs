@@ -12,11 +12,13 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oci_iam_sso_adapters_http::HttpOciAuthService;
 use oci_iam_sso_adapters_http::{HttpIdentityProvider, HttpResourceClient, HttpSettings};
-use oci_iam_sso_adapters_store::{FsOciFiles, config_location, profile_name};
+use oci_iam_sso_adapters_http::{HttpOciAuthService, HttpProbe, ProbeAnswer};
+use oci_iam_sso_adapters_store::{
+    FsOciFiles, config_location, private_key_public_numbers, profile_name,
+};
 use oci_iam_sso_adapters_store::{KeySource, SqliteTokenStore, StoreOptions};
-use oci_iam_sso_domain::oci::{OciError, OciProfileName, TokenExchanger};
+use oci_iam_sso_domain::oci::{OciError, OciProfileName, RsaPublicNumbers, TokenExchanger};
 use oci_iam_sso_domain::{
     ClientId, DeviceAuthorization, DeviceCode, Endpoints, Error, IdentityProvider, Profile,
     ProfileName, ProviderError, RefreshToken, ResourceClient, Scope, ServiceUrl, StoreError,
@@ -174,6 +176,16 @@ impl App {
         ))
     }
 
+    /// One plain GET of `url`, without a credential (`doctor`'s reachability
+    /// and clock checks), with the settings' timeouts when they load.
+    pub async fn probe(&self, url: &ServiceUrl) -> Result<ProbeAnswer, Failure> {
+        let settings = self.http_settings().unwrap_or_default();
+        HttpProbe::new(settings)
+            .get(url)
+            .await
+            .map_err(|e| Error::Provider(e).into())
+    }
+
     pub fn resources(&self) -> Result<Box<dyn ResourceClient>, Failure> {
         Ok(Box::new(HttpResourceClient::new(self.http_settings()?)))
     }
@@ -256,6 +268,22 @@ pub struct OciContext {
     pub files: FsOciFiles,
     pub auth: HttpOciAuthService,
     pub region: Option<String>,
+}
+
+impl OciContext {
+    /// The public half of a private key PEM (PKCS#8 or PKCS#1), to compare
+    /// with the key a token is bound to; `None` when it is not an RSA key.
+    pub fn public_numbers(&self, private_pem: &str) -> Option<RsaPublicNumbers> {
+        private_key_public_numbers(private_pem)
+    }
+}
+
+/// How many certificates the PEM bundle at `path` holds, as the HTTP client
+/// would read it.
+pub fn ca_bundle_certificates(
+    path: &std::path::Path,
+) -> Result<usize, oci_iam_sso_domain::InvalidInput> {
+    oci_iam_sso_adapters_http::ca_bundle_certificates(path)
 }
 
 fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {

@@ -38,6 +38,8 @@ pub mod exit {
     pub const PORT_BUSY: u8 = 19;
     /// The server's TLS certificate was refused (unknown CA, expired, other host).
     pub const TLS_CERTIFICATE: u8 = 20;
+    /// `doctor` found something that needs fixing (its table says what).
+    pub const DOCTOR: u8 = 21;
     /// 128 + SIGINT, as shells report a Ctrl-C: `login` stopped while waiting.
     pub const INTERRUPTED: u8 = 130;
 }
@@ -115,6 +117,10 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (
         exit::TLS_CERTIFICATE,
         "the server's TLS certificate is not trusted (unknown CA, expired, other host): --ca-bundle FILE",
+    ),
+    (
+        exit::DOCTOR,
+        "`doctor` found something that needs fixing (its table says what and how)",
     ),
     (
         exit::INTERRUPTED,

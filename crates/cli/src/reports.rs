@@ -174,6 +174,27 @@ pub struct DbTokenReport {
     pub session_refreshed: bool,
 }
 
+/// `doctor`: what it found, each finding with its fix.
+#[derive(Debug, Serialize)]
+pub struct DoctorReport {
+    /// How many findings have status `fix`; 0 means the exit code is 0.
+    pub needs_fixing: usize,
+    pub findings: Vec<FindingReport>,
+}
+
+/// One row of `doctor`'s table.
+#[derive(Debug, Serialize)]
+pub struct FindingReport {
+    /// What was checked, such as `store key` or `OCI session`.
+    pub check: String,
+    /// `ok`, `info` (nothing to fix) or `fix`.
+    pub status: &'static str,
+    /// What was found, in one line.
+    pub detail: String,
+    /// What to do about it; `null` when there is nothing to do.
+    pub fix: Option<String>,
+}
+
 /// A path as it goes into JSON (lossy only for names that are not UTF-8).
 pub fn path_text(path: &Path) -> String {
     path.display().to_string()

@@ -10,6 +10,7 @@
 //! What does not: production code. Nothing here is meant to talk to Oracle.
 
 pub mod contract;
+mod date_header;
 mod idcs;
 mod memory_store;
 pub mod oci;

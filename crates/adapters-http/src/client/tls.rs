@@ -6,7 +6,7 @@ use oci_iam_sso_domain::{CertificateProblem, InvalidInput, one_line};
 /// The certificates of a PEM bundle; a file that cannot be read or holds no
 /// certificate is refused (silently trusting nothing more would surface later
 /// as an unexplained "unknown issuer").
-pub(super) fn read_ca_bundle(
+pub(crate) fn read_ca_bundle(
     path: &std::path::Path,
 ) -> Result<Vec<reqwest::Certificate>, InvalidInput> {
     let shown = path.display();

@@ -12,4 +12,4 @@ mod realms;
 
 pub use adapter::FsOciFiles;
 pub use config::{config_location, profile_name};
-pub use keys::{fingerprint as oci_key_fingerprint, generate_key_pair};
+pub use keys::{fingerprint as oci_key_fingerprint, generate_key_pair, private_key_public_numbers};

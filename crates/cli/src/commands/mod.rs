@@ -4,6 +4,7 @@
 
 mod call;
 mod completions;
+mod doctor;
 mod exec;
 mod import;
 mod login;
@@ -36,6 +37,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
         Command::Session { oci, command } => oci::session(app, &oci, command).await,
         Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
+        Command::Doctor { oci, args } => doctor::run(app, &oci, args).await,
         Command::Completions(a) => completions::completions(app, &a),
         Command::Man(a) => completions::man(app, &a),
     }

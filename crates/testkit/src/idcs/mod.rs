@@ -91,7 +91,15 @@ impl FakeIdentityDomain {
 
         let domain_routes = oauth::routes()
             .nest("/_testkit", control_http::routes())
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(axum::middleware::map_response_with_state(
+                shared.clone(),
+                |axum::extract::State(shared): axum::extract::State<Arc<state::Shared>>,
+                 response: axum::response::Response| async move {
+                    let now = shared.lock().now();
+                    crate::date_header::stamp(response, now)
+                },
+            ));
         tokio::spawn(crate::server::serve(
             domain_listener,
             domain_routes,

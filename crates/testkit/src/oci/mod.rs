@@ -73,7 +73,15 @@ impl FakeOciAuth {
             )
             .route("/20160918/regions", get(routes::regions))
             .route("/v1/oauth2/authorize", get(routes::authorize))
-            .with_state(control.clone());
+            .with_state(control.clone())
+            .layer(axum::middleware::map_response_with_state(
+                control.clone(),
+                |axum::extract::State(control): axum::extract::State<FakeOciControl>,
+                 response: axum::response::Response| async move {
+                    let now = control.lock().now();
+                    crate::date_header::stamp(response, now)
+                },
+            ));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         let url = format!("{}://{}", config.serve.scheme(), listener.local_addr()?);
         let (shutdown, stopped) = tokio::sync::watch::channel(());
