@@ -18,7 +18,7 @@ fn source(kind: KeySourceKind, dir: &Path, round: u8) -> KeySource {
     match kind {
         KeySourceKind::KeyFile => KeySource::key_file(dir.join(format!("store-{round}.key"))),
         KeySourceKind::Env => {
-            if round % 2 == 0 {
+            if round.is_multiple_of(2) {
                 key_a()
             } else {
                 key_b()
