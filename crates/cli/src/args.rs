@@ -16,7 +16,8 @@ encrypted in a local SQLite store and rotated on every refresh, so scripts can a
 access token (`token`), call a REST API with it (`call`), or hand it to another program (`exec`).
 
 The store key comes from OCI_IAM_SSO_KEY (base64, for CI and containers), else from the key \
-file (created on first use), else from a passphrase (`--passphrase-env VAR`).";
+file (created on first use), else from a passphrase (`--passphrase-env VAR`), or from the OS \
+keyring (`--key-source keyring`); `store rekey` moves a store from one to another.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -27,9 +28,10 @@ Examples:
   oci-iam-sso exec --profile epm -- ./nightly-export.sh
 
 Settings file: <config dir>/oci-iam-sso/config.toml, or --settings FILE (OCI_IAM_SSO_SETTINGS);
-keys default_profile, store_path, key_file, lock_timeout, connect_timeout, request_timeout, skew,
-refresh_token_lifetime; each key can be overridden by an OCI_IAM_SSO_<KEY> environment variable
-(OCI_IAM_SSO_STORE for store_path). This is not the OCI config file (--config-file).";
+keys default_profile, store_path, key_file, key_source, lock_timeout, connect_timeout,
+request_timeout, skew, refresh_token_lifetime; each key can be overridden by an
+OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path). This is not the OCI
+config file (--config-file).";
 
 /// The command line as typed.
 #[derive(Debug, Parser)]

@@ -528,11 +528,11 @@ mod tests {
         assert!(matches!(s.key, KeyChoice::KeyFile { explicit: true, .. }));
         let e = load_with("key_source = \"env\"\n", &[]).expect_err("no key");
         assert!(
-            e.to_string().contains("OCI_IAM_SSO_KEY, which is not set"),
-            "{e}"
+            e.message().contains("OCI_IAM_SSO_KEY, which is not set"),
+            "{e:?}"
         );
         let e = load_with("key_source = \"vault\"\n", &[]).expect_err("unknown");
-        assert!(e.to_string().contains("`vault` is not a key source"), "{e}");
+        assert!(e.message().contains("`vault` is not a key source"), "{e:?}");
         let s = load_with("", &[("OCI_IAM_SSO_KEY_SOURCE", "keyring")]).expect("ok");
         assert!(matches!(s.key, KeyChoice::Keyring));
     }

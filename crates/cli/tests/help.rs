@@ -43,6 +43,7 @@ fn every_command_has_help() {
         &["db-token"],
         &["db-token", "get"],
         &["completions"],
+        &["store", "rekey"],
     ] {
         let name = if args.is_empty() {
             "help".to_owned()
