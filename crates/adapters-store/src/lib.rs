@@ -17,9 +17,9 @@ mod oci;
 mod private_fs;
 mod sqlite;
 
-pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource};
+pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource, KeySourceKind};
 pub use oci::{
     FsOciFiles, config_location, generate_key_pair, oci_key_fingerprint,
     private_key_public_numbers, profile_name,
 };
-pub use sqlite::{SqliteProfileLock, SqliteTokenStore, StoreOptions};
+pub use sqlite::{RekeyFault, RekeyReport, SqliteProfileLock, SqliteTokenStore, StoreOptions};

@@ -25,17 +25,44 @@ fn assert_wrong_key(path: &std::path::Path, key: KeySource) {
     assert_eq!(std::fs::read(path).unwrap(), before, "nothing written");
 }
 
+/// Another kind of source: the error names the one that made the store.
+fn assert_other_source(path: &std::path::Path, key: KeySource, made: &str) {
+    let before = std::fs::read(path).unwrap();
+    let opened = key.kind().name();
+    match open_err(path, key) {
+        StoreError::KeySourceMismatch {
+            location,
+            made_with,
+            opened_with,
+        } => {
+            assert!(location.ends_with("tokens.db"));
+            assert_eq!((made_with.as_str(), opened_with.as_str()), (made, opened));
+        }
+        other => panic!("expected KeySourceMismatch, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(path).unwrap(), before, "nothing written");
+}
+
 #[tokio::test]
 async fn another_key_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = store_path(dir.path());
     written_store(&path, key_a()).await;
     assert_wrong_key(&path, key_b());
-    assert_wrong_key(&path, KeySource::passphrase("guess"));
+    assert_other_source(&path, KeySource::passphrase("guess"), "env");
 
     let other_key_file = dir.path().join("other.key");
     std::fs::write(&other_key_file, [9u8; 32]).unwrap();
-    assert_wrong_key(&path, KeySource::key_file(&other_key_file));
+    assert_other_source(&path, KeySource::key_file(&other_key_file), "env");
+    // The same key from another source opens it: the key is what counts.
+    let same_key_file = dir.path().join("same.key");
+    std::fs::write(&same_key_file, [0x41u8; 32]).unwrap();
+    SqliteTokenStore::open(
+        &path,
+        KeySource::key_file(&same_key_file),
+        StoreOptions::default(),
+    )
+    .unwrap();
 
     // The right key still works afterwards.
     assert_eq!(
@@ -50,7 +77,7 @@ async fn another_passphrase_is_refused() {
     let path = store_path(dir.path());
     written_store(&path, KeySource::passphrase("first passphrase")).await;
     assert_wrong_key(&path, KeySource::passphrase("second passphrase"));
-    assert_wrong_key(&path, key_a());
+    assert_other_source(&path, key_a(), "passphrase");
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ encrypted in a local SQLite store and rotated on every refresh, so scripts can a
 access token (`token`), call a REST API with it (`call`), or hand it to another program (`exec`).
 
 The store key comes from OCI_IAM_SSO_KEY (base64, for CI and containers), else from the key \
-file (created on first use), else from a passphrase (`--passphrase-env VAR`).";
+file (created on first use), else from a passphrase (`--passphrase-env VAR`), or from the OS \
+keyring (`--key-source keyring`); `store rekey` moves a store from one to another.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -29,9 +30,10 @@ Examples:
   oci-iam-sso exec --profile epm -- ./nightly-export.sh
 
 Settings file: <config dir>/oci-iam-sso/config.toml, or --settings FILE (OCI_IAM_SSO_SETTINGS);
-keys default_profile, store_path, key_file, lock_timeout, connect_timeout, request_timeout, skew,
-refresh_token_lifetime, proxy, ca_bundle; each key can be overridden by an OCI_IAM_SSO_<KEY> environment variable
-(OCI_IAM_SSO_STORE for store_path). This is not the OCI config file (--config-file).";
+keys default_profile, store_path, key_file, key_source, lock_timeout, connect_timeout,
+request_timeout, skew, refresh_token_lifetime, proxy, ca_bundle; each key can be overridden by an
+OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path). This is not the OCI
+config file (--config-file).";
 
 /// The command line as typed.
 #[derive(Debug, Parser)]
@@ -119,6 +121,7 @@ impl Cli {
             "--profile",
             "--store",
             "--passphrase-env",
+            "--key-source",
             "--settings",
             "--config",
             "--proxy",
@@ -232,6 +235,13 @@ pub struct GlobalArgs {
     /// Ask for the store passphrase on the terminal (never when stdin is not a TTY)
     #[arg(long, global = true, conflicts_with = "passphrase_env")]
     pub ask_passphrase: bool,
+
+    /// Where the store key lives: keyfile, env (OCI_IAM_SSO_KEY), passphrase or
+    /// keyring (the OS keyring) [default: the key_source setting, else
+    /// OCI_IAM_SSO_KEY when set, else the key file; a store moved to the keyring by
+    /// `store rekey` is found there]
+    #[arg(long, global = true, value_name = "SOURCE", value_parser = ["keyfile", "env", "passphrase", "keyring"])]
+    pub key_source: Option<String>,
 
     /// This tool's settings file (not the OCI config file, which is
     /// `--config-file`) [default: <config dir>/oci-iam-sso/config.toml]
@@ -350,6 +360,9 @@ the token never shows on screen or in the shell history: pipe it in.",
         after_help = "Examples:\n  oci-iam-sso import --profile epm < refresh_token.txt\n  vault read -field=rt secret/epm | oci-iam-sso import --profile epm"
     )]
     Import,
+    /// Manage the token store itself: move it to another key source
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Write an OCI config profile for session tokens (tenancy and region, no API key)
     Setup {
         #[command(flatten)]
@@ -404,6 +417,34 @@ start-up file.",
     /// Write one man page per command into DIR (for `cargo xtask man`)
     #[command(name = "__man", hide = true)]
     Man(ManArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Move the store to a new key in another source (every secret sealed anew)
+    #[command(
+        long_about = "Seals every secret of the store anew under a new key kept in SOURCE, in one \
+transaction: a failure or a crash part-way leaves the store as it was, under its old key. The \
+new key is in its home before the store needs it; the old key file or keyring entry is deleted \
+only after. Waits for running commands to finish (new ones wait for it). The store is opened \
+with the current source as usual (--key-source, the passphrase flags, OCI_IAM_SSO_KEY).\n\n\
+keyfile: the key_file setting's place (a key file already there is used, never replaced). \
+env: the new key is read from OCI_IAM_SSO_NEW_KEY; pass it as OCI_IAM_SSO_KEY from then on. \
+passphrase: the new passphrase from --new-passphrase-env VAR, else asked twice on the terminal. \
+keyring: a new random key in the OS keyring (Secret Service, Keychain, Credential Manager).",
+        after_help = "Examples:\n  oci-iam-sso store rekey --to keyring\n  oci-iam-sso --key-source keyring store rekey --to keyfile\n  NEW=secret oci-iam-sso store rekey --to passphrase --new-passphrase-env NEW\n  OCI_IAM_SSO_NEW_KEY=$(openssl rand -base64 32) oci-iam-sso store rekey --to env"
+    )]
+    Rekey(RekeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// The source the new key goes to
+    #[arg(long, value_name = "SOURCE", value_parser = ["keyfile", "env", "passphrase", "keyring"])]
+    pub to: String,
+    /// Read the new passphrase from this environment variable (with `--to passphrase`)
+    #[arg(long, value_name = "VAR")]
+    pub new_passphrase_env: Option<String>,
 }
 
 #[derive(Debug, Args)]

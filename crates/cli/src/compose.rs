@@ -286,10 +286,19 @@ pub fn ca_bundle_certificates(
     oci_iam_sso_adapters_http::ca_bundle_certificates(path)
 }
 
-fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
-    let key = match &settings.key {
+/// The key source the settings choose (prompting for a passphrase when asked to).
+fn key_source(settings: &Settings) -> Result<KeySource, Failure> {
+    Ok(match &settings.key {
         KeyChoice::Base64(value) => KeySource::Base64(value.clone()),
-        KeyChoice::KeyFile(path) => KeySource::KeyFile(path.clone()),
+        KeyChoice::KeyFile {
+            path,
+            explicit: true,
+        } => KeySource::KeyFile(path.clone()),
+        KeyChoice::KeyFile {
+            path,
+            explicit: false,
+        } => KeySource::Default(path.clone()),
+        KeyChoice::Keyring => KeySource::Keyring,
         KeyChoice::PassphraseEnv(var) => {
             let value = std::env::var(var).map_err(|_| {
                 Failure::from(StoreError::KeyUnavailable {
@@ -299,15 +308,79 @@ fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
             KeySource::passphrase(value)
         }
         KeyChoice::PassphrasePrompt => KeySource::passphrase(prompt_passphrase()?),
-    };
+    })
+}
+
+fn open_sqlite(settings: &Settings) -> Result<SqliteTokenStore, Failure> {
     let options = StoreOptions {
         lock_timeout: settings.lock_timeout,
     };
-    Ok(Box::new(SqliteTokenStore::open(
+    Ok(SqliteTokenStore::open(
         &settings.store_path,
-        key,
+        key_source(settings)?,
         options,
-    )?))
+    )?)
+}
+
+fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
+    Ok(Box::new(open_sqlite(settings)?))
+}
+
+/// Where `store rekey` puts the new key.
+#[derive(Debug)]
+pub enum NewKeyHome {
+    KeyFile,
+    /// A base64 key (from OCI_IAM_SSO_NEW_KEY).
+    Env(zeroize::Zeroizing<String>),
+    Passphrase(zeroize::Zeroizing<String>),
+    Keyring,
+}
+
+/// What `store rekey` did, for its report.
+pub use oci_iam_sso_adapters_store::RekeyReport;
+
+impl App {
+    /// Opens the store with its current key and moves it to `to`. The store
+    /// must not be open in this process (the rekey waits for every handle).
+    pub fn rekey_store(&self, to: NewKeyHome) -> Result<RekeyReport, Failure> {
+        let settings = self.settings()?;
+        let store = open_sqlite(settings)?;
+        let to = match to {
+            NewKeyHome::KeyFile => KeySource::KeyFile(settings.key_file.clone()),
+            NewKeyHome::Env(value) => KeySource::Base64(value),
+            NewKeyHome::Passphrase(value) => KeySource::Passphrase(value),
+            NewKeyHome::Keyring => KeySource::Keyring,
+        };
+        Ok(store.rekey(to)?)
+    }
+}
+
+/// Reads a new passphrase twice from the terminal (for `store rekey`).
+pub fn prompt_new_passphrase() -> Result<zeroize::Zeroizing<String>, Failure> {
+    use std::io::IsTerminal;
+    let refuse = |reason: &str| {
+        Failure::from(StoreError::KeyUnavailable {
+            reason: reason.to_owned(),
+        })
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(refuse(
+            "a new passphrase needs a terminal; use --new-passphrase-env VAR in scripts",
+        ));
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| refuse(&format!("could not read the passphrase: {e}")))
+    };
+    let first = read("New store passphrase: ")?;
+    if first.is_empty() {
+        return Err(refuse("the passphrase is empty"));
+    }
+    if *read("Again: ")? != *first {
+        return Err(refuse("the two passphrases differ; nothing was changed"));
+    }
+    Ok(first)
 }
 
 /// Test and demo aid (hidden `device_poll_interval` setting): gives a device

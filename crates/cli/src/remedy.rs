@@ -383,6 +383,16 @@ fn store(error: &StoreError) -> Advice {
             WRONG_KEY,
             "use the key the store was created with (OCI_IAM_SSO_KEY, the key file, or the passphrase); nothing was changed",
         ),
+        StoreError::KeySourceMismatch {
+            made_with,
+            opened_with,
+            ..
+        } => Advice::new(
+            WRONG_KEY,
+            format!(
+                "open it with --key-source {made_with} (or key_source = \"{made_with}\" in the settings), or move its key: oci-iam-sso --key-source {made_with} store rekey --to {opened_with}; nothing was changed"
+            ),
+        ),
         StoreError::KeyUnavailable { .. } => Advice::new(
             WRONG_KEY,
             "set OCI_IAM_SSO_KEY (base64 of 32 bytes) or --passphrase-env VAR, or drop the key options to use the key file",

@@ -100,6 +100,11 @@ fn errors() -> Vec<Error> {
         Error::Store(StoreError::WrongKey {
             location: "/store".into(),
         }),
+        Error::Store(StoreError::KeySourceMismatch {
+            location: "/store".into(),
+            made_with: "keyring".into(),
+            opened_with: "keyfile".into(),
+        }),
         Error::Store(StoreError::KeyUnavailable {
             reason: "no terminal".into(),
         }),

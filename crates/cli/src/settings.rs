@@ -20,8 +20,11 @@ use crate::failure::Failure;
 pub enum KeyChoice {
     /// `OCI_IAM_SSO_KEY`: a base64 key, for CI and containers.
     Base64(Zeroizing<String>),
-    /// The key file, created on first use.
-    KeyFile(PathBuf),
+    /// The key file, created on first use. Not `explicit` (nothing named a
+    /// source): a store that records the OS keyring opens from there.
+    KeyFile { path: PathBuf, explicit: bool },
+    /// The OS keyring (`key_source = "keyring"`).
+    Keyring,
     /// A passphrase read from the named environment variable.
     PassphraseEnv(String),
     /// A passphrase typed at the terminal (`--ask-passphrase`).
@@ -32,7 +35,10 @@ impl std::fmt::Debug for KeyChoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             KeyChoice::Base64(_) => f.write_str("Base64([redacted])"),
-            KeyChoice::KeyFile(path) => write!(f, "KeyFile({})", path.display()),
+            KeyChoice::KeyFile { path, explicit } => {
+                write!(f, "KeyFile({}, explicit: {explicit})", path.display())
+            }
+            KeyChoice::Keyring => f.write_str("Keyring"),
             KeyChoice::PassphraseEnv(var) => write!(f, "PassphraseEnv({var})"),
             KeyChoice::PassphrasePrompt => f.write_str("PassphrasePrompt"),
         }
@@ -47,6 +53,9 @@ pub struct Settings {
     pub default_profile: String,
     pub store_path: PathBuf,
     pub key: KeyChoice,
+    /// The key file's place (`key_file`, else the default), whatever the source:
+    /// where `store rekey --to keyfile` puts the key.
+    pub key_file: PathBuf,
     pub lock_timeout: Duration,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
@@ -86,6 +95,7 @@ struct RawSettings {
     default_profile: Option<String>,
     store_path: Option<String>,
     key_file: Option<String>,
+    key_source: Option<String>,
     lock_timeout: Option<String>,
     connect_timeout: Option<String>,
     request_timeout: Option<String>,
@@ -101,6 +111,7 @@ const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("default_profile", "OCI_IAM_SSO_DEFAULT_PROFILE"),
     ("store_path", "OCI_IAM_SSO_STORE"),
     ("key_file", "OCI_IAM_SSO_KEY_FILE"),
+    ("key_source", "OCI_IAM_SSO_KEY_SOURCE"),
     ("lock_timeout", "OCI_IAM_SSO_LOCK_TIMEOUT"),
     ("connect_timeout", "OCI_IAM_SSO_CONNECT_TIMEOUT"),
     ("request_timeout", "OCI_IAM_SSO_REQUEST_TIMEOUT"),
@@ -214,6 +225,63 @@ fn with_default_profile(text: &str, profile: &str) -> String {
     out
 }
 
+/// Where the key comes from: `--key-source` (else `key_source`) names a
+/// source; the passphrase flags choose a passphrase; with neither,
+/// `OCI_IAM_SSO_KEY` when set, else the key file.
+fn key_choice(
+    global: &GlobalArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    from_settings: Option<String>,
+    key_file: &Path,
+) -> Result<KeyChoice, String> {
+    use oci_iam_sso_adapters_store::KeySourceKind;
+    let passphrase = match (&global.passphrase_env, global.ask_passphrase) {
+        (Some(var), _) => Some(KeyChoice::PassphraseEnv(var.clone())),
+        (None, true) => Some(KeyChoice::PassphrasePrompt),
+        (None, false) => None,
+    };
+    let named = global.key_source.clone().or(from_settings);
+    let kind = match named.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(KeySourceKind::parse(name).ok_or_else(|| {
+            format!("`{name}` is not a key source (keyfile, env, passphrase or keyring)")
+        })?),
+    };
+    let env_key = env(oci_iam_sso_adapters_store::KEY_ENV_VAR)
+        .filter(|k| !k.trim().is_empty())
+        .map(Zeroizing::new);
+    Ok(match kind {
+        // A passphrase flag is a choice made on this command line: it wins
+        // over a source from the settings, but not over `--key-source`.
+        Some(kind) if passphrase.is_some() && kind != KeySourceKind::Passphrase => {
+            if global.key_source.is_some() {
+                return Err(format!(
+                    "`{kind}` and a passphrase flag name two sources; drop one"
+                ));
+            }
+            passphrase.unwrap_or(KeyChoice::PassphrasePrompt)
+        }
+        Some(KeySourceKind::Passphrase) => passphrase.unwrap_or(KeyChoice::PassphrasePrompt),
+        Some(KeySourceKind::Env) => KeyChoice::Base64(env_key.ok_or_else(|| {
+            "`env` reads the key from OCI_IAM_SSO_KEY, which is not set (`openssl rand -base64 32`)"
+                .to_owned()
+        })?),
+        Some(KeySourceKind::KeyFile) => KeyChoice::KeyFile {
+            path: key_file.to_owned(),
+            explicit: true,
+        },
+        Some(KeySourceKind::Keyring) => KeyChoice::Keyring,
+        None => match (passphrase, env_key) {
+            (Some(passphrase), _) => passphrase,
+            (None, Some(key)) => KeyChoice::Base64(key),
+            (None, None) => KeyChoice::KeyFile {
+                path: key_file.to_owned(),
+                explicit: false,
+            },
+        },
+    })
+}
+
 /// Loads the settings for this run. `env` reads a variable (the process
 /// environment in production, a map in unit tests).
 pub fn load(
@@ -262,23 +330,23 @@ pub fn load(
                 .ok_or_else(no_data_dir)?,
         },
     };
-    let key = if let Some(var) = &global.passphrase_env {
-        KeyChoice::PassphraseEnv(var.clone())
-    } else if global.ask_passphrase {
-        KeyChoice::PassphrasePrompt
-    } else if let Some(key) = env("OCI_IAM_SSO_KEY").filter(|k| !k.trim().is_empty()) {
-        KeyChoice::Base64(Zeroizing::new(key))
-    } else {
-        match pick("key_file", &raw.key_file) {
-            Some(path) => KeyChoice::KeyFile(expand_home(&path)),
-            None => KeyChoice::KeyFile(
-                data_dir
-                    .as_ref()
-                    .map(|d| d.join("store.key"))
-                    .ok_or_else(no_data_dir)?,
-            ),
-        }
+    let key_file = match pick("key_file", &raw.key_file) {
+        Some(path) => expand_home(&path),
+        None => data_dir
+            .as_ref()
+            .map(|d| d.join("store.key"))
+            .ok_or_else(no_data_dir)?,
     };
+    let key = key_choice(global, env, pick("key_source", &raw.key_source), &key_file).map_err(
+        |problem| {
+            let from = if global.key_source.is_some() {
+                "--key-source".to_owned()
+            } else {
+                origin("key_source")
+            };
+            Failure::from(Error::Settings(format!("{from}: {problem}")))
+        },
+    )?;
     let device_poll_interval = match pick("device_poll_interval", &raw.device_poll_interval) {
         None => None,
         Some(text) => Some(parse_setting_duration(&text).map_err(|problem| {
@@ -322,6 +390,7 @@ pub fn load(
             .unwrap_or_else(|| oci_iam_sso_domain::ProfileName::DEFAULT.to_owned()),
         store_path,
         key,
+        key_file,
         lock_timeout,
         connect_timeout: duration(
             "connect_timeout",
@@ -423,6 +492,7 @@ mod tests {
             store: None,
             passphrase_env: None,
             ask_passphrase: false,
+            key_source: None,
             config,
             proxy: None,
             ca_bundle: None,
@@ -501,11 +571,32 @@ mod tests {
     }
 
     #[test]
+    fn key_source_names_the_source() {
+        let s =
+            load_with("key_source = \"keyring\"\n", &[("OCI_IAM_SSO_KEY", "AAAA")]).expect("ok");
+        assert!(matches!(s.key, KeyChoice::Keyring));
+        let s =
+            load_with("key_source = \"keyfile\"\n", &[("OCI_IAM_SSO_KEY", "AAAA")]).expect("ok");
+        assert!(matches!(s.key, KeyChoice::KeyFile { explicit: true, .. }));
+        let e = load_with("key_source = \"env\"\n", &[]).expect_err("no key");
+        assert!(
+            e.message().contains("OCI_IAM_SSO_KEY, which is not set"),
+            "{e:?}"
+        );
+        let e = load_with("key_source = \"vault\"\n", &[]).expect_err("unknown");
+        assert!(e.message().contains("`vault` is not a key source"), "{e:?}");
+        let s = load_with("", &[("OCI_IAM_SSO_KEY_SOURCE", "keyring")]).expect("ok");
+        assert!(matches!(s.key, KeyChoice::Keyring));
+    }
+
+    #[test]
     fn key_choice_order() {
         let s = load_with("key_file = \"/k\"\n", &[("OCI_IAM_SSO_KEY", "AAAA")]).expect("ok");
         assert!(matches!(s.key, KeyChoice::Base64(_)));
         assert!(!format!("{s:?}").contains("AAAA"));
         let s = load_with("key_file = \"/k\"\n", &[]).expect("ok");
-        assert!(matches!(s.key, KeyChoice::KeyFile(ref p) if p == Path::new("/k")));
+        assert!(
+            matches!(s.key, KeyChoice::KeyFile { ref path, explicit: false } if path == Path::new("/k"))
+        );
     }
 }

@@ -44,6 +44,7 @@ fn every_command_has_help() {
         &["db-token", "get"],
         &["completions"],
         &["doctor"],
+        &["store", "rekey"],
     ] {
         let name = if args.is_empty() {
             "help".to_owned()

@@ -293,6 +293,16 @@ pub enum StoreError {
     LockTimeout { waited: Duration },
     #[error("the token store at {location} cannot be decrypted with this key")]
     WrongKey { location: String },
+    /// The store records the kind of key source that made it (`keyfile`, `env`,
+    /// `passphrase`, `keyring`); another kind did not open it.
+    #[error(
+        "the token store at {location} was made with the key source `{made_with}`, not `{opened_with}`"
+    )]
+    KeySourceMismatch {
+        location: String,
+        made_with: String,
+        opened_with: String,
+    },
     #[error("no store key is available: {reason}")]
     KeyUnavailable { reason: String },
     #[error("the token store at {location} is corrupt or not a token store: {detail}")]

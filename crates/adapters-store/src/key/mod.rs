@@ -6,10 +6,16 @@
 //! 2. otherwise → [`KeySource::KeyFile`] at the CLI's default location (created on
 //!    first use, 0600 in a 0700 directory);
 //! 3. [`KeySource::Passphrase`] only when the user asks for it (interactive hosts
-//!    where no key may rest on disk): it costs a PBKDF2 run on every open.
+//!    where no key may rest on disk): it costs a PBKDF2 run on every open;
+//! 4. [`KeySource::Keyring`] when the user asks for it (desktops): the key lives in
+//!    the OS keyring, so a copy of the data directory alone decrypts nothing.
+//!
+//! A store records which kind of source made it ([`KeySourceKind`]), so opening
+//! it with another says so, and `rekey` moves it from one to another.
 
 mod cipher;
 mod file;
+pub(crate) mod keyring;
 mod passphrase;
 
 use std::path::PathBuf;
@@ -27,6 +33,48 @@ pub const KEY_ENV_VAR: &str = "OCI_IAM_SSO_KEY";
 /// Length of the AES-256 key, in bytes.
 pub const KEY_LEN: usize = 32;
 
+/// The kinds of key source, as a store records the one that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySourceKind {
+    /// A key file of 32 random bytes.
+    KeyFile,
+    /// A base64 key from the environment (`OCI_IAM_SSO_KEY`).
+    Env,
+    /// A passphrase stretched with PBKDF2.
+    Passphrase,
+    /// The OS keyring.
+    Keyring,
+}
+
+impl KeySourceKind {
+    pub const ALL: [KeySourceKind; 4] = [
+        KeySourceKind::KeyFile,
+        KeySourceKind::Env,
+        KeySourceKind::Passphrase,
+        KeySourceKind::Keyring,
+    ];
+
+    /// The name the store records and the CLI's `--key-source` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeySourceKind::KeyFile => "keyfile",
+            KeySourceKind::Env => "env",
+            KeySourceKind::Passphrase => "passphrase",
+            KeySourceKind::Keyring => "keyring",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl std::fmt::Display for KeySourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Where the store key comes from.
 pub enum KeySource {
     /// Standard base64 of 32 bytes (`openssl rand -base64 32`), e.g. `OCI_IAM_SSO_KEY`.
@@ -35,9 +83,24 @@ pub enum KeySource {
     KeyFile(PathBuf),
     /// A passphrase, stretched with PBKDF2-HMAC-SHA256 and a salt kept in the store.
     Passphrase(Zeroizing<String>),
+    /// The OS keyring, in an entry named after the store (created with the store).
+    Keyring,
+    /// No explicit choice: the key file, unless the store records that its key
+    /// lives in the OS keyring (where `rekey` put it).
+    Default(PathBuf),
 }
 
 impl KeySource {
+    /// The kind this source is recorded as (the default counts as the key file).
+    pub fn kind(&self) -> KeySourceKind {
+        match self {
+            KeySource::Base64(_) => KeySourceKind::Env,
+            KeySource::KeyFile(_) | KeySource::Default(_) => KeySourceKind::KeyFile,
+            KeySource::Passphrase(_) => KeySourceKind::Passphrase,
+            KeySource::Keyring => KeySourceKind::Keyring,
+        }
+    }
+
     pub fn base64(value: impl Into<String>) -> Self {
         KeySource::Base64(Zeroizing::new(value.into()))
     }
@@ -57,6 +120,8 @@ impl std::fmt::Debug for KeySource {
             KeySource::Base64(_) => f.write_str("KeySource::Base64([redacted])"),
             KeySource::KeyFile(path) => write!(f, "KeySource::KeyFile({})", path.display()),
             KeySource::Passphrase(_) => f.write_str("KeySource::Passphrase([redacted])"),
+            KeySource::Keyring => f.write_str("KeySource::Keyring"),
+            KeySource::Default(path) => write!(f, "KeySource::Default({})", path.display()),
         }
     }
 }
@@ -83,6 +148,16 @@ impl std::fmt::Debug for RawKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RawKey([redacted])")
     }
+}
+
+/// A fresh random key.
+pub(crate) fn random_key() -> Result<RawKey, StoreError> {
+    use ring::rand::SecureRandom;
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    ring::rand::SystemRandom::new()
+        .fill(key.as_mut_slice())
+        .map_err(|_| unavailable("the operating system's random source failed"))?;
+    Ok(RawKey(key))
 }
 
 fn unavailable(reason: impl Into<String>) -> StoreError {

@@ -13,8 +13,10 @@
 mod lock;
 mod open;
 mod pending;
+mod rekey;
 mod rows;
 mod schema;
+mod store_lock;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -27,9 +29,10 @@ use oci_iam_sso_domain::{
 };
 use rusqlite::{Connection, ErrorCode};
 
-use crate::key::{Cipher, KeySource};
+use crate::key::{Cipher, KeySource, KeySourceKind};
 
 pub use lock::SqliteProfileLock;
+pub use rekey::{RekeyFault, RekeyReport};
 
 /// How the store behaves under contention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,10 @@ impl Default for StoreOptions {
 pub(crate) struct Shared {
     conn: Mutex<Connection>,
     cipher: Cipher,
+    /// The store-wide lock, held shared (see `store_lock`).
+    store_lock: std::fs::File,
+    /// Where this handle's key lives: what a rekey moves it from.
+    key_home: KeyHome,
     location: String,
     lock_dir: PathBuf,
     /// Rotations kept aside, one slot per profile.
@@ -74,6 +81,25 @@ impl Shared {
 
     pub(crate) fn sql_error(&self, error: rusqlite::Error) -> StoreError {
         sql_error(&self.location, self.options.lock_timeout, error)
+    }
+}
+
+/// Where the key of an open store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyHome {
+    File(PathBuf),
+    Keyring,
+    /// The environment or a passphrase: nothing the store can remove.
+    Elsewhere(KeySourceKind),
+}
+
+impl KeyHome {
+    pub(crate) fn kind(&self) -> KeySourceKind {
+        match self {
+            KeyHome::File(_) => KeySourceKind::KeyFile,
+            KeyHome::Keyring => KeySourceKind::Keyring,
+            KeyHome::Elsewhere(kind) => *kind,
+        }
     }
 }
 
@@ -129,6 +155,32 @@ impl SqliteTokenStore {
         Ok(Self {
             shared: std::sync::Arc::new(shared),
         })
+    }
+
+    /// The kind of key source this store was opened with (after following a
+    /// store that records the keyring when no source was chosen).
+    pub fn key_source(&self) -> KeySourceKind {
+        self.shared.key_home.kind()
+    }
+
+    /// Moves the store to a new key from `to`: every sealed column and every
+    /// token set kept aside is sealed anew in one transaction, under the
+    /// store-wide lock (it waits for running commands; new ones wait for it).
+    /// The new key is in its home before the commit; the old key file or
+    /// keyring entry is removed only after it. A fault before the commit
+    /// leaves the store as it was, under its old key.
+    pub fn rekey(self, to: KeySource) -> Result<RekeyReport, StoreError> {
+        rekey::rekey(&self.shared, to, None)
+    }
+
+    /// [`SqliteTokenStore::rekey`] cut off at `fault`, as a crash would (tests).
+    #[doc(hidden)]
+    pub fn rekey_cut_off(
+        self,
+        to: KeySource,
+        fault: RekeyFault,
+    ) -> Result<RekeyReport, StoreError> {
+        rekey::rekey(&self.shared, to, Some(fault))
     }
 }
 

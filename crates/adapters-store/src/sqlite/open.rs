@@ -18,9 +18,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use super::schema::{
     self, APPLICATION_ID, KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, SCHEMA_VERSION, meta,
 };
-use super::{Shared, StoreOptions, sql_error};
+use super::{KeyHome, Shared, StoreOptions, sql_error, store_lock};
 use crate::key::{
-    self, Cipher, KdfParams, KeySource, RawKey, create_or_load_key_file, load_key_file,
+    self, Cipher, KdfParams, KeySource, KeySourceKind, RawKey, create_or_load_key_file,
+    load_key_file,
 };
 use crate::private_fs::{create_private_file, ensure_private_dir, restrict_to_owner};
 
@@ -41,12 +42,16 @@ enum Key<'a> {
     Raw(RawKey),
     File(&'a Path),
     Passphrase(&'a str),
+    Keyring,
+    /// The key file, unless the store records the keyring.
+    Default(&'a Path),
 }
 
 struct Opening<'a> {
     location: String,
     options: StoreOptions,
     key: Key<'a>,
+    kind: KeySourceKind,
 }
 
 impl Opening<'_> {
@@ -73,6 +78,14 @@ impl Opening<'_> {
             location: self.location.clone(),
         }
     }
+
+    fn mismatch(&self, made_with: KeySourceKind) -> StoreError {
+        StoreError::KeySourceMismatch {
+            location: self.location.clone(),
+            made_with: made_with.name().to_owned(),
+            opened_with: self.kind.name().to_owned(),
+        }
+    }
 }
 
 pub(crate) fn open(
@@ -80,16 +93,20 @@ pub(crate) fn open(
     key: KeySource,
     options: StoreOptions,
 ) -> Result<Shared, StoreError> {
+    let kind = key.kind();
     // A malformed base64 key is reported before any file is created.
     let key = match &key {
         KeySource::Base64(value) => Key::Raw(key::parse_base64_key(value)?),
         KeySource::KeyFile(file) => Key::File(file),
         KeySource::Passphrase(passphrase) => Key::Passphrase(passphrase),
+        KeySource::Keyring => Key::Keyring,
+        KeySource::Default(file) => Key::Default(file),
     };
     let opening = Opening {
         location: path.display().to_string(),
         options,
         key,
+        kind,
     };
 
     if options.lock_timeout > StoreOptions::MAX_LOCK_TIMEOUT {
@@ -107,6 +124,15 @@ pub(crate) fn open(
     // must meet the same lock.
     let real_path = std::fs::canonicalize(path)
         .map_err(|e| opening.io(format!("cannot resolve its path: {e}")))?;
+
+    // Held (shared) while this handle lives: `rekey` takes it exclusively, so
+    // it never changes the key under a running command, and a command started
+    // during a rekey waits for it here.
+    let store_lock = store_lock::acquire_shared(&real_path, options.lock_timeout)
+        .map_err(|e| opening.io(format!("cannot lock it: {e}")))?
+        .ok_or(StoreError::LockTimeout {
+            waited: options.lock_timeout,
+        })?;
 
     let mut conn = Connection::open_with_flags(
         path,
@@ -135,9 +161,17 @@ pub(crate) fn open(
     // The store's identity: its key-check value is sealed with a fresh random
     // nonce when the store is created, so no two stores share it. A slot kept
     // aside is bound to it and cannot be adopted into another store.
-    let store_id = meta_blob(&opening, &conn, meta::KEY_CHECK)?
-        .map(|check| oci_iam_sso_domain::fingerprint(&check))
-        .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
+    let store_id = store_id(&opening, &conn)?;
+    let key_home = match &opening.key {
+        Key::Raw(_) => KeyHome::Elsewhere(KeySourceKind::Env),
+        Key::Passphrase(_) => KeyHome::Elsewhere(KeySourceKind::Passphrase),
+        Key::Keyring => KeyHome::Keyring,
+        Key::File(file) => KeyHome::File(file.to_path_buf()),
+        Key::Default(file) => match made_with(&opening, &conn)? {
+            Some(KeySourceKind::Keyring) => KeyHome::Keyring,
+            _ => KeyHome::File(file.to_path_buf()),
+        },
+    };
     // Only now, known to be ours: a foreign file keeps its mode.
     restrict_to_owner(path)
         .map_err(|e| opening.io(format!("cannot restrict it to its owner: {e}")))?;
@@ -147,12 +181,19 @@ pub(crate) fn open(
         name.push(suffix);
         PathBuf::from(name)
     };
+    let pending_dir = beside(".pending");
+    // A rekey cut off between its commit and moving the re-sealed slots into
+    // place left them beside the old ones: finish (or undo) that first.
+    super::rekey::settle_slots(&pending_dir, &cipher, &store_id)
+        .map_err(|e| opening.io(format!("cannot settle the token sets kept aside: {e}")))?;
     Ok(Shared {
         conn: std::sync::Mutex::new(conn),
         cipher,
+        store_lock,
+        key_home,
         location: opening.location,
         lock_dir: beside(".locks"),
-        pending_dir: beside(".pending"),
+        pending_dir,
         store_id,
         options,
     })
@@ -263,21 +304,75 @@ fn meta_blob(
     }
 }
 
-/// The key of an existing store, checked against its key-check value.
+/// The store's identity: recorded since key sources are recorded; before,
+/// the fingerprint of its key-check value (sealed with a fresh random nonce
+/// when the store was created, so no two stores share it). A slot kept aside
+/// and a keyring entry are bound to it.
+fn store_id(opening: &Opening<'_>, conn: &Connection) -> Result<String, StoreError> {
+    if let Some(id) = meta_text(opening, conn, meta::STORE_ID)? {
+        return Ok(id);
+    }
+    meta_blob(opening, conn, meta::KEY_CHECK)?
+        .map(|check| oci_iam_sso_domain::fingerprint(&check))
+        .ok_or_else(|| opening.corrupt("it has no key-check value"))
+}
+
+/// The kind of source that made the store: recorded, or (for a store made
+/// before sources were recorded) a passphrase when its KDF says so.
+fn made_with(
+    opening: &Opening<'_>,
+    conn: &Connection,
+) -> Result<Option<KeySourceKind>, StoreError> {
+    match meta_text(opening, conn, meta::KEY_SOURCE)? {
+        Some(name) => KeySourceKind::parse(&name)
+            .map(Some)
+            .ok_or_else(|| opening.corrupt(format!("its key source `{name}` is unknown"))),
+        None => Ok(
+            (meta_text(opening, conn, meta::KDF)?.as_deref() == Some(meta::KDF_PBKDF2))
+                .then_some(KeySourceKind::Passphrase),
+        ),
+    }
+}
+
+/// The key of an existing store, checked against its key-check value. When it
+/// does not open and the store was made with another kind of source, the
+/// error names that source (a key that opens it is fine from any source).
 fn verify_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
+    let made_with = made_with(opening, conn)?;
+    let follows_record =
+        matches!(opening.key, Key::Default(_)) && made_with == Some(KeySourceKind::Keyring);
+    match try_key(opening, conn, follows_record) {
+        Err(StoreError::WrongKey { .. } | StoreError::KeyUnavailable { .. })
+            if !follows_record && made_with.is_some_and(|made| made != opening.kind) =>
+        {
+            Err(opening.mismatch(made_with.unwrap_or(opening.kind)))
+        }
+        other => other,
+    }
+}
+
+fn try_key(
+    opening: &Opening<'_>,
+    conn: &Connection,
+    from_keyring: bool,
+) -> Result<Cipher, StoreError> {
     let kdf = meta_text(opening, conn, meta::KDF)?
         .ok_or_else(|| opening.corrupt("it has no key settings"))?;
     let check = meta_blob(opening, conn, meta::KEY_CHECK)?
         .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
     let derived;
-    let raw = match &opening.key {
-        Key::Raw(raw) => raw,
+    let raw = match (&opening.key, from_keyring) {
+        (Key::Raw(raw), _) => raw,
+        (Key::Keyring, _) | (Key::Default(_), true) => {
+            derived = key::keyring::load(&store_id(opening, conn)?)?;
+            &derived
+        }
         // An existing store never gets a new key file: that could not open it.
-        Key::File(file) => {
+        (Key::File(file) | Key::Default(file), _) => {
             derived = load_key_file(file)?;
             &derived
         }
-        Key::Passphrase(passphrase) => {
+        (Key::Passphrase(passphrase), _) => {
             if kdf != meta::KDF_PBKDF2 {
                 return Err(opening.wrong_key());
             }
@@ -367,10 +462,16 @@ fn set_up(
 fn initialise_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
     let derived;
     let mut kdf = meta::KDF_RAW;
+    let mut in_keyring = false;
     let raw = match &opening.key {
         Key::Raw(raw) => raw,
-        Key::File(file) => {
+        Key::File(file) | Key::Default(file) => {
             derived = create_or_load_key_file(file)?;
+            &derived
+        }
+        Key::Keyring => {
+            derived = key::random_key()?;
+            in_keyring = true;
             &derived
         }
         Key::Passphrase(passphrase) => {
@@ -390,7 +491,19 @@ fn initialise_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, St
     let cipher = Cipher::new(raw);
     put_meta(opening, conn, meta::KDF, kdf.to_owned())?;
     let check = cipher.seal(KEY_CHECK_ROW, meta::KEY_CHECK, KEY_CHECK_PLAINTEXT);
+    let store_id = oci_iam_sso_domain::fingerprint(&check);
     put_meta(opening, conn, meta::KEY_CHECK, check)?;
+    put_meta(opening, conn, meta::STORE_ID, store_id.clone())?;
+    put_meta(
+        opening,
+        conn,
+        meta::KEY_SOURCE,
+        opening.kind.name().to_owned(),
+    )?;
+    // In its home before the store that needs it is committed.
+    if in_keyring {
+        key::keyring::save(&store_id, raw)?;
+    }
     Ok(cipher)
 }
 

@@ -30,7 +30,7 @@ pub(crate) const SLOT_LEN: u64 = 64 * 1024;
 const MAGIC: &[u8; 8] = b"OISPEND1";
 const HEADER_LEN: usize = MAGIC.len() + 4;
 /// The associated data's column name: a slot cannot be passed off as a column.
-const SEAL_COLUMN: &str = "pending_rotation";
+pub(crate) const SEAL_COLUMN: &str = "pending_rotation";
 
 /// The slot file of one profile.
 #[derive(Debug, Clone)]
@@ -47,6 +47,18 @@ impl PendingSlot {
             dir: dir.to_owned(),
             path: dir.join(format!("{profile}.sealed")),
         }
+    }
+
+    /// A slot file at `path` in `dir` (a rekey's re-sealed copy).
+    pub(crate) fn at(dir: &Path, path: PathBuf) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            path,
+        }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     pub(crate) fn location(&self) -> String {
@@ -158,7 +170,11 @@ struct Record {
 /// The associated data's row: this store and this profile, so a slot opens
 /// nowhere else (not in a store made later at the same path with the same key).
 fn sealed_for(shared: &Shared, profile: &ProfileName) -> String {
-    format!("{}/{profile}", shared.store_id)
+    sealed_for_id(&shared.store_id, profile)
+}
+
+pub(crate) fn sealed_for_id(store_id: &str, profile: &ProfileName) -> String {
+    format!("{store_id}/{profile}")
 }
 
 /// Seals `pending` for `profile`'s slot.

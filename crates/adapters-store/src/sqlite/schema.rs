@@ -22,6 +22,13 @@ pub(crate) mod meta {
     pub(crate) const KDF_ITERATIONS: &str = "kdf_iterations";
     /// A known plaintext sealed with the store key: opens only with the right key.
     pub(crate) const KEY_CHECK: &str = "key_check";
+    /// The kind of key source that made the store (`KeySourceKind::name`);
+    /// absent in stores made before it was recorded.
+    pub(crate) const KEY_SOURCE: &str = "key_source";
+    /// The store's identity, kept across a rekey (slots and the keyring entry
+    /// are bound to it); absent in older stores, whose identity is the
+    /// fingerprint of their key-check value.
+    pub(crate) const STORE_ID: &str = "store_id";
 
     pub(crate) const KDF_RAW: &str = "raw";
     pub(crate) const KDF_PBKDF2: &str = "pbkdf2-hmac-sha256";

@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod profile;
 mod status;
+mod store;
 mod token;
 
 use oci_iam_sso_domain::{AccessTokens, IdentityProvider, RetryPolicy};
@@ -33,6 +34,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Exec(a) => exec::run(app, a).await,
         Command::Status(_) => status::run(app).await,
         Command::Logout => logout::run(app).await,
+        Command::Store(c) => store::run(app, c).await,
         Command::Import => import::run(app).await,
         Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
         Command::Session { oci, command } => oci::session(app, &oci, command).await,

@@ -116,7 +116,8 @@ pub fn store(app: &App, settings: &Settings, findings: &mut Vec<Finding>) -> boo
 fn key_source(key: &KeyChoice) -> String {
     match key {
         KeyChoice::Base64(_) => "OCI_IAM_SSO_KEY".to_owned(),
-        KeyChoice::KeyFile(path) => format!("key file {}", path.display()),
+        KeyChoice::KeyFile { path, .. } => format!("key file {}", path.display()),
+        KeyChoice::Keyring => "the OS keyring".to_owned(),
         KeyChoice::PassphraseEnv(var) => format!("passphrase from ${var}"),
         KeyChoice::PassphrasePrompt => "passphrase typed at the terminal".to_owned(),
     }
