@@ -271,8 +271,15 @@ fn machine() -> Vec<(&'static str, String)> {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|_| "unknown".into());
+    // Other work on the machine skews every figure: say how busy it was.
+    let load = read("/proc/loadavg")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     vec![
         ("CPU", cpu),
+        ("load average (1, 5, 15 min) when written", load),
         ("cores available", cores),
         ("memory", memory),
         ("kernel", kernel),
