@@ -1,25 +1,32 @@
-//! `db-token get` of oci-iam-sso against `oci iam db-token get --auth
-//! security_token` of the real OCI CLI, both against the same fake OCI auth
-//! service on 127.0.0.1 with the same session (HOME in a temporary directory),
-//! plus the peak memory of each. Target: ours at most 1/5 of the OCI CLI's time.
+//! `db-token get` and `session validate --local` of oci-iam-sso against the
+//! real OCI CLI's (`oci iam db-token get --auth security_token`, `oci session
+//! validate --local`), on the same fake OCI auth service on 127.0.0.1 and the
+//! same session files (HOME in a temporary directory). The OCI CLI reading
+//! the session, key and config this tool's files adapter wrote, and the fake
+//! accepting the OCI CLI's signature with that key, is also the check that
+//! both stay compatible.
 //!
-//! Both tools make a fresh RSA-2048 key per run, which dominates our time; the
-//! OCI CLI adds Python's start-up and imports. When the OCI CLI is missing or
-//! cannot talk to the fake, the bench says why and goes on without that row.
+//! Both `db-token get`s make a fresh RSA-2048 key per run; the OCI CLI adds
+//! Python's start-up and imports. Every timed run of either must exit 0.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::bench::{peak_rss_kib, report, time_runs};
+use crate::bench::{Goal, Report, Timings, peak_rss_kib, time_runs};
 use crate::process::{FakeOci, TempHome};
 
 const PROFILE: &str = "bench";
 const REGION: &str = "us-ashburn-1";
-/// At most 1/5 of the OCI CLI's time.
-const TARGET_RATIO: f64 = 0.2;
+const DB_TOKEN_RATIO: f64 = 0.1;
+const VALIDATE_RATIO: f64 = 0.02;
 const WARMUPS: usize = 2;
 
-pub fn run(bin_dir: &Path, runs: usize) -> Result<(), String> {
+pub fn run(
+    bin_dir: &Path,
+    runs: usize,
+    slow_runs: usize,
+    report: &mut Report,
+) -> Result<(), String> {
     let home = TempHome::new("bench-db-token")?;
     let fake = FakeOci::start(bin_dir, &home.0, PROFILE, REGION)?;
     let config_file = fake.config_file.display().to_string();
@@ -36,105 +43,118 @@ pub fn run(bin_dir: &Path, runs: usize) -> Result<(), String> {
         ] {
             command.env_remove(leaking);
         }
-        command.env("OCI_CLI_ENDPOINT", &fake.oci_url);
+        command
+            .env("OCI_CLI_ENDPOINT", &fake.oci_url)
+            .env("SUPPRESS_LABEL_WARNING", "True");
         command
     };
-    let db_token_args = ["--profile", PROFILE, "--config-file", config_file.as_str()];
+    let common = ["--profile", PROFILE, "--config-file", config_file.as_str()];
     let ours_path = bin_dir.join("oci-iam-sso");
-    let ours = || {
-        with_env(
-            &ours_path,
-            &[&["db-token", "get"][..], &db_token_args].concat(),
-        )
-    };
+    let ours = |args: &[&str]| with_env(&ours_path, &[args, &common[..]].concat());
+    let db_token = ["db-token", "get"];
+    let validate = ["session", "validate", "--local"];
 
-    println!(
-        "\n`db-token get` against the fake OCI auth service at {} (OCI_CLI_ENDPOINT), \
-         profile `{PROFILE}`, a session minted by the fake; every run makes an RSA-2048 key",
+    let oci = crate::oci_cli::find_or_install();
+    let theirs = |oci: &Path, args: &[&str]| with_env(oci, &[args, &common[..]].concat());
+    let their_db_token = ["iam", "db-token", "get", "--auth", "security_token"];
+
+    report.section(&format!(
+        "`db-token get` against the OCI CLI's, on the fake OCI auth service ({}); \
+         every run makes an RSA-2048 key",
         fake.oci_url
-    );
-    succeeds(ours(), "oci-iam-sso db-token get")?;
-    let theirs = |oci: &Path| {
-        let args = ["iam", "db-token", "get", "--auth", "security_token"];
-        with_env(oci, &[&args[..], &db_token_args].concat())
+    ));
+    let our_db = time_runs("oci-iam-sso db-token get", runs.min(50), WARMUPS, || {
+        ours(&db_token)
+    })?;
+    let our_db_peak = peak_rss_kib(&ours(&db_token))?;
+    let their_db = match &oci {
+        Ok(oci) => time_runs("oci iam db-token get", slow_runs, WARMUPS, || {
+            theirs(oci, &their_db_token)
+        })
+        .map(|t| {
+            (
+                t,
+                peak_rss_kib(&theirs(oci, &their_db_token)).ok().flatten(),
+            )
+        }),
+        Err(why) => Err(format!("OCI CLI not available: {why}")),
     };
-    // The OCI CLI's row: `Err` says why there is none (never fails the bench).
-    let oci = crate::oci_cli::find_or_install()
-        .map_err(|why| println!("OCI CLI not available: {why}"))
-        .ok();
-    // One untimed run first: a refusal by the fake is a finding to report.
-    let working_oci = oci.as_ref().filter(|oci| {
-        succeeds(theirs(oci), "oci iam db-token get")
-            .map_err(|why| {
-                println!("{why}");
-                println!("the fake's status: {}", status(&fake));
-            })
-            .is_ok()
-    });
-
-    println!("\n{runs} runs each after {WARMUPS} warm-ups, wall time per process\n");
-    let our_times = time_runs(runs, WARMUPS, ours)?;
-    match (working_oci, &oci) {
-        (Some(oci), _) => {
-            let their_times = time_runs(runs, WARMUPS, || theirs(oci))?;
-            report("oci iam db-token get (OCI CLI)", &their_times, None);
-            report(
-                "oci-iam-sso db-token get",
-                &our_times,
-                Some((&their_times, TARGET_RATIO)),
-            );
-        }
-        (None, Some(oci)) => {
-            // The OCI CLI cannot do the request here; its start-up alone is still a floor.
-            let floor = time_runs(runs, WARMUPS, || with_env(oci, &["--version"]))?;
-            report("oci --version (start-up floor only)", &floor, None);
-            report(
-                "oci-iam-sso db-token get",
-                &our_times,
-                Some((&floor, TARGET_RATIO)),
-            );
-            println!("(the ratio is against `oci --version`, not against `oci iam db-token get`)");
-        }
-        (None, None) => report("oci-iam-sso db-token get", &our_times, None),
+    compare(
+        report,
+        ("oci-iam-sso db-token get", our_db, our_db_peak),
+        ("oci iam db-token get (OCI CLI)", their_db),
+        "`db-token get` / OCI CLI",
+        DB_TOKEN_RATIO,
+        "RSA-2048 key generation dominates (aws-lc-rs: tens of ms, with a wide spread)",
+    );
+    report.memory_goal("db-token get", our_db_peak);
+    if let Ok(status) = fake.status() {
+        report.note(format!(
+            "the fake OCI service after the db-token runs: {}",
+            status.trim()
+        ));
     }
 
-    println!();
-    memory("oci-iam-sso db-token get", ours());
-    if let Some(oci) = working_oci {
-        memory("oci iam db-token get", theirs(oci));
-    }
-    println!("the fake's status: {}", status(&fake));
+    report.section("`session validate --local` against the OCI CLI's, on the same session");
+    let our_validate = time_runs("oci-iam-sso session validate --local", runs, 5, || {
+        ours(&validate)
+    })?;
+    let our_validate_peak = peak_rss_kib(&ours(&validate))?;
+    let their_validate = match &oci {
+        Ok(oci) => time_runs("oci session validate --local", slow_runs, WARMUPS, || {
+            theirs(oci, &validate)
+        })
+        .map(|t| (t, peak_rss_kib(&theirs(oci, &validate)).ok().flatten())),
+        Err(why) => Err(format!("OCI CLI not available: {why}")),
+    };
+    compare(
+        report,
+        (
+            "oci-iam-sso session validate --local",
+            our_validate,
+            our_validate_peak,
+        ),
+        ("oci session validate --local (OCI CLI)", their_validate),
+        "`session validate --local` / OCI CLI",
+        VALIDATE_RATIO,
+        "our process start-up (a few ms) against Python's (about a second on this machine)",
+    );
+    report.memory_goal("session validate --local", our_validate_peak);
     Ok(())
 }
 
-/// The fake's counters and last rejection, or why they could not be read.
-fn status(fake: &FakeOci) -> String {
-    fake.status()
-        .unwrap_or_else(|e| format!("unavailable ({e})"))
-        .trim()
-        .to_owned()
-}
+type Measured = (Timings, Option<u64>);
 
-/// Runs `command` once; `Err` has its exit status and last lines of stderr
-/// (neither CLI prints tokens or keys there).
-fn succeeds(mut command: Command, what: &str) -> Result<(), String> {
-    let output = command.output().map_err(|e| format!("{what}: {e}"))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let mut tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-    tail.reverse();
-    Err(format!(
-        "{what} failed ({}): {}",
-        output.status,
-        tail.join(" | ")
-    ))
-}
-
-fn memory(label: &str, command: Command) {
-    match peak_rss_kib(command) {
-        Some(kib) => println!("peak memory of `{label}`: {:.1} MiB", kib as f64 / 1024.0),
-        None => println!("peak memory of `{label}`: unknown (/usr/bin/time is not installed)"),
+/// Rows for both commands and the ratio goal; without the OCI CLI's figures
+/// the goal is missed with the reason.
+fn compare(
+    report: &mut Report,
+    (our_label, ours, our_peak): (&str, Timings, Option<u64>),
+    (their_label, theirs): (&str, Result<Measured, String>),
+    goal: &str,
+    target: f64,
+    why_missed: &str,
+) {
+    match theirs {
+        Ok((theirs, their_peak)) => {
+            let ratio = ours.median().as_secs_f64() / theirs.median().as_secs_f64();
+            report.row(their_label, theirs, their_peak);
+            report.row(our_label, ours, our_peak);
+            report.goal(Goal {
+                name: goal.to_owned(),
+                target: format!("<= {target}x"),
+                found: format!("{ratio:.3}x"),
+                missed: (ratio > target).then(|| why_missed.to_owned()),
+            });
+        }
+        Err(why) => {
+            report.row(our_label, ours, our_peak);
+            report.goal(Goal {
+                name: goal.to_owned(),
+                target: format!("<= {target}x"),
+                found: "no OCI CLI figure".into(),
+                missed: Some(why),
+            });
+        }
     }
 }

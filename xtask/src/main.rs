@@ -4,8 +4,9 @@
 //!   (nextest when installed, else `cargo test`), then the doc tests.
 //! - `demo`  — the whole mission on the bundled fakes: the identity-domain
 //!   journey, then OCI sessions, database tokens and the token exchange.
-//! - `bench` — side-by-side timings of the hot paths, printed with ratios
-//!   (`db-token get` against the real OCI CLI's, installed into
+//! - `bench` — side-by-side timings of the hot paths, printed with ratios and
+//!   goals and written to `docs/benchmarks.md` (`db-token get` and `session
+//!   validate --local` against the real OCI CLI's, installed into
 //!   `target/bench-venv` from PyPI when it is not on PATH).
 //! - `man`   — one man page per command into `target/man` (or the directory
 //!   given), written by the CLI binary's hidden `__man` command.
@@ -16,6 +17,7 @@
 
 mod bench;
 mod bench_db_token;
+mod bench_token;
 mod demo;
 mod demo_oci;
 mod oci_cli;
@@ -36,8 +38,11 @@ fn main() -> ExitCode {
             eprintln!(
                 "  demo   the whole mission on the bundled fakes: identity-domain tokens, OCI sessions, db tokens"
             );
-            eprintln!("  bench  time `token` on a cache hit against `cat`, and `db-token get`");
-            eprintln!("         against the OCI CLI's ([RUNS] [--db-token-runs N])");
+            eprintln!(
+                "  bench  time `token` against `cat`, 64 concurrent `token`s, and `db-token get`"
+            );
+            eprintln!("         and `session validate --local` against the OCI CLI's");
+            eprintln!("         ([RUNS] [--slow-runs N]); writes docs/benchmarks.md");
             eprintln!("  man    one man page per command into target/man ([DIR])");
             return ExitCode::from(2);
         }

@@ -230,6 +230,11 @@ impl FakeOci {
 
 /// A minimal HTTP/1.1 POST to a loopback URL (the fake's control API); returns the body.
 pub fn http_post_json(url: &str, body: &str) -> Result<String, String> {
+    http_json("POST", url, body)
+}
+
+/// A minimal HTTP/1.1 request with a JSON body to a loopback URL; returns the body.
+pub fn http_json(method: &str, url: &str, body: &str) -> Result<String, String> {
     use std::io::{Read, Write};
     let rest = url
         .strip_prefix("http://")
@@ -241,7 +246,7 @@ pub fn http_post_json(url: &str, body: &str) -> Result<String, String> {
     let mut stream =
         std::net::TcpStream::connect(host).map_err(|e| format!("cannot reach {url}: {e}"))?;
     let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream

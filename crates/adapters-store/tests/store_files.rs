@@ -25,7 +25,12 @@ async fn directories_are_0700_and_files_0600() {
 
     assert_eq!(mode(path.parent().unwrap()), 0o700, "store directory");
     assert_eq!(mode(&path), 0o600, "database");
-    assert_eq!(mode(&dir.path().join("state/tokens.db-wal")), 0o600, "WAL");
+    // A rollback journal, not WAL: no `-wal` or `-shm` file beside an open store.
+    assert!(!dir.path().join("state/tokens.db-wal").exists(), "no WAL");
+    assert!(
+        !dir.path().join("state/tokens.db-shm").exists(),
+        "no WAL index"
+    );
     assert_eq!(mode(key_file.parent().unwrap()), 0o700, "key directory");
     assert_eq!(mode(&key_file), 0o600, "key file");
     assert_eq!(std::fs::metadata(&key_file).unwrap().len(), 32);
@@ -98,7 +103,7 @@ async fn no_secret_is_on_disk_in_the_clear() {
     .unwrap();
     drop(lock);
 
-    // While open, the newest pages sit in the WAL; after closing, in the database.
+    // While open and after closing: the database file (and a WAL, were there one).
     let live = db_bytes(&path);
     assert!(
         contains(&live, "urn:opc:idm:__myscopes__"),
@@ -119,4 +124,37 @@ async fn no_secret_is_on_disk_in_the_clear() {
             "{secret} in the closed store's file"
         );
     }
+}
+
+#[tokio::test]
+async fn a_store_in_wal_mode_moves_to_a_rollback_journal_and_keeps_its_tokens() {
+    // Stores of earlier releases were in WAL mode, where every reader creates
+    // and deletes the `-wal` and `-shm` files: the first open leaves it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_path(dir.path());
+    {
+        let store = open(&path);
+        store_first(&store, "p", 1).await;
+    }
+    let journal = |path: &std::path::Path| -> String {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(journal(&path), "delete", "a new store");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    let store = open(&path);
+    assert_eq!(journal(&path), "delete", "after the first open");
+    assert_eq!(
+        store.tokens(&name("p")).await.unwrap(),
+        Some(tokens("p", 1))
+    );
+    drop(store);
+    assert!(!dir.path().join("state/tokens.db-wal").exists());
 }

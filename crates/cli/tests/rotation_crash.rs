@@ -286,7 +286,8 @@ fn a_damaged_store_is_refused_and_never_rewritten() {
     env.add_profile("default");
     env.login("default");
     let path = env.store_path();
-    // Fold the WAL into the database file so the file alone holds the tokens.
+    // Any run reads the store; the file alone holds the tokens (a rollback
+    // journal exists only while a write is under way).
     env.cmd().args(["status"]).assert().success();
     let whole = std::fs::read(&path).expect("store");
 

@@ -170,9 +170,10 @@ fn kill_9_while_waiting_for_the_write_lock_after_the_grant_loses_nothing() {
 #[test]
 fn a_file_size_limit_hit_by_the_store_after_the_grant_loses_nothing() {
     let env = logged_in();
-    // A reader keeps the store's WAL in place, as any other process using the
-    // store does; the next commit appends to it, past the limit below, while
-    // the kept-aside slot, already allocated, is written within its blocks.
+    // Another process reads the store meanwhile. The next commit writes its
+    // rollback journal and database pages past the limit below, while the
+    // kept-aside slot, already allocated, is written within its blocks.
+    // (The WAL lines are for a store of an earlier release, in WAL mode.)
     let reader = rusqlite::Connection::open(env.store_path()).expect("open");
     let _: i64 = reader
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))

@@ -27,6 +27,55 @@ fn cache_hit_sends_no_request() {
     );
 }
 
+/// Every entry under `dir` (files and directories, recursively): its path,
+/// size and modification time. A directory's time changes when an entry is
+/// created or deleted in it, so a file made and removed again is seen too.
+fn snapshot_tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64, std::time::SystemTime)> {
+    let mut entries = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in listing {
+            let path = entry.expect("entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                pending.push(path.clone());
+            }
+            entries.push((path, meta.len(), meta.modified().expect("mtime")));
+        }
+    }
+    entries.sort();
+    entries
+}
+
+#[test]
+fn a_cache_hit_writes_nothing() {
+    let env = logged_in();
+    // A refresh first: the store and its side directories (locks, kept-aside
+    // slots) exist as they do in daily use.
+    env.cmd()
+        .args(["token", "--force-refresh"])
+        .assert()
+        .success();
+    let data = env.home().join("data");
+    let config = env.home().join("config");
+    let before = (snapshot_tree(&data), snapshot_tree(&config));
+    // Coarse file-system clocks: a write within the same tick would keep the mtime.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before_counters = env.control.counters();
+    for _ in 0..3 {
+        env.token("default");
+    }
+    assert_eq!(env.control.counters(), before_counters, "cache hits");
+    let after = (snapshot_tree(&data), snapshot_tree(&config));
+    assert_eq!(
+        before, after,
+        "a cache-hit `token` created, changed or deleted a file"
+    );
+}
+
 #[test]
 fn token_json_and_options() {
     let env = logged_in();

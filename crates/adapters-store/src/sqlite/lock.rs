@@ -150,7 +150,8 @@ impl SqliteProfileLock {
             params![self.profile.as_str(), ROTATIONS_KEPT],
         )
         .map_err(sql)?;
-        // synchronous=FULL: the WAL is fsynced before COMMIT returns.
+        // synchronous=EXTRA: the pages and the journal's unlink are on disk
+        // before COMMIT returns.
         tx.commit().map_err(sql)?;
         self.discard_pending();
         debug!(

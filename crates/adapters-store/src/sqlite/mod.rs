@@ -1,6 +1,6 @@
 //! The encrypted SQLite token store.
 //!
-//! One file (WAL mode, `synchronous=FULL`) holds profiles, token sets and the
+//! One file (rollback journal, `synchronous=EXTRA`) holds profiles, token sets and the
 //! rotation audit trail; client ids, client secrets, access and refresh tokens
 //! are sealed with AES-256-GCM (see [`crate::key`]). Per-profile locks are OS
 //! file locks in a directory beside the database (`<db>.locks/<profile>.lock`),

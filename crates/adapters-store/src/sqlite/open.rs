@@ -5,12 +5,17 @@
 //! another program's database gives `Corrupt` and stays byte-for-byte as it was.
 //! (2) A newer schema gives `TooNew`. (3) The key is checked against the stored
 //! key-check value; a wrong one gives `WrongKey`. Only then (4) is anything
-//! written: WAL mode, and the schema inside a `BEGIN IMMEDIATE` transaction that
-//! re-checks what it found, so many processes may open a new store at once.
+//! written, and only when needed: a store of an older release leaves WAL mode,
+//! and a new or older schema is set up inside a `BEGIN IMMEDIATE` transaction
+//! that re-checks what it found, so many processes may open a new store at once.
+//!
+//! Opening a current store writes nothing, and neither does reading it: the
+//! store uses a rollback journal, where a reader only takes a shared lock on
+//! the file. (In WAL mode every connection creates the `-wal` and `-shm` files
+//! and the last one to close deletes them, so `token` wrote on each cache hit.)
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use oci_iam_sso_domain::{StoreError, one_line};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -150,9 +155,11 @@ pub(crate) fn open(
         Found::Empty => None,
     };
 
-    // (4): writes.
-    enable_wal(&opening, &conn)?;
-    conn.pragma_update(None, "synchronous", "FULL")
+    // (4): writes, only when needed. EXTRA, not FULL: in DELETE mode a commit
+    // is the journal's unlink, which only EXTRA syncs to disk (SQLite's
+    // `synchronous` documentation); FULL could roll a commit back after a power cut.
+    leave_wal(&opening, &conn)?;
+    conn.pragma_update(None, "synchronous", "EXTRA")
         .map_err(|e| opening.sql(e))?;
     let cipher = match (found, verified) {
         (Found::Store(version), Some(cipher)) if version == SCHEMA_VERSION => cipher,
@@ -396,33 +403,38 @@ fn try_key(
     }
 }
 
-/// Switches a new store to WAL. Two openers may race here; SQLite may then answer
-/// "busy" without calling the busy handler, so retry until the lock timeout.
-fn enable_wal(opening: &Opening<'_>, conn: &Connection) -> Result<(), StoreError> {
-    let deadline = Instant::now() + opening.options.lock_timeout;
-    loop {
-        let result = conn
-            .pragma_query_value(None, "journal_mode", |r| r.get::<_, String>(0))
-            .and_then(|mode| {
-                if mode.eq_ignore_ascii_case("wal") {
-                    Ok(mode)
-                } else {
-                    conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-                }
-            });
-        match result {
-            // A file system without shared memory keeps the old mode: still correct.
-            Ok(_) => return Ok(()),
-            Err(e)
-                if matches!(
-                    e.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseBusy)
-                ) && Instant::now() < deadline =>
-            {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => return Err(opening.sql(e)),
+/// Moves a store of an older release out of WAL mode into a rollback journal
+/// (DELETE), once. A new store starts in DELETE mode and a converted one stays
+/// there (the mode is kept in the file's header), so this only reads.
+///
+/// Leaving WAL needs every other connection closed; while another process
+/// holds the store it stays in WAL, which is as safe, and the next opener
+/// tries again (without waiting: a busy store is no reason to be slow).
+fn leave_wal(opening: &Opening<'_>, conn: &Connection) -> Result<(), StoreError> {
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .map_err(|e| opening.sql(e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    conn.busy_timeout(std::time::Duration::ZERO)
+        .map_err(|e| opening.sql(e))?;
+    let left =
+        conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get::<_, String>(0));
+    conn.busy_timeout(opening.options.lock_timeout)
+        .map_err(|e| opening.sql(e))?;
+    match left {
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ) =>
+        {
+            tracing::debug!("the store stays in WAL mode while another process uses it");
+            Ok(())
         }
+        Err(e) => Err(opening.sql(e)),
     }
 }
 
