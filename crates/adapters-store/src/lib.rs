@@ -11,12 +11,19 @@
 //! What does not: protocol logic (the domain decides when to refresh and what to
 //! store) and HTTP.
 
+mod codec;
 mod file_lock;
 mod key;
 mod oci;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod private_fs;
 mod sqlite;
 
 pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource};
 pub use oci::{FsOciFiles, config_location, generate_key_pair, oci_key_fingerprint, profile_name};
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    DEFAULT_SCHEMA, PostgresOptions, PostgresProfileLock, PostgresTokenStore, STORE_URL_ENV_VAR,
+};
 pub use sqlite::{SqliteProfileLock, SqliteTokenStore, StoreOptions};

@@ -223,6 +223,9 @@ fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
         }
         KeyChoice::PassphrasePrompt => KeySource::passphrase(prompt_passphrase()?),
     };
+    if let Some(url) = &settings.store_url {
+        return open_postgres(url.expose(), key, settings);
+    }
     let options = StoreOptions {
         lock_timeout: settings.lock_timeout,
     };
@@ -231,6 +234,38 @@ fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
         key,
         options,
     )?))
+}
+
+/// The shared PostgreSQL store (`store_url`). Connects on first use.
+#[cfg(feature = "postgres")]
+fn open_postgres(
+    url: &str,
+    key: KeySource,
+    settings: &Settings,
+) -> Result<Box<dyn TokenStore>, Failure> {
+    use oci_iam_sso_adapters_store::{PostgresOptions, PostgresTokenStore};
+    let options = PostgresOptions {
+        lock_timeout: settings.lock_timeout,
+        connect_timeout: settings.connect_timeout,
+        // This host's fallback for a rotation the server cannot take: beside
+        // where the SQLite store would be, owner-only like it.
+        local_pending_dir: Some(settings.store_path.with_file_name("postgres.pending")),
+    };
+    Ok(Box::new(PostgresTokenStore::open(url, key, options)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(
+    _url: &str,
+    _key: KeySource,
+    _settings: &Settings,
+) -> Result<Box<dyn TokenStore>, Failure> {
+    Err(Error::Settings(
+        "store_url: this build has no PostgreSQL store (built without the `postgres` feature); \
+         unset store_url / OCI_IAM_SSO_STORE_URL or use a build with it"
+            .into(),
+    )
+    .into())
 }
 
 /// Test and demo aid (hidden `device_poll_interval` setting): gives a device

@@ -13,6 +13,7 @@ pub mod contract;
 mod idcs;
 mod memory_store;
 pub mod oci;
+pub mod postgres;
 
 pub use idcs::{
     Counters, FakeControl, FakeIdcsConfig, FakeIdentityDomain, Fault, GenerationEvent, Ttls,

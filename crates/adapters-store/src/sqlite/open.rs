@@ -15,13 +15,9 @@ use std::time::{Duration, Instant};
 use oci_iam_sso_domain::{StoreError, one_line};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
-use super::schema::{
-    self, APPLICATION_ID, KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, SCHEMA_VERSION, meta,
-};
+use super::schema::{self, APPLICATION_ID, SCHEMA_VERSION};
 use super::{Shared, StoreOptions, sql_error};
-use crate::key::{
-    self, Cipher, KdfParams, KeySource, RawKey, create_or_load_key_file, load_key_file,
-};
+use crate::key::{self, Cipher, KeySettings, KeySource, PreparedKey, Refusal, meta};
 use crate::private_fs::{create_private_file, ensure_private_dir, restrict_to_owner};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -36,17 +32,10 @@ enum Found {
     Store(u32),
 }
 
-/// The key source after the checks that need no file: a base64 key is decoded.
-enum Key<'a> {
-    Raw(RawKey),
-    File(&'a Path),
-    Passphrase(&'a str),
-}
-
 struct Opening<'a> {
     location: String,
     options: StoreOptions,
-    key: Key<'a>,
+    key: PreparedKey<'a>,
 }
 
 impl Opening<'_> {
@@ -81,11 +70,7 @@ pub(crate) fn open(
     options: StoreOptions,
 ) -> Result<Shared, StoreError> {
     // A malformed base64 key is reported before any file is created.
-    let key = match &key {
-        KeySource::Base64(value) => Key::Raw(key::parse_base64_key(value)?),
-        KeySource::KeyFile(file) => Key::File(file),
-        KeySource::Passphrase(passphrase) => Key::Passphrase(passphrase),
-    };
+    let key = PreparedKey::from_source(&key)?;
     let opening = Opening {
         location: path.display().to_string(),
         options,
@@ -136,7 +121,7 @@ pub(crate) fn open(
     // nonce when the store is created, so no two stores share it. A slot kept
     // aside is bound to it and cannot be adopted into another store.
     let store_id = meta_blob(&opening, &conn, meta::KEY_CHECK)?
-        .map(|check| oci_iam_sso_domain::fingerprint(&check))
+        .map(|check| key::store_id(&check))
         .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
     // Only now, known to be ours: a foreign file keeps its mode.
     restrict_to_owner(path)
@@ -265,40 +250,17 @@ fn meta_blob(
 
 /// The key of an existing store, checked against its key-check value.
 fn verify_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
-    let kdf = meta_text(opening, conn, meta::KDF)?
-        .ok_or_else(|| opening.corrupt("it has no key settings"))?;
-    let check = meta_blob(opening, conn, meta::KEY_CHECK)?
-        .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
-    let derived;
-    let raw = match &opening.key {
-        Key::Raw(raw) => raw,
-        // An existing store never gets a new key file: that could not open it.
-        Key::File(file) => {
-            derived = load_key_file(file)?;
-            &derived
-        }
-        Key::Passphrase(passphrase) => {
-            if kdf != meta::KDF_PBKDF2 {
-                return Err(opening.wrong_key());
-            }
-            let salt = meta_blob(opening, conn, meta::KDF_SALT)?;
-            let iterations =
-                meta_text(opening, conn, meta::KDF_ITERATIONS)?.and_then(|i| i.parse::<i64>().ok());
-            let params = salt
-                .zip(iterations)
-                .and_then(|(salt, iterations)| KdfParams::checked(salt, iterations))
-                .ok_or_else(|| {
-                    opening.corrupt("its passphrase settings are missing or out of bounds")
-                })?;
-            derived = key::derive_from_passphrase(passphrase, &params)?;
-            &derived
-        }
+    let stored = KeySettings {
+        kdf: meta_text(opening, conn, meta::KDF)?,
+        salt: meta_blob(opening, conn, meta::KDF_SALT)?,
+        iterations: meta_text(opening, conn, meta::KDF_ITERATIONS)?,
+        check: meta_blob(opening, conn, meta::KEY_CHECK)?,
     };
-    let cipher = Cipher::new(raw);
-    match cipher.open(KEY_CHECK_ROW, meta::KEY_CHECK, &check) {
-        Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => Ok(cipher),
-        _ => Err(opening.wrong_key()),
-    }
+    key::unlock(&opening.key, &stored).map_err(|refusal| match refusal {
+        Refusal::WrongKey => opening.wrong_key(),
+        Refusal::Corrupt(detail) => opening.corrupt(detail),
+        Refusal::Key(error) => error,
+    })
 }
 
 /// Switches a new store to WAL. Two openers may race here; SQLite may then answer
@@ -365,32 +327,15 @@ fn set_up(
 /// Settles the key of a new store and records how to find it again: the KDF, its
 /// salt and iterations (for a passphrase), and the key-check value.
 fn initialise_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
-    let derived;
-    let mut kdf = meta::KDF_RAW;
-    let raw = match &opening.key {
-        Key::Raw(raw) => raw,
-        Key::File(file) => {
-            derived = create_or_load_key_file(file)?;
-            &derived
-        }
-        Key::Passphrase(passphrase) => {
-            let params = KdfParams::generate();
-            derived = key::derive_from_passphrase(passphrase, &params)?;
-            kdf = meta::KDF_PBKDF2;
-            put_meta(opening, conn, meta::KDF_SALT, params.salt)?;
-            put_meta(
-                opening,
-                conn,
-                meta::KDF_ITERATIONS,
-                params.iterations.to_string(),
-            )?;
-            &derived
-        }
-    };
-    let cipher = Cipher::new(raw);
-    put_meta(opening, conn, meta::KDF, kdf.to_owned())?;
-    let check = cipher.seal(KEY_CHECK_ROW, meta::KEY_CHECK, KEY_CHECK_PLAINTEXT);
-    put_meta(opening, conn, meta::KEY_CHECK, check)?;
+    let (cipher, settings) = key::initialise(&opening.key)?;
+    if let Some(salt) = settings.salt {
+        put_meta(opening, conn, meta::KDF_SALT, salt)?;
+    }
+    if let Some(iterations) = settings.iterations {
+        put_meta(opening, conn, meta::KDF_ITERATIONS, iterations)?;
+    }
+    put_meta(opening, conn, meta::KDF, settings.kdf)?;
+    put_meta(opening, conn, meta::KEY_CHECK, settings.check)?;
     Ok(cipher)
 }
 

@@ -14,23 +14,6 @@ pub(crate) const SCHEMA_VERSION: u32 = 3;
 /// How many audit rows are kept per profile (the oldest are pruned on write).
 pub(crate) const ROTATIONS_KEPT: i64 = 200;
 
-/// Keys of the `meta` table.
-pub(crate) mod meta {
-    /// `raw` (a 32-byte key from base64 or a key file) or `pbkdf2-hmac-sha256`.
-    pub(crate) const KDF: &str = "kdf";
-    pub(crate) const KDF_SALT: &str = "kdf_salt";
-    pub(crate) const KDF_ITERATIONS: &str = "kdf_iterations";
-    /// A known plaintext sealed with the store key: opens only with the right key.
-    pub(crate) const KEY_CHECK: &str = "key_check";
-
-    pub(crate) const KDF_RAW: &str = "raw";
-    pub(crate) const KDF_PBKDF2: &str = "pbkdf2-hmac-sha256";
-}
-
-/// The plaintext behind `meta.key_check`, and where its associated data points.
-pub(crate) const KEY_CHECK_PLAINTEXT: &[u8] = b"oci-iam-sso token store key check";
-pub(crate) const KEY_CHECK_ROW: &str = "meta";
-
 /// Version 1: everything. Secret columns end in `_ct` (sealed with AES-256-GCM).
 /// No foreign keys from `tokens` to `profiles`: a profile may be defined in a
 /// settings file and still keep its tokens here; `remove_profile` deletes both.
