@@ -152,6 +152,73 @@ fn four_hosts_times_sixteen_processes_share_one_refresh() {
     assert_eq!(env.control.counters().refresh_grants, after.refresh_grants);
 }
 
+/// Eight profiles, each refreshed by eight processes spread over two hosts:
+/// one grant per profile, and the profiles never wait on each other's lock.
+#[test]
+fn eight_profiles_times_eight_processes_over_two_hosts() {
+    let test = "eight_profiles_times_eight_processes_over_two_hosts";
+    let Some(url) = test_pg_url(test) else { return };
+    let url = with_fresh_schema(&url, "profiles");
+    let env = TestEnv::start(approving());
+    let homes = homes(&env, 2);
+    let normal = env.control.ttls();
+    env.control.set_ttls(Ttls {
+        access: Duration::from_secs(1),
+        ..normal
+    });
+    let names: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+    for name in &names {
+        let mut add = host_cmd(&homes[0], &url);
+        add.args(["profile", "add", name, "--domain-url", &env.url])
+            .args([
+                "--client-id",
+                CLIENT_ID,
+                "--resource-url",
+                &env.resource_url,
+            ]);
+        ok(&run(add));
+        let mut login = host_cmd(&homes[1], &url);
+        login.args(["login", "--no-browser", "--profile", name]);
+        ok(&run(login));
+    }
+    env.control.set_ttls(normal);
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = env.control.counters();
+    env.control.inject(Fault::Delay(HOLD_THE_REFRESH), 8);
+
+    let mut children = Vec::new();
+    for i in 0..8 {
+        for (p, name) in names.iter().enumerate() {
+            let mut cmd = host_cmd(&homes[(i + p) % 2], &url);
+            cmd.args(["token", "--profile", name]);
+            children.push((p, cmd.spawn().expect("starts")));
+        }
+    }
+    let deadline = Instant::now() + DEADLINE;
+    let mut tokens: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+    for (p, child) in children {
+        let output = finish(child, deadline);
+        assert!(
+            output.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        tokens[p].push(ok(&output));
+    }
+    let after = env.control.counters();
+    env.control.clear_faults();
+    for list in &tokens {
+        assert_eq!(list.len(), 8);
+        assert!(list.iter().all(|t| *t == list[0]), "one token per profile");
+    }
+    let mut firsts: Vec<&String> = tokens.iter().map(|l| &l[0]).collect();
+    firsts.sort();
+    firsts.dedup();
+    assert_eq!(firsts.len(), 8, "each profile has its own token");
+    assert_eq!(after.refresh_grants - before.refresh_grants, 8);
+    assert_eq!(after.consumed_token_reuses, 0);
+}
+
 /// The URL `pg_dump`/`psql` accept: without our `schema` parameter.
 fn libpq_url(url: &str) -> (String, String) {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
@@ -306,16 +373,15 @@ fn a_server_stopped_mid_refresh_loses_no_token() {
     let homes = homes(&env, 2);
     logged_in_with_expiring_access(&env, &homes[0], &url);
     let before = env.control.counters();
-    env.control.inject(Fault::Delay(Duration::from_secs(3)), 1);
+    env.control.inject(Fault::Delay(Duration::from_secs(4)), 1);
 
     let refreshing = token_cmd(&homes[0], &url).spawn().expect("starts");
-    // The process has the lock and its grant is held at the fake.
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(
-        env.control.counters().token_requests,
-        before.token_requests + 1,
-        "the grant is in flight"
-    );
+    // Wait until the process has the lock and its grant is held at the fake.
+    let waited = Instant::now();
+    while env.control.counters().token_requests == before.token_requests {
+        assert!(waited.elapsed() < DEADLINE, "the grant never left");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     cluster.crash();
     let output = finish(refreshing, Instant::now() + DEADLINE);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();

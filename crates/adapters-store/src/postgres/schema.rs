@@ -6,7 +6,7 @@
 //! wrong key `WrongKey`, both before anything is written.
 
 use oci_iam_sso_domain::StoreError;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 
 use crate::key::{self, Cipher, KeySettings, PreparedKey, Refusal, meta};
 
@@ -83,19 +83,33 @@ pub(crate) async fn open(
     location: &str,
     key: &PreparedKey<'_>,
 ) -> Result<Opened, OpenError> {
+    // The common case, every run of every host: the store is there, at this
+    // version. No DDL and no lock (and no CREATE privilege needed).
+    if current_version(&*client).await? == Some(SCHEMA_VERSION) {
+        let stored = key_settings(&*client).await?;
+        let cipher = key::unlock(key, &stored).map_err(|r| refused(r, location))?;
+        let check = stored.check.unwrap_or_default();
+        return Ok(Opened {
+            cipher,
+            store_id: key::store_id(&check),
+        });
+    }
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
         .await?;
+    let exists: bool = tx
+        .query_one("SELECT to_regnamespace($1) IS NOT NULL", &[&schema])
+        .await?
+        .get(0);
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+            .await?;
+    }
     tx.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS \"{schema}\"; \
-         CREATE TABLE IF NOT EXISTS \"{schema}\".schema_version (version integer NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS \"{schema}\".schema_version (version integer NOT NULL)"
     ))
     .await?;
-    let found: Option<i32> = tx
-        .query_opt("SELECT max(version) FROM schema_version", &[])
-        .await?
-        .and_then(|row| row.get(0));
-    let found = u32::try_from(found.unwrap_or(0)).unwrap_or(0);
+    let found = current_version(&tx).await?.unwrap_or(0);
     if found > SCHEMA_VERSION {
         return Err(OpenError::Store(StoreError::TooNew {
             location: location.to_owned(),
@@ -106,18 +120,7 @@ pub(crate) async fn open(
     let stored = key_settings(&tx).await?;
     // An existing store must open with this key before anything is written.
     let cipher = match &stored.check {
-        Some(_) => Some(key::unlock(key, &stored).map_err(|refusal| {
-            OpenError::Store(match refusal {
-                Refusal::WrongKey => StoreError::WrongKey {
-                    location: location.to_owned(),
-                },
-                Refusal::Corrupt(detail) => StoreError::Corrupt {
-                    location: location.to_owned(),
-                    detail: detail.to_owned(),
-                },
-                Refusal::Key(error) => error,
-            })
-        })?),
+        Some(_) => Some(key::unlock(key, &stored).map_err(|r| refused(r, location))?),
         None if found > 0 => {
             return Err(OpenError::Store(StoreError::Corrupt {
                 location: location.to_owned(),
@@ -166,7 +169,37 @@ pub(crate) async fn open(
     })
 }
 
-async fn key_settings(tx: &tokio_postgres::Transaction<'_>) -> Result<KeySettings, OpenError> {
+fn refused(refusal: Refusal, location: &str) -> OpenError {
+    OpenError::Store(match refusal {
+        Refusal::WrongKey => StoreError::WrongKey {
+            location: location.to_owned(),
+        },
+        Refusal::Corrupt(detail) => StoreError::Corrupt {
+            location: location.to_owned(),
+            detail: detail.to_owned(),
+        },
+        Refusal::Key(error) => error,
+    })
+}
+
+/// The schema version, `None` when the version table is missing (or, for a
+/// store that is being created, empty).
+async fn current_version(client: &impl GenericClient) -> Result<Option<u32>, OpenError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let found: Option<i32> = client
+        .query_one("SELECT max(version) FROM schema_version", &[])
+        .await?
+        .get(0);
+    Ok(found.map(|v| u32::try_from(v).unwrap_or(0)))
+}
+
+async fn key_settings(tx: &impl GenericClient) -> Result<KeySettings, OpenError> {
     let exists: Option<String> = tx
         .query_one("SELECT to_regclass('meta')::text", &[])
         .await?
