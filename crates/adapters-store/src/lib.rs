@@ -2,7 +2,10 @@
 //!
 //! What lives here: [`SqliteTokenStore`], the encrypted SQLite implementation of
 //! the domain's `TokenStore` and `ProfileLock` ports, with its store key
-//! ([`KeySource`]: where it comes from; secret columns are sealed with it); and
+//! ([`KeySource`]: where it comes from; secret columns are sealed with it);
+//! with the cargo feature `postgres`, `PostgresTokenStore`, the same ports on a
+//! PostgreSQL database shared by a fleet of hosts, sealed with the same code
+//! (`codec.rs`, `key/`); and
 //! [`FsOciFiles`], the OCI CLI's files (config, session and database-token
 //! files) behind the domain's `OciFiles` and `OciKeys` ports, with the OCI key
 //! pairs they hold ([`generate_key_pair`], [`oci_key_fingerprint`]). See
