@@ -1,7 +1,9 @@
 //! Project automation, run as `cargo xtask <task>`:
 //!
 //! - `ci`    — format check, clippy with `-D warnings` on all targets, every test
-//!   (nextest when installed, else `cargo test`), then the doc tests.
+//!   (nextest when installed, else `cargo test`), then the doc tests; the
+//!   PostgreSQL store's tests against a throwaway cluster (`.ci/pg.sh`), started
+//!   here unless `OCI_IAM_SSO_TEST_PG_URL` names one.
 //! - `demo`  — the whole mission on the bundled fakes: the identity-domain
 //!   journey, then OCI sessions, database tokens and the token exchange.
 //! - `bench` — side-by-side timings of the hot paths, printed with ratios and
@@ -102,18 +104,26 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    // The PostgreSQL store's tests need a server: a throwaway cluster on
+    // 127.0.0.1 (`.ci/pg.sh`), unless OCI_IAM_SSO_TEST_PG_URL names one.
+    let cluster = process::TestCluster::start()?;
+    let env = [(process::TEST_PG_URL_VAR, cluster.url.as_str())];
     if process::has_nextest() {
-        cargo(&[
-            "nextest",
-            "run",
-            "--workspace",
-            "--locked",
-            "--no-fail-fast",
-        ])?;
-        cargo(&["test", "--workspace", "--locked", "--doc"])?;
+        process::cargo_with_env(
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--locked",
+                "--no-fail-fast",
+            ],
+            &env,
+        )?;
+        process::cargo_with_env(&["test", "--workspace", "--locked", "--doc"], &env)?;
     } else {
-        cargo(&["test", "--workspace", "--locked", "--no-fail-fast"])?;
+        process::cargo_with_env(&["test", "--workspace", "--locked", "--no-fail-fast"], &env)?;
     }
+    drop(cluster);
     println!("xtask ci: all checks passed");
     Ok(())
 }

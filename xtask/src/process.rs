@@ -17,9 +17,15 @@ pub fn cargo_bin() -> String {
 
 /// Runs `cargo <args>` in the workspace root, echoing the command.
 pub fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+/// [`cargo`] with extra environment variables for it and what it runs.
+pub fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     println!("$ cargo {}", args.join(" "));
     let status = Command::new(cargo_bin())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(workspace_root())
         .status()
         .map_err(|e| format!("could not run cargo: {e}"))?;
@@ -268,5 +274,58 @@ pub fn http_json(method: &str, url: &str, body: &str) -> Result<String, String> 
             "{url} answered: {}",
             head.lines().next().unwrap_or("")
         ))
+    }
+}
+
+/// The variable the PostgreSQL store's tests read the test cluster's URL from.
+pub const TEST_PG_URL_VAR: &str = "OCI_IAM_SSO_TEST_PG_URL";
+
+/// A throwaway PostgreSQL cluster started by `.ci/pg.sh` (stopped on drop),
+/// or the one the caller already gave in `OCI_IAM_SSO_TEST_PG_URL`.
+pub struct TestCluster {
+    pub url: String,
+    started: bool,
+}
+
+impl TestCluster {
+    pub fn start() -> Result<Self, String> {
+        if let Some(url) = std::env::var(TEST_PG_URL_VAR)
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            return Ok(Self {
+                url,
+                started: false,
+            });
+        }
+        println!("$ .ci/pg.sh start");
+        let output = Command::new(workspace_root().join(".ci/pg.sh"))
+            .arg("start")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("could not run .ci/pg.sh: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let url = stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("OCI_IAM_SSO_TEST_PG_URL="))
+            .next_back()
+            .map(str::to_owned);
+        match (output.status.success(), url) {
+            (true, Some(url)) => Ok(Self { url, started: true }),
+            _ => Err(format!(
+                "the PostgreSQL test cluster did not start ({}); see the lines above",
+                output.status
+            )),
+        }
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        if self.started {
+            let _ = Command::new(workspace_root().join(".ci/pg.sh"))
+                .arg("stop")
+                .status();
+        }
     }
 }

@@ -20,3 +20,24 @@ async fn sqlite_store_meets_the_token_store_contract() {
     insta::assert_snapshot!("token_store_contract", report);
     assert!(!report.contains("[FAIL]"), "{report}");
 }
+
+/// The same contract against the PostgreSQL store, snapshotted into the same
+/// file: both stores must give the very same report.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_store_meets_the_token_store_contract() {
+    use oci_iam_sso_adapters_store::{PostgresOptions, PostgresTokenStore};
+    use oci_iam_sso_testkit::postgres::{test_pg_url, with_fresh_schema};
+    let Some(url) = test_pg_url("postgres_store_meets_the_token_store_contract") else {
+        return;
+    };
+    let url = with_fresh_schema(&url, "contract");
+    let report = token_store_contract(|_path| {
+        let store = PostgresTokenStore::open(&url, key_a(), PostgresOptions::default())
+            .expect("the contract's store opens");
+        Box::new(store) as Box<dyn TokenStore>
+    })
+    .await;
+    insta::assert_snapshot!("token_store_contract", report);
+    assert!(!report.contains("[FAIL]"), "{report}");
+}

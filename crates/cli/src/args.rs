@@ -30,10 +30,11 @@ Examples:
   oci-iam-sso exec --profile epm -- ./nightly-export.sh
 
 Settings file: <config dir>/oci-iam-sso/config.toml, or --settings FILE (OCI_IAM_SSO_SETTINGS);
-keys default_profile, store_path, key_file, key_source, lock_timeout, connect_timeout,
+keys default_profile, store_path, store_url, key_file, key_source, lock_timeout, connect_timeout,
 request_timeout, skew, refresh_token_lifetime, proxy, ca_bundle; each key can be overridden by an
-OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path). This is not the OCI
-config file (--config-file).";
+OCI_IAM_SSO_<KEY> environment variable (OCI_IAM_SSO_STORE for store_path). store_url
+(postgres://user@host:port/db) selects the shared PostgreSQL store instead of the SQLite file.
+This is not the OCI config file (--config-file).";
 
 /// The command line as typed.
 #[derive(Debug, Parser)]

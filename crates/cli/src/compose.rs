@@ -323,6 +323,9 @@ fn open_sqlite(settings: &Settings) -> Result<SqliteTokenStore, Failure> {
 }
 
 fn open_store(settings: &Settings) -> Result<Box<dyn TokenStore>, Failure> {
+    if let Some(url) = &settings.store_url {
+        return open_postgres(url.expose(), key_source(settings)?, settings);
+    }
     Ok(Box::new(open_sqlite(settings)?))
 }
 
@@ -344,6 +347,14 @@ impl App {
     /// must not be open in this process (the rekey waits for every handle).
     pub fn rekey_store(&self, to: NewKeyHome) -> Result<RekeyReport, Failure> {
         let settings = self.settings()?;
+        if settings.store_url.is_some() {
+            return Err(Error::Settings(
+                "store rekey moves the SQLite store only; the PostgreSQL store (store_url) keeps \
+                 the key source it was made with"
+                    .into(),
+            )
+            .into());
+        }
         let store = open_sqlite(settings)?;
         let to = match to {
             NewKeyHome::KeyFile => KeySource::KeyFile(settings.key_file.clone()),
@@ -381,6 +392,38 @@ pub fn prompt_new_passphrase() -> Result<zeroize::Zeroizing<String>, Failure> {
         return Err(refuse("the two passphrases differ; nothing was changed"));
     }
     Ok(first)
+}
+
+/// The shared PostgreSQL store (`store_url`). Connects on first use.
+#[cfg(feature = "postgres")]
+fn open_postgres(
+    url: &str,
+    key: KeySource,
+    settings: &Settings,
+) -> Result<Box<dyn TokenStore>, Failure> {
+    use oci_iam_sso_adapters_store::{PostgresOptions, PostgresTokenStore};
+    let options = PostgresOptions {
+        lock_timeout: settings.lock_timeout,
+        connect_timeout: settings.connect_timeout,
+        // This host's fallback for a rotation the server cannot take: beside
+        // where the SQLite store would be, owner-only like it.
+        local_pending_dir: Some(settings.store_path.with_file_name("postgres.pending")),
+    };
+    Ok(Box::new(PostgresTokenStore::open(url, key, options)?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(
+    _url: &str,
+    _key: KeySource,
+    _settings: &Settings,
+) -> Result<Box<dyn TokenStore>, Failure> {
+    Err(Error::Settings(
+        "store_url: this build has no PostgreSQL store (built without the `postgres` feature); \
+         unset store_url / OCI_IAM_SSO_STORE_URL or use a build with it"
+            .into(),
+    )
+    .into())
 }
 
 /// Test and demo aid (hidden `device_poll_interval` setting): gives a device

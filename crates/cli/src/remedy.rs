@@ -406,6 +406,15 @@ fn store(error: &StoreError) -> Advice {
             STORE,
             "retry the command; another process refreshed the token at the same time",
         ),
+        // The shared store names itself by its URL (never with the password).
+        StoreError::Io { location, .. }
+            if location.starts_with("postgres://") || location.contains("PostgreSQL") =>
+        {
+            Advice::new(
+                STORE,
+                "check that the PostgreSQL server is running and reachable, and store_url / OCI_IAM_SSO_STORE_URL",
+            )
+        }
         StoreError::Io { .. } => Advice::new(
             STORE,
             "check the permissions and free space of the store's directory",

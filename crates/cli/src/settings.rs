@@ -45,6 +45,21 @@ impl std::fmt::Debug for KeyChoice {
     }
 }
 
+/// A `postgres://` URL, which may hold a password: never shown whole.
+pub struct StoreUrl(Zeroizing<String>);
+
+impl StoreUrl {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreUrl(postgres://[redacted])")
+    }
+}
+
 /// Checked settings for one run.
 #[derive(Debug)]
 pub struct Settings {
@@ -52,6 +67,9 @@ pub struct Settings {
     pub explicit_profile: Option<String>,
     pub default_profile: String,
     pub store_path: PathBuf,
+    /// A shared PostgreSQL store (`store_url`, `OCI_IAM_SSO_STORE_URL`); the
+    /// SQLite file at `store_path` when absent or when `--store` is given.
+    pub store_url: Option<StoreUrl>,
     pub key: KeyChoice,
     /// The key file's place (`key_file`, else the default), whatever the source:
     /// where `store rekey --to keyfile` puts the key.
@@ -94,6 +112,7 @@ impl Settings {
 struct RawSettings {
     default_profile: Option<String>,
     store_path: Option<String>,
+    store_url: Option<String>,
     key_file: Option<String>,
     key_source: Option<String>,
     lock_timeout: Option<String>,
@@ -110,6 +129,7 @@ struct RawSettings {
 const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("default_profile", "OCI_IAM_SSO_DEFAULT_PROFILE"),
     ("store_path", "OCI_IAM_SSO_STORE"),
+    ("store_url", "OCI_IAM_SSO_STORE_URL"),
     ("key_file", "OCI_IAM_SSO_KEY_FILE"),
     ("key_source", "OCI_IAM_SSO_KEY_SOURCE"),
     ("lock_timeout", "OCI_IAM_SSO_LOCK_TIMEOUT"),
@@ -337,6 +357,22 @@ pub fn load(
             .map(|d| d.join("store.key"))
             .ok_or_else(no_data_dir)?,
     };
+    // `--store PATH` names an SQLite file and wins over a configured URL.
+    let store_url = match pick("store_url", &raw.store_url) {
+        Some(_) if global.store.is_some() => None,
+        Some(url) => {
+            let url = url.trim().to_owned();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                // The value may hold a password: it is not quoted.
+                return Err(Failure::from(Error::Settings(format!(
+                    "{}: expected a postgres:// URL (postgres://user@host:port/database)",
+                    origin("store_url")
+                ))));
+            }
+            Some(StoreUrl(Zeroizing::new(url)))
+        }
+        None => None,
+    };
     let key = key_choice(global, env, pick("key_source", &raw.key_source), &key_file).map_err(
         |problem| {
             let from = if global.key_source.is_some() {
@@ -389,6 +425,7 @@ pub fn load(
         default_profile: pick("default_profile", &raw.default_profile)
             .unwrap_or_else(|| oci_iam_sso_domain::ProfileName::DEFAULT.to_owned()),
         store_path,
+        store_url,
         key,
         key_file,
         lock_timeout,

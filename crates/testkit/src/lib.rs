@@ -14,6 +14,7 @@ mod date_header;
 mod idcs;
 mod memory_store;
 pub mod oci;
+pub mod postgres;
 pub mod proxy;
 mod server;
 pub mod tls;

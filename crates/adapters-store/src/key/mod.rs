@@ -17,6 +17,7 @@ mod cipher;
 mod file;
 pub(crate) mod keyring;
 mod passphrase;
+pub(crate) mod unlock;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,7 @@ use zeroize::Zeroizing;
 
 pub(crate) use cipher::{Cipher, OpenFailure};
 pub(crate) use passphrase::KdfParams;
+pub(crate) use unlock::{KeySettings, PreparedKey, Refusal, initialise, meta, store_id, unlock};
 
 /// The environment variable the CLI reads a base64 key from.
 pub const KEY_ENV_VAR: &str = "OCI_IAM_SSO_KEY";

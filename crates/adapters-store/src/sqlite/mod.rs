@@ -12,7 +12,7 @@
 
 mod lock;
 mod open;
-mod pending;
+pub(crate) mod pending;
 mod rekey;
 mod rows;
 mod schema;

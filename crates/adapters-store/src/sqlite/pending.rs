@@ -14,12 +14,8 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use oci_iam_sso_domain::{
-    AccessToken, Generation, IssuedAccessToken, PendingRotation, ProfileName, RefreshToken, Scope,
-    Timestamp, TokenSet,
-};
-use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use oci_iam_sso_domain::{PendingRotation, ProfileName};
+use zeroize::Zeroizing;
 
 use super::Shared;
 use crate::private_fs::{ensure_private_dir, open_private_file, sync_dir};
@@ -30,7 +26,7 @@ pub(crate) const SLOT_LEN: u64 = 64 * 1024;
 const MAGIC: &[u8; 8] = b"OISPEND1";
 const HEADER_LEN: usize = MAGIC.len() + 4;
 /// The associated data's column name: a slot cannot be passed off as a column.
-pub(crate) const SEAL_COLUMN: &str = "pending_rotation";
+pub(crate) use crate::codec::{SEAL_COLUMN, sealed_for_id};
 
 /// The slot file of one profile.
 #[derive(Debug, Clone)]
@@ -149,62 +145,9 @@ impl PendingSlot {
     }
 }
 
-/// A pending rotation as sealed into a slot. Only this module sees its
-/// secrets in clear, and wipes them when done.
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
-struct Record {
-    base_generation: Option<u64>,
-    base_refresh_token: Option<String>,
-    kept_at: i64,
-    generation: u64,
-    access_token: Option<String>,
-    token_type: Option<String>,
-    access_issued_at: Option<i64>,
-    access_expires_at: Option<i64>,
-    refresh_token: Option<String>,
-    refresh_issued_at: i64,
-    scope: Option<String>,
-    chain_started_at: i64,
-}
-
-/// The associated data's row: this store and this profile, so a slot opens
-/// nowhere else (not in a store made later at the same path with the same key).
-fn sealed_for(shared: &Shared, profile: &ProfileName) -> String {
-    sealed_for_id(&shared.store_id, profile)
-}
-
-pub(crate) fn sealed_for_id(store_id: &str, profile: &ProfileName) -> String {
-    format!("{store_id}/{profile}")
-}
-
 /// Seals `pending` for `profile`'s slot.
 pub(crate) fn seal(shared: &Shared, profile: &ProfileName, pending: &PendingRotation) -> Vec<u8> {
-    let next = &pending.next;
-    let access = next.access.as_ref();
-    let record = Record {
-        base_generation: pending.base_generation.map(Generation::get),
-        base_refresh_token: pending
-            .base_refresh_token
-            .as_ref()
-            .map(|t| t.expose_secret().to_owned()),
-        kept_at: pending.kept_at.unix(),
-        generation: next.generation.get(),
-        access_token: access.map(|a| a.token.expose_secret().to_owned()),
-        token_type: access.map(|a| a.token_type.clone()),
-        access_issued_at: access.map(|a| a.issued_at.unix()),
-        access_expires_at: access.map(|a| a.expires_at.unix()),
-        refresh_token: next
-            .refresh_token
-            .as_ref()
-            .map(|t| t.expose_secret().to_owned()),
-        refresh_issued_at: next.refresh_issued_at.unix(),
-        scope: next.scope.as_ref().map(ToString::to_string),
-        chain_started_at: next.chain_started_at.unix(),
-    };
-    let json = Zeroizing::new(serde_json::to_vec(&record).unwrap_or_default());
-    shared
-        .cipher
-        .seal(&sealed_for(shared, profile), SEAL_COLUMN, &json)
+    crate::codec::seal_pending(&shared.cipher, &shared.store_id, profile, pending)
 }
 
 /// Opens a sealed slot; `None` when it does not open (a write cut off by a
@@ -214,38 +157,5 @@ pub(crate) fn open(
     profile: &ProfileName,
     sealed: &[u8],
 ) -> Option<PendingRotation> {
-    let json = shared
-        .cipher
-        .open(&sealed_for(shared, profile), SEAL_COLUMN, sealed)
-        .ok()?;
-    let record: Record = serde_json::from_slice(&json).ok()?;
-    let access = match (&record.access_token, record.access_expires_at) {
-        (Some(token), Some(expires_at)) => Some(IssuedAccessToken {
-            token: AccessToken::new(token.as_str()),
-            token_type: record
-                .token_type
-                .clone()
-                .unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned()),
-            issued_at: Timestamp::from_unix(record.access_issued_at.unwrap_or(record.kept_at)),
-            expires_at: Timestamp::from_unix(expires_at),
-        }),
-        _ => None,
-    };
-    let scope = match &record.scope {
-        Some(scope) => Some(Scope::parse(scope).ok()?),
-        None => None,
-    };
-    Some(PendingRotation {
-        base_generation: record.base_generation.map(Generation::new),
-        base_refresh_token: record.base_refresh_token.as_deref().map(RefreshToken::new),
-        next: TokenSet {
-            access,
-            refresh_token: record.refresh_token.as_deref().map(RefreshToken::new),
-            refresh_issued_at: Timestamp::from_unix(record.refresh_issued_at),
-            scope,
-            chain_started_at: Timestamp::from_unix(record.chain_started_at),
-            generation: Generation::new(record.generation),
-        },
-        kept_at: Timestamp::from_unix(record.kept_at),
-    })
+    crate::codec::open_pending(&shared.cipher, &shared.store_id, profile, sealed)
 }

@@ -1,30 +1,30 @@
 //! Rows to domain values and back, sealing and opening the secret columns, and
 //! the queries that do not need the profile lock.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use oci_iam_sso_domain::{
-    AccessToken, ClientId, ClientSecret, Endpoints, Generation, IssuedAccessToken, KnownEndpoints,
-    Profile, ProfileName, RefreshToken, RotationRecord, Scope, ServiceUrl, StoreError, Timestamp,
-    TokenSet,
+    AccessToken, ClientId, ClientSecret, Generation, IssuedAccessToken, KnownEndpoints, Profile,
+    ProfileName, RefreshToken, RotationRecord, Scope, ServiceUrl, StoreError, Timestamp, TokenSet,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use zeroize::Zeroize;
 
 use super::Shared;
-use crate::key::OpenFailure;
+use crate::codec::{
+    ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, endpoints_from_json, endpoints_to_json,
+    fingerprint_from_column, seal_text,
+};
+pub(crate) use crate::codec::{fingerprint_column, now_unix};
 
-pub(crate) const CLIENT_ID: &str = "client_id";
-pub(crate) const CLIENT_SECRET: &str = "client_secret";
-pub(crate) const ACCESS_TOKEN: &str = "access_token";
-pub(crate) const REFRESH_TOKEN: &str = "refresh_token";
+fn open_text(
+    shared: &Shared,
+    profile: &str,
+    column: &str,
+    sealed: &[u8],
+) -> Result<String, StoreError> {
+    crate::codec::open_text(&shared.cipher, &shared.location, profile, column, sealed)
+}
 
-/// Seconds since the epoch by the system clock, for a profile's `created_at` and
-/// `updated_at` (the audit trail takes its time from the domain's clock).
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+fn seal(shared: &Shared, profile: &ProfileName, column: &str, secret: &str) -> Vec<u8> {
+    seal_text(&shared.cipher, profile, column, secret)
 }
 
 fn corrupt(shared: &Shared, detail: String) -> StoreError {
@@ -32,41 +32,6 @@ fn corrupt(shared: &Shared, detail: String) -> StoreError {
         location: shared.location.clone(),
         detail,
     }
-}
-
-/// Opens one sealed column into a string; the error says which value failed
-/// and why, never what it held.
-fn open_text(
-    shared: &Shared,
-    profile: &str,
-    column: &str,
-    sealed: &[u8],
-) -> Result<String, StoreError> {
-    let mut plain = shared
-        .cipher
-        .open(profile, column, sealed)
-        .map_err(|failure| {
-            let why = match failure {
-                OpenFailure::Malformed => "is not in a format this version can read",
-                OpenFailure::NotAuthentic => {
-                    "fails authentication (it was altered or moved from another row or column)"
-                }
-            };
-            corrupt(shared, format!("the {column} of profile `{profile}` {why}"))
-        })?;
-    String::from_utf8(std::mem::take(&mut *plain)).map_err(|e| {
-        e.into_bytes().zeroize();
-        corrupt(
-            shared,
-            format!("the {column} of profile `{profile}` is not UTF-8"),
-        )
-    })
-}
-
-fn seal(shared: &Shared, profile: &ProfileName, column: &str, secret: &str) -> Vec<u8> {
-    shared
-        .cipher
-        .seal(profile.as_str(), column, secret.as_bytes())
 }
 
 fn to_sql_u64(shared: &Shared, value: u64) -> Result<i64, StoreError> {
@@ -78,57 +43,6 @@ fn to_sql_u64(shared: &Shared, value: u64) -> Result<i64, StoreError> {
 
 const PROFILE_COLUMNS: &str =
     "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct, endpoints";
-
-/// The `endpoints` column: what discovery found, as JSON.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct EndpointsRow {
-    found_at: String,
-    token: String,
-    device_authorization: String,
-    revocation: Option<String>,
-}
-
-fn endpoints_to_json(known: &KnownEndpoints) -> String {
-    let row = EndpointsRow {
-        found_at: known.found_at.as_str().to_owned(),
-        token: known.endpoints.token.as_str().to_owned(),
-        device_authorization: known.endpoints.device_authorization.as_str().to_owned(),
-        revocation: known
-            .endpoints
-            .revocation
-            .as_ref()
-            .map(|u| u.as_str().to_owned()),
-    };
-    // Four strings: serialising cannot fail.
-    serde_json::to_string(&row).unwrap_or_default()
-}
-
-/// Remembered endpoints are a cache: an unreadable value is no error, only
-/// one discovery more (and the domain decides whether a readable one holds).
-fn endpoints_from_json(profile: &str, text: &str) -> Option<KnownEndpoints> {
-    let parsed = serde_json::from_str::<EndpointsRow>(text)
-        .ok()
-        .and_then(|row| {
-            Some(KnownEndpoints::new(
-                ServiceUrl::parse(&row.found_at).ok()?,
-                Endpoints {
-                    token: ServiceUrl::parse(&row.token).ok()?,
-                    device_authorization: ServiceUrl::parse(&row.device_authorization).ok()?,
-                    revocation: match row.revocation {
-                        Some(url) => Some(ServiceUrl::parse(&url).ok()?),
-                        None => None,
-                    },
-                },
-            ))
-        });
-    if parsed.is_none() {
-        tracing::warn!(
-            profile,
-            "the remembered endpoints are unreadable; discovering them again"
-        );
-    }
-    parsed
-}
 
 fn profile_from_row(shared: &Shared, row: &Row<'_>) -> Result<Profile, StoreError> {
     let sql = |e| shared.sql_error(e);
@@ -384,18 +298,6 @@ pub(crate) fn write_tokens(
     })
     .map_err(|e| shared.sql_error(e))?;
     Ok(())
-}
-
-/// The column is NOT NULL: a set without a refresh token is stored as
-/// `none`, which no fingerprint (hex digits) can be.
-const NO_REFRESH_TOKEN: &str = "none";
-
-pub(crate) fn fingerprint_column(fingerprint: Option<&str>) -> &str {
-    fingerprint.unwrap_or(NO_REFRESH_TOKEN)
-}
-
-fn fingerprint_from_column(column: String) -> Option<String> {
-    (column != NO_REFRESH_TOKEN && !column.is_empty()).then_some(column)
 }
 
 pub(crate) fn rotations(

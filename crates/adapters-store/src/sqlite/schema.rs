@@ -14,29 +14,8 @@ pub(crate) const SCHEMA_VERSION: u32 = 3;
 /// How many audit rows are kept per profile (the oldest are pruned on write).
 pub(crate) const ROTATIONS_KEPT: i64 = 200;
 
-/// Keys of the `meta` table.
-pub(crate) mod meta {
-    /// `raw` (a 32-byte key from base64 or a key file) or `pbkdf2-hmac-sha256`.
-    pub(crate) const KDF: &str = "kdf";
-    pub(crate) const KDF_SALT: &str = "kdf_salt";
-    pub(crate) const KDF_ITERATIONS: &str = "kdf_iterations";
-    /// A known plaintext sealed with the store key: opens only with the right key.
-    pub(crate) const KEY_CHECK: &str = "key_check";
-    /// The kind of key source that made the store (`KeySourceKind::name`);
-    /// absent in stores made before it was recorded.
-    pub(crate) const KEY_SOURCE: &str = "key_source";
-    /// The store's identity, kept across a rekey (slots and the keyring entry
-    /// are bound to it); absent in older stores, whose identity is the
-    /// fingerprint of their key-check value.
-    pub(crate) const STORE_ID: &str = "store_id";
-
-    pub(crate) const KDF_RAW: &str = "raw";
-    pub(crate) const KDF_PBKDF2: &str = "pbkdf2-hmac-sha256";
-}
-
-/// The plaintext behind `meta.key_check`, and where its associated data points.
-pub(crate) const KEY_CHECK_PLAINTEXT: &[u8] = b"oci-iam-sso token store key check";
-pub(crate) const KEY_CHECK_ROW: &str = "meta";
+/// Keys of the `meta` table and the key check: one home, shared with the PostgreSQL store.
+pub(crate) use crate::key::unlock::{KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, meta};
 
 /// Version 1: everything. Secret columns end in `_ct` (sealed with AES-256-GCM).
 /// No foreign keys from `tokens` to `profiles`: a profile may be defined in a
