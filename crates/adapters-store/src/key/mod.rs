@@ -154,9 +154,9 @@ impl std::fmt::Debug for RawKey {
 
 /// A fresh random key.
 pub(crate) fn random_key() -> Result<RawKey, StoreError> {
-    use ring::rand::SecureRandom;
+    use aws_lc_rs::rand::SecureRandom;
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    ring::rand::SystemRandom::new()
+    aws_lc_rs::rand::SystemRandom::new()
         .fill(key.as_mut_slice())
         .map_err(|_| unavailable("the operating system's random source failed"))?;
     Ok(RawKey(key))

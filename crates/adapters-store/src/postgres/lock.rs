@@ -53,8 +53,8 @@ impl std::fmt::Debug for PostgresProfileLock {
 /// The advisory-lock key of `what` (`lock/<profile>` or `write/<profile>`)
 /// in the store `store_id`: the first 8 bytes of its SHA-256.
 fn lock_key(store_id: &str, what: &str, profile: &ProfileName) -> i64 {
-    let digest = ring::digest::digest(
-        &ring::digest::SHA256,
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
         format!("oci-iam-sso/{store_id}/{what}/{profile}").as_bytes(),
     );
     let mut bytes = [0u8; 8];

@@ -396,11 +396,11 @@ fn try_key(
             &derived
         }
     };
-    key::unlock(&opening.key, &stored).map_err(|refusal| match refusal {
-        Refusal::WrongKey => opening.wrong_key(),
-        Refusal::Corrupt(detail) => opening.corrupt(detail),
-        Refusal::Key(error) => error,
-    })
+    let cipher = Cipher::new(raw);
+    match cipher.open(KEY_CHECK_ROW, meta::KEY_CHECK, &check) {
+        Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => Ok(cipher),
+        _ => Err(opening.wrong_key()),
+    }
 }
 
 /// Moves a store of an older release out of WAL mode into a rollback journal
