@@ -9,6 +9,7 @@
 mod browser;
 mod hold;
 mod minter;
+mod oke;
 mod routes;
 mod state;
 mod token;
@@ -25,6 +26,7 @@ pub use browser::{
 };
 pub use hold::{HeldEndpoint, Hold};
 pub use minter::SessionMinter;
+pub use oke::VerifiedClusterToken;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
 pub use token::{FakeClaims, Jwk};
 pub use verify::MAX_CLOCK_SKEW_SECS;

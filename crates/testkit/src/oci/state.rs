@@ -28,6 +28,9 @@ pub enum Rejection {
     ExpiredToken,
     RevokedSession,
     BadSignature,
+    /// A cluster token that is not padded base64url of a
+    /// `/cluster_request/{cluster}?authorization=…&date=…` URL.
+    MalformedClusterToken,
 }
 
 /// How many requests of each kind the fake answered.
@@ -37,6 +40,8 @@ pub struct OciCounters {
     pub refreshes: u32,
     pub db_tokens: u32,
     pub validations: u32,
+    /// Cluster tokens that passed [`FakeOciControl::verify_cluster_token`].
+    pub cluster_tokens: u32,
     /// Signed requests refused (401), whatever the reason.
     pub signature_failures: u32,
 }
