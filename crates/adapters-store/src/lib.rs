@@ -13,6 +13,7 @@
 
 mod file_lock;
 mod key;
+pub mod kubeconfig;
 mod oci;
 mod private_fs;
 mod sqlite;

@@ -185,6 +185,7 @@ impl Command {
                 command: DbTokenCommand::Get(args),
                 ..
             } => &mut args.profile,
+            Command::Oke { command, .. } => command.profile_mut(),
             _ => return None,
         };
         Some(&mut arg.profile)
@@ -319,6 +320,13 @@ the token never shows on screen or in the shell history: pipe it in.",
         oci: crate::oci::OciGlobalArgs,
         #[command(subcommand)]
         command: crate::oci::DbTokenCommand,
+    },
+    /// Kubernetes (OKE) credentials from the OCI session: kubectl's exec plugin
+    Oke {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(subcommand)]
+        command: crate::oci::OkeCommand,
     },
 
     // Fitting the shell: completions, and the man pages `cargo xtask man` asks for.

@@ -42,6 +42,9 @@ fn every_command_has_help() {
         &["session", "exchange"],
         &["db-token"],
         &["db-token", "get"],
+        &["oke"],
+        &["oke", "token"],
+        &["oke", "kubeconfig"],
         &["completions"],
     ] {
         let name = if args.is_empty() {

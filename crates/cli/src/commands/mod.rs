@@ -36,6 +36,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Setup { oci, command } => oci::setup(app, &oci, command).await,
         Command::Session { oci, command } => oci::session(app, &oci, command).await,
         Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
+        Command::Oke { oci, command } => oci::oke(app, &oci, command).await,
         Command::Completions(a) => completions::completions(app, &a),
         Command::Man(a) => completions::man(app, &a),
     }

@@ -11,6 +11,7 @@ mod args;
 mod exchange;
 mod listener;
 mod login;
+mod oke;
 mod report;
 mod run;
 
@@ -28,4 +29,5 @@ mod tests_security;
 #[cfg(test)]
 pub(crate) use args::{AuthenticateArgs, DbTokenGetArgs, SetupConfigArgs, ValidateArgs};
 pub use args::{DbTokenCommand, OciGlobalArgs, OciProfileArg, SessionCommand, SetupCommand};
+pub use oke::{OkeCommand, oke};
 pub use run::{db_token, session, setup};
