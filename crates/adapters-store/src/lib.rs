@@ -19,5 +19,6 @@ mod private_fs;
 mod sqlite;
 
 pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource};
+pub use oci::login_record;
 pub use oci::{FsOciFiles, config_location, generate_key_pair, oci_key_fingerprint, profile_name};
 pub use sqlite::{SqliteProfileLock, SqliteTokenStore, StoreOptions};

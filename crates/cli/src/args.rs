@@ -321,6 +321,23 @@ the token never shows on screen or in the shell history: pipe it in.",
         #[command(subcommand)]
         command: crate::oci::DbTokenCommand,
     },
+    /// Keep OCI sessions, database tokens and refresh tokens alive, never prompting
+    #[command(
+        long_about = "Keeps alive what it is given, never prompting: OCI session profiles \
+(--session, refreshed at half their life until the service's 24-hour cap from the login, with a \
+warning two hours before it), a database token (--db-token, re-issued 10 minutes before it \
+expires, its key and token swapped together) and identity-domain profiles (--idcs, the refresh \
+token rotated once --refresh-token-share of its lifetime has passed). Logs one line per action on \
+stderr, never a secret. Runs until SIGTERM or SIGINT (exit 0), sleeping until the next thing is \
+due; --once does what is due and exits (for cron and systemd timers).",
+        after_help = "Examples:\n  oci-iam-sso keep --session DEFAULT --db-token\n  oci-iam-sso keep --once --session prod --idcs epm\n  systemctl --user enable --now oci-iam-sso-keep.service   # docs/systemd/"
+    )]
+    Keep {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(flatten)]
+        args: crate::commands::keep::KeepArgs,
+    },
     /// Kubernetes (OKE) credentials from the OCI session: kubectl's exec plugin
     Oke {
         #[command(flatten)]

@@ -8,6 +8,7 @@ mod config;
 mod files;
 mod keys;
 mod lock;
+pub mod login_record;
 mod realms;
 
 pub use adapter::FsOciFiles;

@@ -6,6 +6,7 @@ mod call;
 mod completions;
 mod exec;
 mod import;
+pub(crate) mod keep;
 mod login;
 mod logout;
 mod profile;
@@ -37,6 +38,7 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Session { oci, command } => oci::session(app, &oci, command).await,
         Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
         Command::Oke { oci, command } => oci::oke(app, &oci, command).await,
+        Command::Keep { oci, args } => keep::run(app, &oci, args).await,
         Command::Completions(a) => completions::completions(app, &a),
         Command::Man(a) => completions::man(app, &a),
     }

@@ -1,0 +1,190 @@
+//! `keep` against the fake OCI service with short lifetimes: a session kept
+//! past several refreshes and stopped by SIGTERM mid-sleep (exit 0), database
+//! tokens re-issued before they expire, and `--once` doing nothing twice.
+
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use oci_iam_sso_adapters_store::FsOciFiles;
+use oci_iam_sso_adapters_store::generate_key_pair;
+use oci_iam_sso_domain::SessionToken;
+use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName, TenancyOcid, decode_claims};
+use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig};
+
+struct Env {
+    fake: FakeOciAuth,
+    home: tempfile::TempDir,
+}
+
+impl Env {
+    async fn new(ttl: Duration) -> Self {
+        Self {
+            fake: FakeOciAuth::start(FakeOciConfig {
+                token_ttl: ttl,
+                port: 0,
+            })
+            .await
+            .unwrap(),
+            home: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oci-iam-sso"));
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("OCI_CLI_ENDPOINT", self.fake.url())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut command = self.command(args);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn session(&self, name: &str) {
+        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
+        let token = self.fake.control().mint_session(&key.public_pem).unwrap();
+        let files = FsOciFiles::new(
+            self.home.path().join(".oci/config"),
+            self.home.path().into(),
+            None,
+        );
+        files
+            .save_new_session(
+                &OciProfileName::new(name).unwrap(),
+                &files.region("us-ashburn-1").unwrap(),
+                &TenancyOcid::parse(FAKE_TENANCY).unwrap(),
+                &key,
+                &SessionToken::new(token),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn stop(child: Child) -> Output {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_session_is_kept_past_several_refreshes_and_sigterm_mid_sleep_exits_0() {
+    // Four-second sessions: refreshed every two seconds.
+    let env = Env::new(Duration::from_secs(4)).await;
+    env.session("DEFAULT").await;
+    let child = env
+        .command(&["keep", "--session", "DEFAULT"])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let output = stop(child).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let refreshes = env.fake.control().counters().refreshes;
+    assert!(refreshes >= 3, "{refreshes} refreshes: {stderr}");
+    assert_eq!(env.fake.control().counters().signature_failures, 0);
+    // One line per action, then the stop; never a token.
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len() as u32, refreshes + 1, "{stderr}");
+    assert!(
+        lines[..lines.len() - 1]
+            .iter()
+            .all(|l| l.starts_with("keep: session [DEFAULT] refreshed; valid until "))
+    );
+    assert_eq!(lines.last(), Some(&"keep: stopped by SIGTERM"));
+    assert!(
+        !stderr.contains("ST$") && !stderr.contains("eyJ"),
+        "{stderr}"
+    );
+    // The session on disk is the last one, and still valid.
+    let token =
+        std::fs::read_to_string(env.home.path().join(".oci/sessions/DEFAULT/token")).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(decode_claims(&token).unwrap().expires_at.unix() > i64::try_from(now).unwrap());
+}
+
+#[tokio::test]
+async fn once_does_what_is_due_and_nothing_the_second_time() {
+    let env = Env::new(Duration::from_secs(3600)).await;
+    env.session("DEFAULT").await;
+    let args = ["keep", "--once", "--session", "DEFAULT", "--db-token"];
+    let first = env.run(&args).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert!(
+        text(&first.stderr).starts_with("keep: db-token in "),
+        "{}",
+        text(&first.stderr)
+    );
+    let counters = env.fake.control().counters();
+    assert_eq!((counters.refreshes, counters.db_tokens), (0, 1));
+    let second = env.run(&args).await;
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(text(&second.stderr), "");
+    let counters = env.fake.control().counters();
+    assert_eq!((counters.refreshes, counters.db_tokens), (0, 1));
+    assert_eq!(text(&second.stdout), "");
+}
+
+#[tokio::test]
+async fn database_tokens_are_reissued_before_they_expire() {
+    // Six-second tokens: re-issued at half their life, every three seconds.
+    let env = Env::new(Duration::from_secs(6)).await;
+    env.session("DEFAULT").await;
+    env.fake.control().set_token_ttl(Duration::from_secs(6));
+    let child = env
+        .command(&["keep", "--db-token", "--db-token-location", "~/db"])
+        .spawn()
+        .unwrap();
+    let token_path = env.home.path().join("db/token");
+    let mut expired_seen = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(8) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if let Ok(token) = std::fs::read_to_string(&token_path) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            if decode_claims(&token).unwrap().expires_at.unix() <= i64::try_from(now).unwrap() {
+                expired_seen += 1;
+            }
+        }
+    }
+    let output = stop(child).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(expired_seen, 0, "a reader found an expired token");
+    let issued = env.fake.control().counters().db_tokens;
+    assert!(issued >= 3, "{issued}: {}", text(&output.stderr));
+}
+
+#[tokio::test]
+async fn keep_with_nothing_to_keep_says_how_in_one_error() {
+    let env = Env::new(Duration::from_secs(3600)).await;
+    let output = env.run(&["keep", "--once"]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("--session OCI_PROFILE"));
+}
