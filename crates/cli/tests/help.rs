@@ -42,6 +42,7 @@ fn every_command_has_help() {
         &["session", "exchange"],
         &["db-token"],
         &["db-token", "get"],
+        &["keep"],
         &["oke"],
         &["oke", "token"],
         &["oke", "kubeconfig"],

@@ -25,6 +25,7 @@ use crate::oci::{OciGlobalArgs, OciProfileArg};
 use crate::remedy::exit;
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "What to keep")]
 pub struct KeepArgs {
     /// OCI session profile to refresh at half its life until the 24-hour cap (repeatable)
     #[arg(long = "session", value_name = "OCI_PROFILE")]
@@ -88,6 +89,15 @@ pub async fn run(app: &App, globals: &OciGlobalArgs, args: KeepArgs) -> Result<u
         return Err(Failure::input(
             "keep has nothing to keep",
             "name what to keep: --session OCI_PROFILE, --db-token, --idcs PROFILE",
+        ));
+    }
+    if !(args.refresh_token_share > 0.0 && args.refresh_token_share <= 1.0) {
+        return Err(Failure::input(
+            format!(
+                "--refresh-token-share {} is not a share of a lifetime",
+                args.refresh_token_share
+            ),
+            "give a number above 0 and at most 1, such as 0.5",
         ));
     }
     let policy = KeepPolicy {
