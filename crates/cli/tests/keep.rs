@@ -188,3 +188,33 @@ async fn keep_with_nothing_to_keep_says_how_in_one_error() {
     assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("--session OCI_PROFILE"));
 }
+
+#[tokio::test]
+async fn at_the_cap_without_an_exchange_source_keep_warns_once_then_reports_the_end() {
+    // Four-second sessions that the fake refreshes for seven seconds after the login.
+    let env = Env::new(Duration::from_secs(4)).await;
+    env.fake.control().set_session_cap(Duration::from_secs(7));
+    env.session("DEFAULT").await;
+    let child = env
+        .command(&["keep", "--session", "DEFAULT", "--session-cap", "7s"])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let output = stop(child).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let counters = env.fake.control().counters();
+    assert!(counters.refreshes >= 2, "{stderr}");
+    // keep never asked past the cap: it knew the login time.
+    assert_eq!(counters.refused_past_cap, 0, "{stderr}");
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.starts_with("keep: warning: session [DEFAULT] cannot be refreshed past "))
+        .count();
+    assert_eq!(warnings, 1, "{stderr}");
+    let ends = stderr
+        .lines()
+        .filter(|l| l.starts_with("keep: error: session [DEFAULT] has expired"))
+        .count();
+    assert_eq!(ends, 1, "{stderr}");
+}

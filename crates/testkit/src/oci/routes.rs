@@ -106,14 +106,20 @@ fn refreshed_token(
             ));
         }
     }
-    state.counters.refreshes += 1;
-    let Some(jwk) = state
+    let Some((jwk, login_at)) = state
         .sessions
         .get(&verified.claims.sess_id)
-        .map(|s| s.jwk.clone())
+        .map(|s| (s.jwk.clone(), s.login_at))
     else {
         return Err(not_authenticated());
     };
+    // OCI refreshes a session only up to 24 hours after its login.
+    let cap = i64::try_from(state.session_cap.as_secs()).unwrap_or(i64::MAX);
+    if state.now() >= login_at.saturating_add(cap) {
+        state.counters.refused_past_cap += 1;
+        return Err(not_authenticated());
+    }
+    state.counters.refreshes += 1;
     Ok(state.token_for(&verified.claims.sess_id, &jwk))
 }
 

@@ -40,6 +40,8 @@ pub struct OciCounters {
     pub refreshes: u32,
     pub db_tokens: u32,
     pub validations: u32,
+    /// Refreshes refused because the session's cap from its login had passed.
+    pub refused_past_cap: u32,
     /// Cluster tokens that passed [`FakeOciControl::verify_cluster_token`].
     pub cluster_tokens: u32,
     /// Signed requests refused (401), whatever the reason.
@@ -49,6 +51,8 @@ pub struct OciCounters {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub jwk: Jwk,
+    /// The fake's time of the login that made the session.
+    pub login_at: i64,
     pub revoked: bool,
     pub expired: bool,
 }
@@ -57,6 +61,8 @@ pub(crate) struct Session {
 pub(crate) struct State {
     pub mac_key: hmac::Key,
     pub token_ttl: Duration,
+    /// How long after its login a session can be refreshed (OCI: 24 hours).
+    pub session_cap: Duration,
     pub clock_offset_secs: i64,
     pub sessions: HashMap<String, Session>,
     pub next_session: u64,
@@ -81,6 +87,7 @@ impl State {
         Self {
             mac_key: hmac::Key::new(hmac::HMAC_SHA256, &seed),
             token_ttl,
+            session_cap: Duration::from_secs(24 * 3600),
             clock_offset_secs: 0,
             sessions: HashMap::new(),
             next_session: 1,
@@ -113,6 +120,7 @@ impl State {
             id,
             Session {
                 jwk,
+                login_at: self.now(),
                 revoked: false,
                 expired: false,
             },
@@ -162,6 +170,12 @@ impl FakeOciControl {
     /// Lifetime of the session tokens minted from now on.
     pub fn set_token_ttl(&self, ttl: Duration) {
         self.lock().token_ttl = ttl;
+    }
+
+    /// How long after its login a session can still be refreshed (OCI's
+    /// 24 hours); a refresh past it is refused with 401.
+    pub fn set_session_cap(&self, cap: Duration) {
+        self.lock().session_cap = cap;
     }
 
     /// Moves the fake's clock (positive: the fake runs ahead of the client).
