@@ -27,8 +27,10 @@ use crate::remedy::exit;
 #[derive(Debug, Args)]
 #[command(next_help_heading = "What to keep")]
 pub struct KeepArgs {
-    /// OCI session profile to refresh at half its life until the 24-hour cap (repeatable)
-    #[arg(long = "session", value_name = "OCI_PROFILE")]
+    /// OCI session profile to refresh at half its life until the 24-hour cap (repeatable);
+    /// with `:IDCS_PROFILE`, a new session is made from that identity-domain profile
+    /// (as `session exchange` does) before the cap
+    #[arg(long = "session", value_name = "OCI_PROFILE[:IDCS_PROFILE]")]
     pub sessions: Vec<String>,
     /// Keep a database token in --db-token-location re-issued before it expires
     #[arg(long)]
@@ -61,6 +63,8 @@ pub struct KeepArgs {
 enum Kept {
     Session {
         context: Box<OciContext>,
+        /// The identity-domain profile a new session is exchanged from.
+        exchange_from: Option<String>,
         warned: bool,
         reported_expired: bool,
     },
@@ -106,24 +110,30 @@ pub async fn run(app: &App, globals: &OciGlobalArgs, args: KeepArgs) -> Result<u
         ..KeepPolicy::default()
     };
     let mut kept = Vec::new();
-    for name in &args.sessions {
+    for given in &args.sessions {
+        let (name, exchange_from) = match given.split_once(':') {
+            Some((name, idcs)) => (name, Some(ProfileName::new(idcs)?.to_string())),
+            None => (given.as_str(), None),
+        };
         let context = app.oci(
             globals,
             &OciProfileArg {
-                profile: Some(name.clone()),
+                profile: Some(name.to_owned()),
             },
         )?;
         kept.push(Kept::Session {
             context: Box::new(context),
+            exchange_from,
             warned: false,
             reported_expired: false,
         });
     }
     if args.db_token {
-        let profile = args
-            .db_token_profile
-            .clone()
-            .or_else(|| args.sessions.first().cloned());
+        let profile = args.db_token_profile.clone().or_else(|| {
+            args.sessions
+                .first()
+                .map(|s| s.split(':').next().unwrap_or(s).to_owned())
+        });
         let context = app.oci(globals, &OciProfileArg { profile })?;
         let location = match &args.db_token_location {
             Some(dir) => oci_iam_sso_domain::expand_tilde(&dir.to_string_lossy(), &context.home),
@@ -179,9 +189,20 @@ impl Kept {
         match self {
             Kept::Session {
                 context,
+                exchange_from,
                 warned,
                 reported_expired,
-            } => tend_session(app, policy, context, warned, reported_expired).await,
+            } => {
+                tend_session(
+                    app,
+                    policy,
+                    context,
+                    exchange_from.as_deref(),
+                    warned,
+                    reported_expired,
+                )
+                .await
+            }
             Kept::DbToken { context, request } => {
                 tend_db_token(app, policy, context, request).await
             }
@@ -194,12 +215,15 @@ async fn tend_session(
     app: &App,
     policy: &KeepPolicy,
     context: &OciContext,
+    exchange_from: Option<&str>,
     warned: &mut bool,
     reported_expired: &mut bool,
 ) -> Result<Timestamp, Failure> {
     let name = &context.profile;
+    let mut exchanged = false;
     loop {
-        let view = session_view(context, *warned).await?;
+        let mut view = session_view(context, *warned).await?;
+        view.can_exchange = exchange_from.is_some();
         let now = app.clock.now();
         let Plan { due, next_check } = policy.session(&view, now);
         match due {
@@ -232,9 +256,24 @@ async fn tend_session(
                 );
             }
             SessionDue::Exchange => {
-                // Not wired yet: a session with an identity-domain source is
-                // treated as one without (see the remaining work).
-                return Ok(next_check);
+                let Some(idcs) = exchange_from.filter(|_| !exchanged) else {
+                    // Once per look: a cap shorter than a token's life would
+                    // otherwise exchange again at once, forever.
+                    return Ok(next_check);
+                };
+                exchanged = true;
+                let (_, done) =
+                    crate::oci::exchange_into(app, context, Some(idcs.to_owned()), None).await?;
+                *reported_expired = false;
+                // The new key has no login record yet: the next look starts
+                // one from the new token, so the cap counts from now.
+                log(
+                    app,
+                    &format!(
+                        "session [{name}] made anew from identity profile [{idcs}] (token exchange); valid until {}",
+                        rfc3339(done.claims.expires_at)
+                    ),
+                );
             }
             SessionDue::Expired => {
                 if !*reported_expired {

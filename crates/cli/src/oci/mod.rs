@@ -29,5 +29,6 @@ mod tests_security;
 #[cfg(test)]
 pub(crate) use args::{AuthenticateArgs, DbTokenGetArgs, SetupConfigArgs, ValidateArgs};
 pub use args::{DbTokenCommand, OciGlobalArgs, OciProfileArg, SessionCommand, SetupCommand};
+pub(crate) use exchange::exchange_into;
 pub use oke::{OkeCommand, oke};
 pub use run::{db_token, session, setup};
