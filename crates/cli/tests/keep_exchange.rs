@@ -23,8 +23,8 @@ struct Oci {
     _stop: std::sync::mpsc::Sender<()>,
 }
 
-/// The fake OCI service on its own runtime thread, with four-second sessions
-/// it refreshes for seven seconds after their login.
+/// The fake OCI service on its own runtime thread, with six-second sessions
+/// it refreshes for ten seconds after their login.
 fn start_oci() -> Oci {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
@@ -35,12 +35,12 @@ fn start_oci() -> Oci {
             .unwrap();
         runtime.block_on(async move {
             let fake = FakeOciAuth::start(FakeOciConfig {
-                token_ttl: Duration::from_secs(4),
+                token_ttl: Duration::from_secs(6),
                 port: 0,
             })
             .await
             .unwrap();
-            fake.control().set_session_cap(Duration::from_secs(7));
+            fake.control().set_session_cap(Duration::from_secs(10));
             ready_tx
                 .send((fake.url().to_owned(), fake.control()))
                 .unwrap();
@@ -126,11 +126,11 @@ fn near_the_cap_a_session_with_an_exchange_source_is_made_anew() {
     let child = command(
         &env,
         &oci,
-        &["keep", "--session", "DEFAULT:ci", "--session-cap", "7s"],
+        &["keep", "--session", "DEFAULT:ci", "--session-cap", "10s"],
     )
     .spawn()
     .unwrap();
-    std::thread::sleep(Duration::from_secs(12));
+    std::thread::sleep(Duration::from_secs(14));
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

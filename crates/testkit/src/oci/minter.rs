@@ -37,6 +37,22 @@ impl SessionMinter {
     }
 }
 
+/// The JWK of an RSA public key PEM (SubjectPublicKeyInfo); `None` for anything else.
+pub(crate) fn jwk_of_public_pem(pem: &str) -> Option<Jwk> {
+    rsa::RsaPublicKey::from_public_key_pem(pem)
+        .ok()
+        .map(|key| jwk_of(&key))
+}
+
+/// The JWK of the public half of an RSA private key PEM (PKCS#8): what a
+/// token bound to that key carries. For tests that check a token and a key
+/// file belong together.
+pub fn jwk_of_private_key_pem(pem: &str) -> Option<Jwk> {
+    use rsa::pkcs8::DecodePrivateKey as _;
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).ok()?;
+    Some(jwk_of(&key.to_public_key()))
+}
+
 /// The JWK the session token carries (`kid` as the console login sends it).
 fn jwk_of(key: &rsa::RsaPublicKey) -> Jwk {
     Jwk {

@@ -25,7 +25,7 @@ pub use browser::{
     complete_login, complete_login_from_file, http_get, wait_for_url, write_browser_script,
 };
 pub use hold::{HeldEndpoint, Hold};
-pub use minter::SessionMinter;
+pub use minter::{SessionMinter, jwk_of_private_key_pem};
 pub use oke::VerifiedClusterToken;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
 pub use token::{FakeClaims, Jwk};

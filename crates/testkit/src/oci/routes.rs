@@ -176,16 +176,17 @@ fn db_token(
     state.counters.db_tokens += 1;
     state.last_db_scope = Some(request.scope);
     state.last_db_public_key = Some(request.public_key);
-    // A database token is a JWT too; the fake reuses its session-token format.
-    Ok(state.token_for(
-        &format!("db-{}", verified.claims.sess_id),
-        &Jwk {
+    // A database token is a JWT too; the fake reuses its session-token
+    // format, bound (its `jwk`) to the key it was asked for when that parses.
+    let jwk = super::minter::jwk_of_public_pem(state.last_db_public_key.as_deref().unwrap_or(""))
+        .unwrap_or(Jwk {
             kty: "RSA".into(),
             n: String::new(),
             e: String::new(),
             kid: None,
-        },
-    ))
+        });
+    let ttl = state.db_token_ttl.unwrap_or(state.token_ttl);
+    Ok(state.token_for_ttl(&format!("db-{}", verified.claims.sess_id), &jwk, ttl))
 }
 
 pub(crate) async fn regions(

@@ -63,6 +63,8 @@ pub(crate) struct State {
     pub token_ttl: Duration,
     /// How long after its login a session can be refreshed (OCI: 24 hours).
     pub session_cap: Duration,
+    /// Lifetime of database tokens when it differs from `token_ttl`.
+    pub db_token_ttl: Option<Duration>,
     pub clock_offset_secs: i64,
     pub sessions: HashMap<String, Session>,
     pub next_session: u64,
@@ -88,6 +90,7 @@ impl State {
             mac_key: hmac::Key::new(hmac::HMAC_SHA256, &seed),
             token_ttl,
             session_cap: Duration::from_secs(24 * 3600),
+            db_token_ttl: None,
             clock_offset_secs: 0,
             sessions: HashMap::new(),
             next_session: 1,
@@ -130,12 +133,17 @@ impl State {
 
     /// A fresh token (new `exp`) for an existing session.
     pub fn token_for(&self, session_id: &str, jwk: &Jwk) -> String {
+        self.token_for_ttl(session_id, jwk, self.token_ttl)
+    }
+
+    /// The same, living `ttl`.
+    pub fn token_for_ttl(&self, session_id: &str, jwk: &Jwk, ttl: Duration) -> String {
         let now = self.now();
         let claims = FakeClaims {
             sub: FAKE_USER.into(),
             tenant: FAKE_TENANCY.into(),
             iat: now,
-            exp: now + i64::try_from(self.token_ttl.as_secs()).unwrap_or(i64::MAX),
+            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
             sess_id: session_id.into(),
             jti: format!(
                 "fake-token-{}",
@@ -170,6 +178,12 @@ impl FakeOciControl {
     /// Lifetime of the session tokens minted from now on.
     pub fn set_token_ttl(&self, ttl: Duration) {
         self.lock().token_ttl = ttl;
+    }
+
+    /// Lifetime of the database tokens issued from now on (default: the
+    /// session tokens' lifetime).
+    pub fn set_db_token_ttl(&self, ttl: Duration) {
+        self.lock().db_token_ttl = Some(ttl);
     }
 
     /// How long after its login a session can still be refreshed (OCI's
