@@ -17,6 +17,7 @@
 mod codec;
 mod file_lock;
 mod key;
+pub mod kubeconfig;
 mod oci;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -24,6 +25,7 @@ mod private_fs;
 mod sqlite;
 
 pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource, KeySourceKind};
+pub use oci::login_record;
 pub use oci::{
     FsOciFiles, config_location, generate_key_pair, oci_key_fingerprint,
     private_key_public_numbers, profile_name,

@@ -210,6 +210,7 @@ impl Command {
                 command: DbTokenCommand::Get(args),
                 ..
             } => &mut args.profile,
+            Command::Oke { command, .. } => command.profile_mut(),
             _ => return None,
         };
         Some(&mut arg.profile)
@@ -405,6 +406,30 @@ then.",
         args: DoctorArgs,
         #[command(flatten)]
         oci: crate::oci::OciGlobalArgs,
+    },
+    /// Keep OCI sessions, database tokens and refresh tokens alive, never prompting
+    #[command(
+        long_about = "Keeps alive what it is given, never prompting: OCI session profiles \
+(--session, refreshed at half their life until the service's 24-hour cap from the login, with a \
+warning two hours before it), a database token (--db-token, re-issued 10 minutes before it \
+expires, its key and token swapped together) and identity-domain profiles (--idcs, the refresh \
+token rotated once --refresh-token-share of its lifetime has passed). Logs one line per action on \
+stderr, never a secret. Runs until SIGTERM or SIGINT (exit 0), sleeping until the next thing is \
+due; --once does what is due and exits (for cron and systemd timers).",
+        after_help = "Examples:\n  oci-iam-sso keep --session DEFAULT --db-token\n  oci-iam-sso keep --once --session prod --idcs epm\n  systemctl --user enable --now oci-iam-sso-keep.service   # docs/systemd/"
+    )]
+    Keep {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(flatten)]
+        args: crate::commands::keep::KeepArgs,
+    },
+    /// Kubernetes (OKE) credentials from the OCI session: kubectl's exec plugin
+    Oke {
+        #[command(flatten)]
+        oci: crate::oci::OciGlobalArgs,
+        #[command(subcommand)]
+        command: crate::oci::OkeCommand,
     },
 
     // Fitting the shell: completions, and the man pages `cargo xtask man` asks for.

@@ -12,6 +12,7 @@
 mod device;
 mod error;
 mod fingerprint;
+pub mod keep;
 pub mod oci;
 mod path;
 mod ports;
@@ -70,6 +71,8 @@ pub(crate) mod mocks {
 // Test modules, one per topic; `test_support` holds the manual clock and builders.
 #[cfg(test)]
 mod device_tests;
+#[cfg(test)]
+mod keep_tests;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]

@@ -27,7 +27,7 @@ const BODY_LIMIT: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct HttpOciAuthService {
     http: LazyClient,
-    endpoint: Option<ServiceUrl>,
+    pub(super) endpoint: Option<ServiceUrl>,
 }
 
 #[derive(Clone, Copy)]

@@ -4,9 +4,11 @@
 //! The identity-domain OAuth client lives elsewhere in this crate.
 
 mod client;
+mod oke;
 mod pem;
 mod signer;
 
 pub use client::HttpOciAuthService;
+pub use oke::cluster_token_for_url;
 pub use pem::rsa_key_pair_from_pem;
 pub use signer::{KeyId, SignError, SignedHeaders, SigningRequest, sign_request, signing_string};

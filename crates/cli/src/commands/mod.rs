@@ -7,6 +7,7 @@ mod completions;
 mod doctor;
 mod exec;
 mod import;
+pub(crate) mod keep;
 mod login;
 mod logout;
 mod profile;
@@ -40,6 +41,8 @@ pub async fn dispatch(app: &App, command: Command) -> Result<u8, Failure> {
         Command::Session { oci, command } => oci::session(app, &oci, command).await,
         Command::DbToken { oci, command } => oci::db_token(app, &oci, command).await,
         Command::Doctor { oci, args } => doctor::run(app, &oci, args).await,
+        Command::Oke { oci, command } => oci::oke(app, &oci, command).await,
+        Command::Keep { oci, args } => keep::run(app, &oci, args).await,
         Command::Completions(a) => completions::completions(app, &a),
         Command::Man(a) => completions::man(app, &a),
     }

@@ -12,6 +12,7 @@ mod exchange;
 mod headless;
 mod listener;
 mod login;
+mod oke;
 mod report;
 mod run;
 
@@ -29,4 +30,6 @@ mod tests_security;
 #[cfg(test)]
 pub(crate) use args::{AuthenticateArgs, DbTokenGetArgs, SetupConfigArgs, ValidateArgs};
 pub use args::{DbTokenCommand, OciGlobalArgs, OciProfileArg, SessionCommand, SetupCommand};
+pub(crate) use exchange::exchange_into;
+pub use oke::{OkeCommand, oke};
 pub use run::{db_token, session, setup};

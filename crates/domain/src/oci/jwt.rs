@@ -104,6 +104,12 @@ pub fn string_claim(token: &str, name: &str) -> Option<String> {
     Some(payload_json(token)?.get(name)?.as_str()?.to_owned())
 }
 
+/// A numeric claim of a JWT (such as `iat`); `None` when the token is not a
+/// JWT or has no such whole number.
+pub fn numeric_claim(token: &str, name: &str) -> Option<i64> {
+    payload_json(token)?.get(name)?.as_i64()
+}
+
 fn payload_json(token: &str) -> Option<serde_json::Value> {
     let mut parts = token.trim().split('.');
     let (Some(_), Some(payload), Some(_), None) =

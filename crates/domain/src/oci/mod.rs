@@ -10,6 +10,7 @@ mod error;
 mod exchange;
 mod jwt;
 pub mod layout;
+mod oke;
 mod ports;
 mod tenancy;
 mod types;
@@ -21,10 +22,18 @@ mod tests;
 mod tests_exchange;
 #[cfg(test)]
 mod tests_lock;
+#[cfg(test)]
+mod tests_oke;
 
 pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
-pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, string_claim};
+pub use jwt::{
+    RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, numeric_claim, string_claim,
+};
+pub use oke::{
+    CLUSTER_TOKEN_LIFETIME, ClusterCredential, ClusterId, ClusterToken, ClusterTokenSigner,
+    GetClusterToken,
+};
 pub use ports::{OciAuthService, OciFiles, OciKeys, TokenExchanger};
 pub use tenancy::{TenancyChange, TenancyOcid, TenancyRefusal};
 pub use types::{
@@ -38,5 +47,6 @@ pub use usecase::{
 /// Mocks of the OCI ports, for tests in this crate.
 #[cfg(test)]
 pub(crate) mod mocks {
+    pub use super::oke::MockClusterTokenSigner;
     pub use super::ports::{MockOciAuthService, MockOciFiles, MockOciKeys, MockTokenExchanger};
 }

@@ -44,7 +44,7 @@ impl RefreshSession<'_> {
 /// Refreshes while the token is still valid (the service refuses expired ones),
 /// then writes the new token; the key pair stays. The caller holds the
 /// profile's session lock.
-async fn refresh(
+pub(super) async fn refresh(
     auth: &dyn OciAuthService,
     files: &dyn OciFiles,
     now: Timestamp,

@@ -45,6 +45,35 @@ impl SessionMinter {
     }
 }
 
+/// The DER inside a PEM block labelled `label`.
+fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
+    let (begin, end) = (format!("-----BEGIN {label}-----"), format!("-----END {label}-----"));
+    let body: String = pem
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != begin)
+        .skip(1)
+        .take_while(|l| *l != end)
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(body).ok()
+}
+
+/// The JWK of an RSA public key PEM (SubjectPublicKeyInfo); `None` for anything else.
+pub(crate) fn jwk_of_public_pem(pem: &str) -> Option<Jwk> {
+    let der = pem_body(pem, "PUBLIC KEY")?;
+    RsaSubjectPublicKey::from_der(&der).ok().map(|key| jwk_of(&key))
+}
+
+/// The JWK of the public half of an RSA private key PEM (PKCS#8): what a
+/// token bound to that key carries. For tests that check a token and a key
+/// file belong together.
+pub fn jwk_of_private_key_pem(pem: &str) -> Option<Jwk> {
+    use aws_lc_rs::signature::KeyPair as _;
+    let der = pem_body(pem, "PRIVATE KEY")?;
+    let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).ok()?;
+    Some(jwk_of(key.public_key()))
+}
+
 /// The JWK the session token carries (`kid` as the console login sends it).
 fn jwk_of(key: &RsaSubjectPublicKey) -> Jwk {
     Jwk {

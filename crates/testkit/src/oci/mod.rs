@@ -9,6 +9,7 @@
 mod browser;
 mod hold;
 mod minter;
+mod oke;
 mod routes;
 mod state;
 mod token;
@@ -24,7 +25,8 @@ pub use browser::{
     complete_login, complete_login_from_file, http_get, wait_for_url, write_browser_script,
 };
 pub use hold::{HeldEndpoint, Hold};
-pub use minter::SessionMinter;
+pub use minter::{SessionMinter, jwk_of_private_key_pem};
+pub use oke::VerifiedClusterToken;
 pub use state::{FAKE_TENANCY, FAKE_USER, FakeOciControl, OciCounters, Rejection};
 pub use token::{FakeClaims, Jwk};
 pub use verify::MAX_CLOCK_SKEW_SECS;

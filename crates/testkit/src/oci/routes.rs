@@ -106,14 +106,20 @@ fn refreshed_token(
             ));
         }
     }
-    state.counters.refreshes += 1;
-    let Some(jwk) = state
+    let Some((jwk, login_at)) = state
         .sessions
         .get(&verified.claims.sess_id)
-        .map(|s| s.jwk.clone())
+        .map(|s| (s.jwk.clone(), s.login_at))
     else {
         return Err(not_authenticated());
     };
+    // OCI refreshes a session only up to 24 hours after its login.
+    let cap = i64::try_from(state.session_cap.as_secs()).unwrap_or(i64::MAX);
+    if state.now() >= login_at.saturating_add(cap) {
+        state.counters.refused_past_cap += 1;
+        return Err(not_authenticated());
+    }
+    state.counters.refreshes += 1;
     Ok(state.token_for(&verified.claims.sess_id, &jwk))
 }
 
@@ -170,16 +176,17 @@ fn db_token(
     state.counters.db_tokens += 1;
     state.last_db_scope = Some(request.scope);
     state.last_db_public_key = Some(request.public_key);
-    // A database token is a JWT too; the fake reuses its session-token format.
-    Ok(state.token_for(
-        &format!("db-{}", verified.claims.sess_id),
-        &Jwk {
+    // A database token is a JWT too; the fake reuses its session-token
+    // format, bound (its `jwk`) to the key it was asked for when that parses.
+    let jwk = super::minter::jwk_of_public_pem(state.last_db_public_key.as_deref().unwrap_or(""))
+        .unwrap_or(Jwk {
             kty: "RSA".into(),
             n: String::new(),
             e: String::new(),
             kid: None,
-        },
-    ))
+        });
+    let ttl = state.db_token_ttl.unwrap_or(state.token_ttl);
+    Ok(state.token_for_ttl(&format!("db-{}", verified.claims.sess_id), &jwk, ttl))
 }
 
 pub(crate) async fn regions(

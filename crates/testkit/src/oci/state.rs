@@ -28,6 +28,9 @@ pub enum Rejection {
     ExpiredToken,
     RevokedSession,
     BadSignature,
+    /// A cluster token that is not padded base64url of a
+    /// `/cluster_request/{cluster}?authorization=…&date=…` URL.
+    MalformedClusterToken,
 }
 
 /// How many requests of each kind the fake answered.
@@ -37,6 +40,10 @@ pub struct OciCounters {
     pub refreshes: u32,
     pub db_tokens: u32,
     pub validations: u32,
+    /// Refreshes refused because the session's cap from its login had passed.
+    pub refused_past_cap: u32,
+    /// Cluster tokens that passed [`FakeOciControl::verify_cluster_token`].
+    pub cluster_tokens: u32,
     /// Signed requests refused (401), whatever the reason.
     pub signature_failures: u32,
 }
@@ -44,6 +51,8 @@ pub struct OciCounters {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub jwk: Jwk,
+    /// The fake's time of the login that made the session.
+    pub login_at: i64,
     pub revoked: bool,
     pub expired: bool,
 }
@@ -52,6 +61,10 @@ pub(crate) struct Session {
 pub(crate) struct State {
     pub mac_key: hmac::Key,
     pub token_ttl: Duration,
+    /// How long after its login a session can be refreshed (OCI: 24 hours).
+    pub session_cap: Duration,
+    /// Lifetime of database tokens when it differs from `token_ttl`.
+    pub db_token_ttl: Option<Duration>,
     pub clock_offset_secs: i64,
     pub sessions: HashMap<String, Session>,
     pub next_session: u64,
@@ -76,6 +89,8 @@ impl State {
         Self {
             mac_key: hmac::Key::new(hmac::HMAC_SHA256, &seed),
             token_ttl,
+            session_cap: Duration::from_secs(24 * 3600),
+            db_token_ttl: None,
             clock_offset_secs: 0,
             sessions: HashMap::new(),
             next_session: 1,
@@ -108,6 +123,7 @@ impl State {
             id,
             Session {
                 jwk,
+                login_at: self.now(),
                 revoked: false,
                 expired: false,
             },
@@ -117,12 +133,17 @@ impl State {
 
     /// A fresh token (new `exp`) for an existing session.
     pub fn token_for(&self, session_id: &str, jwk: &Jwk) -> String {
+        self.token_for_ttl(session_id, jwk, self.token_ttl)
+    }
+
+    /// The same, living `ttl`.
+    pub fn token_for_ttl(&self, session_id: &str, jwk: &Jwk, ttl: Duration) -> String {
         let now = self.now();
         let claims = FakeClaims {
             sub: FAKE_USER.into(),
             tenant: FAKE_TENANCY.into(),
             iat: now,
-            exp: now + i64::try_from(self.token_ttl.as_secs()).unwrap_or(i64::MAX),
+            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
             sess_id: session_id.into(),
             jti: format!(
                 "fake-token-{}",
@@ -157,6 +178,18 @@ impl FakeOciControl {
     /// Lifetime of the session tokens minted from now on.
     pub fn set_token_ttl(&self, ttl: Duration) {
         self.lock().token_ttl = ttl;
+    }
+
+    /// Lifetime of the database tokens issued from now on (default: the
+    /// session tokens' lifetime).
+    pub fn set_db_token_ttl(&self, ttl: Duration) {
+        self.lock().db_token_ttl = Some(ttl);
+    }
+
+    /// How long after its login a session can still be refreshed (OCI's
+    /// 24 hours); a refresh past it is refused with 401.
+    pub fn set_session_cap(&self, cap: Duration) {
+        self.lock().session_cap = cap;
     }
 
     /// Moves the fake's clock (positive: the fake runs ahead of the client).
