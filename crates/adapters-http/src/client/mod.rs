@@ -6,7 +6,7 @@
 //! never sends a request, so [`LazyClient`] builds the client on first use.
 
 mod proxy;
-mod tls;
+pub(crate) mod tls;
 mod transport;
 
 use std::path::PathBuf;
