@@ -7,12 +7,13 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
+use aws_lc_rs::encoding::{AsDer as _, PublicKeyX509Der};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair};
+use base64::Engine as _;
 use oci_iam_sso_adapters_store::FsOciFiles;
 use oci_iam_sso_adapters_store::{generate_key_pair, oci_key_fingerprint as fingerprint};
 use oci_iam_sso_domain::SessionToken;
 use oci_iam_sso_domain::oci::{KeySize, OciError, OciFiles, OciKeys, OciProfileName};
-use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePublicKey as _};
-use rsa::traits::PublicKeyParts as _;
 
 const ORIGINAL: &str = "\
 # OCI config, hand edited; keep this comment
@@ -196,6 +197,14 @@ async fn malformed_config_names_file_and_line() {
     );
 }
 
+/// The DER body of a one-block PEM text.
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn generated_keys_are_rsa_65537_with_the_oci_fingerprint() {
     let home = tempfile::tempdir().unwrap();
@@ -208,15 +217,13 @@ async fn generated_keys_are_rsa_65537_with_the_oci_fingerprint() {
                 .starts_with("-----BEGIN PRIVATE KEY-----\n")
         );
         assert!(key.public_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"));
-        let private = rsa::RsaPrivateKey::from_pkcs8_pem(key.private_pem.expose_secret()).unwrap();
-        assert_eq!(private.size() * 8, bits);
-        assert_eq!(private.e(), &rsa::BigUint::from(65_537u32));
-        let public = rsa::RsaPublicKey::from_public_key_pem(&key.public_pem).unwrap();
-        assert_eq!(public, private.to_public_key());
-        assert_eq!(
-            key.fingerprint,
-            fingerprint(public.to_public_key_der().unwrap().as_bytes())
-        );
+        let private = RsaKeyPair::from_pkcs8(&pem_der(key.private_pem.expose_secret())).unwrap();
+        assert_eq!(private.public_modulus_len() * 8, bits);
+        let exponent = private.public_key().exponent();
+        assert_eq!(exponent.big_endian_without_leading_zero(), [1, 0, 1]);
+        let public: PublicKeyX509Der<'_> = private.public_key().as_der().unwrap();
+        assert_eq!(pem_der(&key.public_pem), public.as_ref());
+        assert_eq!(key.fingerprint, fingerprint(public.as_ref()));
         assert_eq!(key.fingerprint.len(), 47);
         assert!(!format!("{key:?}").contains("PRIVATE KEY"));
     }

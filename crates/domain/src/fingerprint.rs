@@ -5,7 +5,7 @@
 /// bits) of its SHA-256. Enough to match a log line with a stored set; useless
 /// for recovering a token, whose entropy is far above 48 bits.
 pub fn fingerprint(secret: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, secret);
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret);
     digest.as_ref()[..6]
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -37,7 +37,7 @@ async fn fake_idcs_prints_its_urls_and_serves_discovery() {
     assert_eq!(urls["control_url"], format!("{domain}/_testkit"));
 
     // reqwest is built without a default TLS provider; clients need one installed.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let http = reqwest::Client::new();
     let doc: serde_json::Value = http
         .get(format!("{domain}/.well-known/openid-configuration"))

@@ -1,18 +1,18 @@
 //! The fake OCI auth service accepts a request signed exactly as OCI's
 //! "Request Signatures" page describes and
 //! rejects a wrong signature, a wrong header list, a wrong body hash, a stale
-//! date and an expired session. Requests are signed here by hand (ring), not
+//! date and an expired session. Requests are signed here by hand (aws-lc-rs), not
 //! with the project's signer, so the fake is checked independently of it.
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
 use std::time::{Duration, SystemTime};
 
+use aws_lc_rs::encoding::{AsDer as _, PublicKeyX509Der};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig, FakeOciControl, Rejection};
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
 
 fn test_key_pem() -> String {
     let path = concat!(
@@ -23,15 +23,22 @@ fn test_key_pem() -> String {
 }
 
 fn ring_key(pem: &str) -> RsaKeyPair {
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap();
-    RsaKeyPair::from_pkcs8(key.to_pkcs8_der().unwrap().as_bytes()).unwrap()
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    RsaKeyPair::from_pkcs8(&STANDARD.decode(body).unwrap()).unwrap()
 }
 
 fn public_pem(pem: &str) -> String {
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).unwrap();
-    key.to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .unwrap()
+    let der: PublicKeyX509Der<'_> = ring_key(pem).public_key().as_der().unwrap();
+    let body = STANDARD.encode(der.as_ref());
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        lines.join("\n")
+    )
 }
 
 /// What a test may get wrong on purpose.
@@ -79,7 +86,8 @@ impl Signer<'_> {
         } else {
             body
         };
-        let digest = STANDARD.encode(ring::digest::digest(&ring::digest::SHA256, hashed).as_ref());
+        let digest =
+            STANDARD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, hashed).as_ref());
         let with_body = method == reqwest::Method::POST;
         if with_body {
             lines.push(format!("content-length: {}", body.len()));
@@ -90,11 +98,11 @@ impl Signer<'_> {
                 names.push_str(" x-content-sha256");
             }
         }
-        let mut signature = vec![0; self.key.public().modulus_len()];
+        let mut signature = vec![0; self.key.public_modulus_len()];
         self.key
             .sign(
                 &RSA_PKCS1_SHA256,
-                &ring::rand::SystemRandom::new(),
+                &aws_lc_rs::rand::SystemRandom::new(),
                 lines.join("\n").as_bytes(),
                 &mut signature,
             )
@@ -119,7 +127,7 @@ impl Signer<'_> {
 }
 
 async fn fake() -> (FakeOciAuth, FakeOciControl, reqwest::Client) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let fake = FakeOciAuth::start(FakeOciConfig::default()).await.unwrap();
     let control = fake.control();
     (fake, control, reqwest::Client::new())
@@ -231,8 +239,7 @@ async fn tampered_requests_are_rejected_and_counted() {
 async fn a_signature_by_another_key_is_rejected() {
     let (fake, control, client) = fake().await;
     let token = control.mint_session(&public_pem(&test_key_pem())).unwrap();
-    let other = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap();
-    let other = RsaKeyPair::from_pkcs8(other.to_pkcs8_der().unwrap().as_bytes()).unwrap();
+    let other = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
     let url = format!("{}/20160918/regions", fake.url());
     let response = Signer {
         key: &other,
@@ -299,12 +306,12 @@ async fn expired_and_revoked_sessions_are_rejected() {
 async fn the_console_login_redirects_with_a_session_bound_to_the_given_key() {
     let (fake, control, _) = fake().await;
     let pem = test_key_pem();
-    let private = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
-    use rsa::traits::PublicKeyParts as _;
+    let private = ring_key(&pem);
+    let public = private.public_key();
     let jwk = serde_json::json!({
         "kty": "RSA",
-        "n": URL_SAFE_NO_PAD.encode(private.n().to_bytes_be()),
-        "e": URL_SAFE_NO_PAD.encode(private.e().to_bytes_be()),
+        "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+        "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
         "kid": "Ignored",
     });
     let public_key = URL_SAFE_NO_PAD.encode(jwk.to_string());

@@ -23,7 +23,7 @@ struct Reference {
 }
 
 fn reference(base: &str, retries_refresh: bool) -> Box<dyn IdentityProvider> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     Box::new(Reference {
         base: ServiceUrl::parse(base).unwrap(),
         http: reqwest::Client::builder()

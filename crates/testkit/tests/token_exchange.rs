@@ -9,13 +9,12 @@ mod common;
 
 use std::time::SystemTime;
 
+use aws_lc_rs::encoding::{AsDer as _, PublicKeyX509Der};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig};
 use oci_iam_sso_testkit::{FakeIdcsConfig, FakeIdentityDomain};
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use rsa::pkcs8::{DecodePrivateKey as _, EncodePrivateKey as _, EncodePublicKey as _};
-use rsa::traits::PublicKeyParts as _;
 use serde_json::Value;
 
 const CONFIDENTIAL: &str = "confidential-app";
@@ -23,16 +22,19 @@ const SECRET: &str = "s3cret:with-colon";
 const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const UPST: &str = "urn:oci:token-type:oci-upst";
 
-fn private_key() -> rsa::RsaPrivateKey {
+fn private_key() -> RsaKeyPair {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../adapters-http/tests/data/oci/test_key.pem"
     );
-    rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let pem = std::fs::read_to_string(path).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    RsaKeyPair::from_pkcs8(&STANDARD.decode(body).unwrap()).unwrap()
 }
 
-fn spki_base64(key: &rsa::RsaPrivateKey) -> String {
-    STANDARD.encode(key.to_public_key().to_public_key_der().unwrap().as_bytes())
+fn spki_base64(key: &RsaKeyPair) -> String {
+    let der: PublicKeyX509Der<'_> = key.public_key().as_der().unwrap();
+    STANDARD.encode(der.as_ref())
 }
 
 struct Fakes {
@@ -93,7 +95,7 @@ fn set(form: &mut [(&'static str, String)], name: &str, value: &str) {
 
 /// A signed `GET /20160918/regions` (OCI request signature) with the session key: 200 when the
 /// fake OCI auth service accepts the session.
-async fn validate(oci: &FakeOciAuth, key: &rsa::RsaPrivateKey, token: &str) -> u16 {
+async fn validate(oci: &FakeOciAuth, key: &RsaKeyPair, token: &str) -> u16 {
     let url = url::Url::parse(&format!("{}/20160918/regions", oci.url())).unwrap();
     let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
     let date = httpdate::fmt_http_date(SystemTime::now());
@@ -101,16 +103,14 @@ async fn validate(oci: &FakeOciAuth, key: &rsa::RsaPrivateKey, token: &str) -> u
         "date: {date}\n(request-target): get {}\nhost: {host}",
         url.path()
     );
-    let ring_key = RsaKeyPair::from_pkcs8(key.to_pkcs8_der().unwrap().as_bytes()).unwrap();
-    let mut signature = vec![0; ring_key.public().modulus_len()];
-    ring_key
-        .sign(
-            &RSA_PKCS1_SHA256,
-            &ring::rand::SystemRandom::new(),
-            signing.as_bytes(),
-            &mut signature,
-        )
-        .unwrap();
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        signing.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
     let authorization = format!(
         "Signature algorithm=\"rsa-sha256\",headers=\"date (request-target) host\",keyId=\"ST${token}\",signature=\"{}\",version=\"1\"",
         STANDARD.encode(&signature)
@@ -138,7 +138,11 @@ async fn a_confidential_client_gets_a_session_the_oci_fake_accepts() {
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     let jwk: Value = serde_json::from_str(claims["jwk"].as_str().unwrap()).unwrap();
     let key = private_key();
-    assert_eq!(jwk["n"], URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()));
+    let modulus = key.public_key().modulus();
+    assert_eq!(
+        jwk["n"],
+        URL_SAFE_NO_PAD.encode(modulus.big_endian_without_leading_zero())
+    );
 
     assert_eq!(validate(&fakes.oci, &key, token).await, 200);
     assert_eq!(fakes.idcs.control().counters().token_exchanges, 1);
@@ -164,11 +168,10 @@ async fn client_authentication_is_required_and_checked() {
 #[tokio::test]
 async fn wrong_inputs_are_refused_with_the_domains_error() {
     let fakes = fakes(true).await;
-    let pem = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
-        &private_key().to_public_key(),
-        rsa::pkcs8::LineEnding::LF,
-    )
-    .unwrap();
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        spki_base64(&private_key())
+    );
     let cases: [(&str, &str, &str); 6] = [
         ("subject_token", "not-a-token", "invalid_grant"),
         (

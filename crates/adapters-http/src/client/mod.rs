@@ -50,7 +50,7 @@ impl Default for HttpSettings {
 /// The rustls crypto provider of the whole process: the one crypto stack of
 /// the workspace. Switching stacks is this line (and the `rustls` feature).
 fn crypto_provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::ring::default_provider()
+    rustls::crypto::aws_lc_rs::default_provider()
 }
 
 /// Installs the workspace's rustls crypto provider, once. Another provider

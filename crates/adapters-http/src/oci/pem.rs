@@ -1,11 +1,11 @@
-//! Reading RSA private keys from PEM text into ring key pairs.
+//! Reading RSA private keys from PEM text into aws-lc-rs key pairs.
 //!
 //! PKCS#8 (`BEGIN PRIVATE KEY`, what `oci setup` and this tool write) and
 //! PKCS#1 (`BEGIN RSA PRIVATE KEY`, older OCI key files) are accepted.
 //! Encrypted keys are not: a session key is never encrypted.
 
+use aws_lc_rs::signature::RsaKeyPair;
 use base64::Engine as _;
-use ring::signature::RsaKeyPair;
 
 /// Why a private key could not be loaded. Never quotes the key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +20,7 @@ pub enum KeyError {
     Rejected,
 }
 
-/// Parses a PEM private key into a ring RSA key pair.
+/// Parses a PEM private key into an aws-lc-rs RSA key pair.
 pub fn rsa_key_pair_from_pem(pem: &str) -> Result<RsaKeyPair, KeyError> {
     let (label, der) = pem_block(pem)?;
     match label.as_str() {

@@ -7,8 +7,8 @@
 
 use std::time::SystemTime;
 
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
 /// The `keyId` of the `Authorization` header.
 #[derive(Clone, Copy)]
@@ -137,7 +137,7 @@ fn signed_headers(
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
             .map_or("application/json", |(_, v)| v.as_str());
-        let digest = ring::digest::digest(&ring::digest::SHA256, request.body);
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, request.body);
         headers.push(("content-length", request.body.len().to_string()));
         headers.push(("content-type", content_type.to_owned()));
         headers.push((
@@ -172,11 +172,12 @@ pub fn sign_request(
 ) -> Result<SignedHeaders, SignError> {
     let signed = signed_headers(request, date)?;
     let text = render_signing_string(&signed);
-    let mut signature = vec![0u8; key.public().modulus_len()];
-    // ring uses the random source only for blinding; the signature itself is deterministic.
+    let mut signature = vec![0u8; key.public_modulus_len()];
+    // aws-lc-rs ignores the random source (ring took it for blinding);
+    // PKCS#1 v1.5 signatures are deterministic.
     key.sign(
         &RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
+        &aws_lc_rs::rand::SystemRandom::new(),
         text.as_bytes(),
         &mut signature,
     )

@@ -9,8 +9,8 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use oci_iam_sso_domain::StoreError;
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use super::{KEY_LEN, RawKey, unavailable};

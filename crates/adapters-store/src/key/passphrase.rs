@@ -3,8 +3,8 @@
 
 use std::num::NonZeroU32;
 
-use ring::pbkdf2;
-use ring::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::pbkdf2;
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
 use super::{KEY_LEN, RawKey};

@@ -69,7 +69,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 /// the name beforehand, and a symlink or file planted there makes the open
 /// fail instead of being followed or truncated.
 fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), FileError> {
-    use rand_core::RngCore as _;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -78,7 +77,9 @@ fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), F
         .file_name()
         .ok_or_else(|| FileError::at(path, "not a file path"))?
         .to_string_lossy();
-    let temp = dir.join(format!(".{name}.tmp-{:016x}", rand_core::OsRng.next_u64()));
+    let mut random = [0u8; 8];
+    aws_lc_rs::rand::fill(&mut random).map_err(|_| FileError::at(path, "no random source"))?;
+    let temp = dir.join(format!(".{name}.tmp-{:016x}", u64::from_ne_bytes(random)));
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)

@@ -2,71 +2,100 @@
 //! takes, and the public numbers of a private key (to check that a token is
 //! bound to it).
 //!
-//! Why the `rsa` crate: ring signs with RSA but cannot generate RSA keys, so
-//! `rsa` is used for key generation (and PEM encoding) only; signing stays in ring.
+//! Everything here is aws-lc-rs, the project's one crypto stack: it generates
+//! RSA keys (ring cannot) about ten times faster than the pure-Rust `rsa`
+//! crate, exports PKCS#8 and SubjectPublicKeyInfo DER, and exposes n and e.
 
+use aws_lc_rs::encoding::{AsDer as _, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::signature::{KeyPair as _, RsaKeyPair, RsaSubjectPublicKey};
+use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use oci_iam_sso_domain::oci::{KeyPair, KeySize, PrivateKeyPem, RsaPublicNumbers};
-use rsa::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _, LineEnding};
+use zeroize::Zeroizing;
 
-/// A fresh RSA key pair, e = 65537 (`RsaPrivateKey::new` uses that exponent).
+/// A fresh RSA key pair, e = 65537 (the only exponent aws-lc generates).
+///
+/// PEM as the OCI CLI writes it: PKCS#8 `PRIVATE KEY` and SubjectPublicKeyInfo
+/// `PUBLIC KEY`, base64 in 64-character lines, LF line ends.
 pub fn generate_key_pair(size: KeySize) -> Result<KeyPair, String> {
-    let private = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, size.bits())
-        .map_err(|e| format!("RSA key generation failed: {e}"))?;
-    let private_pem = private
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| format!("PKCS#8 encoding failed: {e}"))?;
-    let public = private.to_public_key();
-    let public_pem = public
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| format!("public key encoding failed: {e}"))?;
-    let public_der = public
-        .to_public_key_der()
-        .map_err(|e| format!("public key encoding failed: {e}"))?;
+    let bits = match size {
+        KeySize::Rsa2048 => aws_lc_rs::rsa::KeySize::Rsa2048,
+        KeySize::Rsa4096 => aws_lc_rs::rsa::KeySize::Rsa4096,
+    };
+    let private = RsaKeyPair::generate(bits).map_err(|_| "RSA key generation failed")?;
+    let pkcs8: Pkcs8V1Der<'_> = private.as_der().map_err(|_| "PKCS#8 encoding failed")?;
+    let public_der: PublicKeyX509Der<'_> = private
+        .public_key()
+        .as_der()
+        .map_err(|_| "public key encoding failed")?;
+    let private_pem = Zeroizing::new(pem("PRIVATE KEY", pkcs8.as_ref()));
     Ok(KeyPair {
         private_pem: PrivateKeyPem::new(private_pem.as_str().to_owned()),
-        public_pem,
-        fingerprint: fingerprint(public_der.as_bytes()),
+        public_pem: pem("PUBLIC KEY", public_der.as_ref()),
+        fingerprint: fingerprint(public_der.as_ref()),
     })
+}
+
+/// PEM text of one DER block (RFC 7468: 64-character lines, LF).
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(der));
+    let mut text = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        text.push_str(&String::from_utf8_lossy(line));
+        text.push('\n');
+    }
+    text.push_str(&format!("-----END {label}-----\n"));
+    text
+}
+
+/// The label and DER body of the first PEM block in `text` (text around it,
+/// such as the `OCI_API_KEY` line the OCI CLI appends, is ignored).
+fn pem_block(text: &str) -> Option<(&str, Zeroizing<Vec<u8>>)> {
+    let begin = text.find("-----BEGIN ")? + "-----BEGIN ".len();
+    let rest = &text[begin..];
+    let label = &rest[..rest.find("-----")?];
+    let body_start = label.len() + "-----".len();
+    let end_line = format!("-----END {label}-----");
+    let body = &rest[body_start..body_start + rest[body_start..].find(&end_line)?];
+    let compact = Zeroizing::new(body.split_whitespace().collect::<String>());
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .ok()?;
+    Some((label, Zeroizing::new(der)))
+}
+
+/// The JWK JSON of an RSA public key's numbers.
+fn jwk_json(key: &RsaSubjectPublicKey) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    serde_json::json!({
+        "kty": "RSA",
+        "n": b64.encode(key.modulus().big_endian_without_leading_zero()),
+        "e": b64.encode(key.exponent().big_endian_without_leading_zero()),
+        "kid": "Ignored",
+    })
+    .to_string()
 }
 
 /// The public key as the JSON JWK the console login takes:
 /// `{"kty":"RSA","n":…,"e":…,"kid":"Ignored"}`, n and e unpadded base64url.
 pub fn public_key_jwk(public_pem: &str) -> Result<String, String> {
-    use base64::Engine as _;
-    use rsa::pkcs8::DecodePublicKey as _;
-    use rsa::traits::PublicKeyParts as _;
-    let key = rsa::RsaPublicKey::from_public_key_pem(public_pem)
-        .map_err(|e| format!("not an RSA public key: {e}"))?;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    Ok(serde_json::json!({
-        "kty": "RSA",
-        "n": b64.encode(key.n().to_bytes_be()),
-        "e": b64.encode(key.e().to_bytes_be()),
-        "kid": "Ignored",
-    })
-    .to_string())
+    let (_, der) = pem_block(public_pem).ok_or("not an RSA public key: no PEM block")?;
+    let key =
+        RsaSubjectPublicKey::from_der(&der).map_err(|e| format!("not an RSA public key: {e}"))?;
+    Ok(jwk_json(&key))
 }
 
 /// The public numbers of a private key PEM (PKCS#8 or PKCS#1, as the signer
 /// reads them; text around the block, such as the `OCI_API_KEY` line the OCI
 /// CLI appends, is ignored). `None` when it is not an RSA private key.
 pub fn private_key_public_numbers(private_pem: &str) -> Option<RsaPublicNumbers> {
-    use rsa::pkcs1::DecodeRsaPrivateKey as _;
-    use rsa::pkcs8::DecodePrivateKey as _;
-    let begin = private_pem.find("-----BEGIN ")?;
-    let block = &private_pem[begin..];
-    let label_end = block["-----BEGIN ".len()..].find("-----")? + "-----BEGIN ".len();
-    let label = &block["-----BEGIN ".len()..label_end];
-    let end_line = format!("-----END {label}-----");
-    let block = &block[..block.find(&end_line)? + end_line.len()];
+    let (label, der) = pem_block(private_pem)?;
     let key = match label {
-        "PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs8_pem(block).ok()?,
-        "RSA PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs1_pem(block).ok()?,
+        "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der).ok()?,
+        "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).ok()?,
         _ => return None,
     };
-    let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF).ok()?;
-    RsaPublicNumbers::from_jwk_json(&public_key_jwk(&public_pem).ok()?)
+    RsaPublicNumbers::from_jwk_json(&jwk_json(key.public_key()))
 }
 
 /// The console login's `public_key` parameter: the JWK, base64url without padding.
@@ -77,9 +106,9 @@ pub fn login_public_key(public_pem: &str) -> Result<String, String> {
 
 /// A random UUID (version 4) for the login's `nonce`.
 pub fn random_uuid() -> String {
-    use rand_core::RngCore as _;
     let mut bytes = [0u8; 16];
-    rand_core::OsRng.fill_bytes(&mut bytes);
+    // The system's random source failing is not a state this tool can run in.
+    aws_lc_rs::rand::fill(&mut bytes).expect("the operating system's random source works");
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -128,23 +157,19 @@ mod tests {
 
     #[test]
     fn a_private_key_gives_the_public_numbers_of_its_jwk() {
-        use rsa::pkcs1::EncodeRsaPrivateKey as _;
-        use rsa::pkcs8::DecodePrivateKey as _;
         let key = generate_key_pair(KeySize::Rsa2048).unwrap();
         let expected = RsaPublicNumbers::from_jwk_json(&public_key_jwk(&key.public_pem).unwrap());
         assert!(expected.is_some());
-        // As this tool writes it, with the OCI CLI's trailing line, and as PKCS#1.
+        // As this tool writes it, with the OCI CLI's trailing line, and as PKCS#1
+        // (the RSAPrivateKey inside PKCS#8: after version and algorithm, an
+        // OCTET STRING with a two-byte length for a 2048-bit key).
         let pkcs8 = key.private_pem.expose_secret();
-        let pkcs1 = rsa::RsaPrivateKey::from_pkcs8_pem(pkcs8)
-            .unwrap()
-            .to_pkcs1_pem(LineEnding::LF)
-            .unwrap();
-        for pem in [
-            pkcs8.to_owned(),
-            format!("{pkcs8}OCI_API_KEY\n"),
-            pkcs1.as_str().to_owned(),
-        ] {
-            assert_eq!(private_key_public_numbers(&pem), expected);
+        let (_, der) = pem_block(pkcs8).unwrap();
+        assert_eq!(der[22..24], [0x04, 0x82]);
+        let len = usize::from(der[24]) << 8 | usize::from(der[25]);
+        let pkcs1 = pem("RSA PRIVATE KEY", &der[26..26 + len]);
+        for text in [pkcs8.to_owned(), format!("{pkcs8}OCI_API_KEY\n"), pkcs1] {
+            assert_eq!(private_key_public_numbers(&text), expected);
         }
         let other = generate_key_pair(KeySize::Rsa2048).unwrap();
         assert_ne!(
@@ -153,6 +178,28 @@ mod tests {
         );
         assert_eq!(private_key_public_numbers(&key.public_pem), None);
         assert_eq!(private_key_public_numbers("nothing"), None);
+    }
+
+    #[test]
+    fn pem_is_64_character_lines_and_reads_back() {
+        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
+        for text in [key.private_pem.expose_secret(), key.public_pem.as_str()] {
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(text.ends_with("-----\n"));
+            assert!(lines[1..lines.len() - 2].iter().all(|l| l.len() == 64));
+            let (_, der) = pem_block(text).unwrap();
+            assert_eq!(
+                pem(
+                    if lines[0].contains("PRIVATE") {
+                        "PRIVATE KEY"
+                    } else {
+                        "PUBLIC KEY"
+                    },
+                    &der
+                ),
+                text
+            );
+        }
     }
 
     #[test]

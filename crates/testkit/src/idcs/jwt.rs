@@ -1,8 +1,8 @@
 //! HS256 JWTs: the fake domain signs access tokens with a per-instance key and
 //! the fake resource server checks them with the same key.
 
+use aws_lc_rs::hmac;
 use base64::Engine as _;
-use ring::hmac;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

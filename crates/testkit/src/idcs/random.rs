@@ -1,8 +1,8 @@
 //! Random values the fake hands out (codes, tokens, ecids) and the short,
 //! non-reversible fingerprints it logs instead of tokens.
 
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine as _;
-use ring::rand::{SecureRandom, SystemRandom};
 
 fn bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];

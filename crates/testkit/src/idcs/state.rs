@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use ring::hmac;
+use aws_lc_rs::hmac;
 
 use super::control::{Counters, Fault, GenerationEvent, Ttls};
 use super::device_flow::DeviceRecord;

@@ -2,10 +2,9 @@
 //! exchange (RFC 8693) hands out sessions this fake accepts,
 //! so `session refresh`, `session validate` and `db-token get` work with them.
 
+use aws_lc_rs::signature::RsaSubjectPublicKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rsa::pkcs8::DecodePublicKey as _;
-use rsa::traits::PublicKeyParts as _;
 
 use super::state::FakeOciControl;
 use super::token::Jwk;
@@ -24,25 +23,34 @@ impl SessionMinter {
     /// A new session bound to an RSA public key given as DER
     /// SubjectPublicKeyInfo; `Err` when the bytes are not one.
     pub fn mint_for_public_key_der(&self, spki_der: &[u8]) -> Result<String, String> {
-        let key = rsa::RsaPublicKey::from_public_key_der(spki_der)
+        let key = RsaSubjectPublicKey::from_der(spki_der)
             .map_err(|e| format!("not an RSA SubjectPublicKeyInfo: {e}"))?;
         Ok(self.control.lock().new_session(jwk_of(&key)))
     }
 
     /// The same from PEM text (`-----BEGIN PUBLIC KEY-----`).
     pub fn mint_for_public_key_pem(&self, pem: &str) -> Result<String, String> {
-        let key = rsa::RsaPublicKey::from_public_key_pem(pem)
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| *l != "-----BEGIN PUBLIC KEY-----")
+            .skip(1)
+            .take_while(|l| *l != "-----END PUBLIC KEY-----")
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
             .map_err(|e| format!("not an RSA public key PEM: {e}"))?;
-        Ok(self.control.lock().new_session(jwk_of(&key)))
+        self.mint_for_public_key_der(&der)
+            .map_err(|e| format!("not an RSA public key PEM: {e}"))
     }
 }
 
 /// The JWK the session token carries (`kid` as the console login sends it).
-fn jwk_of(key: &rsa::RsaPublicKey) -> Jwk {
+fn jwk_of(key: &RsaSubjectPublicKey) -> Jwk {
     Jwk {
         kty: "RSA".into(),
-        n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-        e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+        n: URL_SAFE_NO_PAD.encode(key.modulus().big_endian_without_leading_zero()),
+        e: URL_SAFE_NO_PAD.encode(key.exponent().big_endian_without_leading_zero()),
         kid: Some("Ignored".into()),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use ring::hmac;
+use aws_lc_rs::hmac;
 
 use super::hold::{HeldEndpoint, Hold};
 use super::token::{FakeClaims, Jwk, mint};

@@ -1,9 +1,9 @@
 //! The fake's session tokens: JWTs whose claims carry the session's public key
 //! (a `jwk` claim, like the real service's), MACed with a key only the fake knows.
 
+use aws_lc_rs::hmac;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::hmac;
 
 /// The claims the fake puts in (and reads back from) a session token.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

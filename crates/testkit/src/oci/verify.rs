@@ -4,10 +4,10 @@
 //! minutes, an `ST$` session key id whose token is live, and an RSA-SHA256
 //! signature made with the key bound in that token.
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use axum::http::{HeaderMap, Method, Uri};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 
 use super::state::{Rejection, State};
 use super::token::{FakeClaims, Jwk, open};
@@ -93,7 +93,7 @@ fn check(
         if header(headers, "content-length") != Some(&body.len().to_string()) {
             return Err(Rejection::ContentLengthMismatch);
         }
-        let digest = ring::digest::digest(&ring::digest::SHA256, body);
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, body);
         if header(headers, "x-content-sha256") != Some(&STANDARD.encode(digest.as_ref())) {
             return Err(Rejection::BodyHashMismatch);
         }

@@ -29,7 +29,7 @@ pub fn http() -> reqwest::Client {
 /// installed, even for plain http.
 pub fn install_crypto() {
     // Err only means another test installed it already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
 /// POSTs a form; returns the status and the body as JSON (`Null` when empty).
