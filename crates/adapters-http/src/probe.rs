@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use oci_iam_sso_domain::{InvalidInput, ProviderError, ServiceUrl};
 
-use crate::client::{HttpSettings, LazyClient, describe_endpoint, read_answer};
 use crate::client::tls::read_ca_bundle;
+use crate::client::{HttpSettings, LazyClient, describe_endpoint, read_answer};
 
 /// A probe answer has no use for a body; anything longer is cut off unread.
 const BODY_LIMIT: usize = 256 * 1024;

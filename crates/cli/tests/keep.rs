@@ -24,6 +24,7 @@ impl Env {
             fake: FakeOciAuth::start(FakeOciConfig {
                 token_ttl: ttl,
                 port: 0,
+                ..FakeOciConfig::default()
             })
             .await
             .unwrap(),

@@ -37,6 +37,7 @@ fn start_oci() -> Oci {
             let fake = FakeOciAuth::start(FakeOciConfig {
                 token_ttl: Duration::from_secs(6),
                 port: 0,
+                ..FakeOciConfig::default()
             })
             .await
             .unwrap();

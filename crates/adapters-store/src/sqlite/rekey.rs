@@ -23,9 +23,9 @@ use oci_iam_sso_domain::{ProfileName, StoreError};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use super::pending::{PendingSlot, SEAL_COLUMN, sealed_for_id};
-use crate::codec::{ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN};
 use super::schema::{KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, meta};
 use super::{KeyHome, Shared, store_lock};
+use crate::codec::{ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN};
 use crate::key::{self, Cipher, KdfParams, KeySource, KeySourceKind, RawKey};
 use crate::private_fs::sync_dir;
 

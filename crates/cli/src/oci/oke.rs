@@ -10,7 +10,6 @@ use oci_iam_sso_adapters_store::kubeconfig::{ExecUser, Merged, merge_exec_user};
 use oci_iam_sso_domain::oci::{ClusterId, GetClusterToken, OciError, OciFiles as _};
 
 use super::args::{OciGlobalArgs, OciProfileArg};
-use super::report::print;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
@@ -130,7 +129,10 @@ async fn token(app: &App, globals: &OciGlobalArgs, args: OkeTokenArgs) -> Result
         },
     })
     .map_err(|e| OciError::Other(format!("cannot write the credential: {e}")))?;
-    print(&app.out, &json)?;
+    // The credential is the command's data: stdout, even with --quiet.
+    app.out
+        .try_stdout_line(&json)
+        .map_err(|e| OciError::Other(format!("cannot write the output: {e}")))?;
     Ok(exit::OK)
 }
 
@@ -212,16 +214,11 @@ async fn kubeconfig(
         Merged::Replaced => "replaced in",
         Merged::Added => "added to",
     };
-    print(
-        &app.out,
-        &format!("User `{}` {what} {}", user.name, file.display()),
-    )?;
-    print(
-        &app.out,
-        &format!(
-            "Next: kubectl config set-context --current --user {}",
-            user.name
-        ),
-    )?;
+    app.out
+        .info(&format!("User `{}` {what} {}", user.name, file.display()));
+    app.out.info(&format!(
+        "Next: kubectl config set-context --current --user {}",
+        user.name
+    ));
     Ok(exit::OK)
 }

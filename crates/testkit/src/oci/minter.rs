@@ -47,7 +47,10 @@ impl SessionMinter {
 
 /// The DER inside a PEM block labelled `label`.
 fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
-    let (begin, end) = (format!("-----BEGIN {label}-----"), format!("-----END {label}-----"));
+    let (begin, end) = (
+        format!("-----BEGIN {label}-----"),
+        format!("-----END {label}-----"),
+    );
     let body: String = pem
         .lines()
         .map(str::trim)
@@ -61,7 +64,9 @@ fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
 /// The JWK of an RSA public key PEM (SubjectPublicKeyInfo); `None` for anything else.
 pub(crate) fn jwk_of_public_pem(pem: &str) -> Option<Jwk> {
     let der = pem_body(pem, "PUBLIC KEY")?;
-    RsaSubjectPublicKey::from_der(&der).ok().map(|key| jwk_of(&key))
+    RsaSubjectPublicKey::from_der(&der)
+        .ok()
+        .map(|key| jwk_of(&key))
 }
 
 /// The JWK of the public half of an RSA private key PEM (PKCS#8): what a

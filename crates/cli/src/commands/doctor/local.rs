@@ -62,7 +62,7 @@ pub fn store(app: &App, settings: &Settings, findings: &mut Vec<Finding>) -> boo
         findings.push(finding);
     }
     let source = key_source(&settings.key);
-    if let KeyChoice::KeyFile(key_file) = &settings.key
+    if let KeyChoice::KeyFile { path: key_file, .. } = &settings.key
         && let Some(finding) = mode_problem(KEY, key_file, 0o600)
     {
         findings.push(finding);
