@@ -396,7 +396,7 @@ session token (expiry, and whether it is bound to the key file beside it), db-to
 present, this machine's clock against the identity domain's and OCI's (a plain GET each; \
 skipped offline), the proxy variables (never their passwords) and OCI_IAM_SSO_CA_BUNDLE. Reads \
 only: a store that does not exist yet is not created. Exits 0 when nothing needs fixing \
-(`info` rows do not count), 20 when something does; with --quiet the table is printed only \
+(`info` rows do not count), 21 when something does; with --quiet the table is printed only \
 then.",
         after_help = "Examples:\n  oci-iam-sso doctor\n  oci-iam-sso --profile epm doctor --oci-profile prod\n  oci-iam-sso -q doctor || echo 'something needs fixing'\n  oci-iam-sso doctor --output json | jq '.findings[] | select(.status == \"fix\")'"
     )]

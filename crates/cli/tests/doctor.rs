@@ -143,7 +143,7 @@ async fn quiet_prints_the_table_only_when_something_needs_fixing() {
 }
 
 #[tokio::test]
-async fn a_broken_setup_lists_each_fix_and_exits_20() {
+async fn a_broken_setup_lists_each_fix_and_exits_21() {
     let env = TestEnv::start(approving());
     let fake = FakeOciAuth::start(FakeOciConfig::default()).await.unwrap();
     identity(&env);
@@ -165,9 +165,6 @@ async fn a_broken_setup_lists_each_fix_and_exits_20() {
         std::fs::Permissions::from_mode(0o600),
     )
     .unwrap();
-    let bundle = env.home().join("corporate-ca.pem");
-    std::fs::write(&bundle, "not a certificate\n").unwrap();
-    let bundle = bundle.display().to_string();
     let session_token =
         std::fs::read_to_string(env.home().join(".oci/sessions/DEFAULT/token")).unwrap();
 
@@ -177,7 +174,6 @@ async fn a_broken_setup_lists_each_fix_and_exits_20() {
         &[
             ("OCI_CLI_ENDPOINT", fake.url()),
             ("HTTPS_PROXY", "http://ada:s3cret-pw@proxy.invalid:3128"),
-            ("OCI_IAM_SSO_CA_BUNDLE", &bundle),
         ],
     )
     .await;
@@ -196,6 +192,30 @@ async fn a_broken_setup_lists_each_fix_and_exits_20() {
     ] {
         assert!(!everything.contains(secret), "a secret was printed");
     }
+}
+
+#[tokio::test]
+async fn a_ca_bundle_that_is_no_pem_needs_fixing() {
+    let env = TestEnv::start(approving());
+    identity(&env);
+    let bundle = env.home().join("corporate-ca.pem");
+    std::fs::write(&bundle, "not a certificate\n").unwrap();
+    let mut cmd = env.cmd();
+    cmd.args(["doctor", "--output", "json"])
+        .env("OCI_IAM_SSO_CA_BUNDLE", &bundle);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    // Every HTTPS call would fail with it, so doctor says so rather than probing on.
+    assert_eq!(output.status.code(), Some(21));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ca = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "CA bundle")
+        .unwrap_or_else(|| panic!("no CA bundle row: {json}"));
+    assert_eq!(ca["status"], "fix", "{ca}");
 }
 
 #[tokio::test]

@@ -192,7 +192,7 @@ async fn a_profile_that_holds_an_api_key_is_converted_only_when_asked() {
         )
         .await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains("--convert-api-key-profile"));
+    assert!(text(&output.stderr).contains("--convert-api-key-profile"));
     let config = std::fs::read_to_string(env.path(".oci/config")).unwrap();
     assert!(!config.contains("security_token_file"), "{config}");
     assert!(config.contains("user=ocid1.user"), "{config}");

@@ -242,9 +242,11 @@ async fn oke_kubeconfig_prints_the_exec_user_and_merges_it_into_a_file() {
     assert!(written.contains("server: https://k"), "{written}");
     assert!(written.contains("- name: oke\n"), "{written}");
     assert!(written.contains("- eu-frankfurt-1\n"), "{written}");
+    // The report is for people (stderr); stdout stays empty.
     assert!(
-        text(&output.stdout).starts_with("User `oke` added to "),
+        text(&output.stderr).starts_with("User `oke` added to "),
         "{}",
-        text(&output.stdout)
+        text(&output.stderr)
     );
+    assert!(output.stdout.is_empty());
 }

@@ -167,16 +167,15 @@ pub fn proxy(env: &dyn Fn(&str) -> Option<String>) -> Finding {
                 .map(|value| (*name, value))
         })
     };
-    let https = first(&["HTTPS_PROXY", "https_proxy"]);
-    let other = first(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]);
+    // As the HTTP client picks them: HTTPS_PROXY, else ALL_PROXY; plain http is never proxied.
+    let https = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]);
+    let other = first(&["HTTP_PROXY", "http_proxy"]);
     let no_proxy = first(&["NO_PROXY", "no_proxy"]);
     let Some((name, value)) = https else {
         return match other {
             Some((other_name, _)) => Finding::info(
                 PROXY,
-                format!(
-                    "{other_name} is set but not used: only https:// is requested (loopback directly)"
-                ),
+                format!("{other_name} is set but not used: only https:// requests are proxied"),
             ),
             None => Finding::ok(PROXY, "no HTTPS_PROXY: direct connections"),
         };
@@ -193,7 +192,10 @@ pub fn proxy(env: &dyn Fn(&str) -> Option<String>) -> Finding {
             format!("set {name} to a URL such as http://proxy.example:3128"),
         );
     }
-    Finding::info(PROXY, format!("{detail} (loopback is never proxied)"))
+    Finding::info(
+        PROXY,
+        format!("{detail} (https:// requests only; NO_PROXY exempts hosts, loopback included)"),
+    )
 }
 
 /// The CA bundle named by [`CA_BUNDLE_VAR`]: whether it parses as PEM.
