@@ -114,14 +114,27 @@ fn ci() -> Result<(), String> {
                 "nextest",
                 "run",
                 "--workspace",
+                "--all-features",
                 "--locked",
                 "--no-fail-fast",
             ],
             &env,
         )?;
-        process::cargo_with_env(&["test", "--workspace", "--locked", "--doc"], &env)?;
+        process::cargo_with_env(
+            &["test", "--workspace", "--all-features", "--locked", "--doc"],
+            &env,
+        )?;
     } else {
-        process::cargo_with_env(&["test", "--workspace", "--locked", "--no-fail-fast"], &env)?;
+        process::cargo_with_env(
+            &[
+                "test",
+                "--workspace",
+                "--all-features",
+                "--locked",
+                "--no-fail-fast",
+            ],
+            &env,
+        )?;
     }
     drop(cluster);
     println!("xtask ci: all checks passed");
