@@ -178,8 +178,24 @@ fn print_indented(text: &str) {
     }
 }
 
-/// Shortens anything that looks like a JWT so the demo output stays readable.
+/// Shortens anything that looks like a JWT, and a JSON `"token"` value (the
+/// OKE credential), so the demo output stays readable.
 fn redact(line: &str) -> String {
+    const KEYS: [&str; 2] = ["\"token\":\"", "\"token\": \""];
+    if let Some(start) = KEYS
+        .iter()
+        .find_map(|key| line.find(key).map(|i| i + key.len()))
+        && let Some(len) = line[start..].find('"')
+        && len > 40
+    {
+        let end = start + len;
+        return format!(
+            "{}{}…[{len} chars]{}",
+            &line[..start],
+            &line[start..start + 16],
+            &line[end..]
+        );
+    }
     line.split(' ')
         .map(|word| {
             if word.starts_with("eyJ") && word.len() > 40 {

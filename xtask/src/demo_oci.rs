@@ -133,6 +133,38 @@ pub fn run(cli: &Cli<'_>, fake: &FakeIdcs, bin_dir: &Path, home: &Path) -> Resul
             endpoint,
         ],
     )?;
+    let exchanged_source = format!("{EXCHANGED_PROFILE}:demo-confidential");
+    cli.step(
+        "keep everything alive once, as a systemd timer or cron would (nothing is due yet)",
+        &[
+            "keep",
+            "--once",
+            "--session",
+            &exchanged_source,
+            "--db-token",
+            "--db-token-profile",
+            OCI_PROFILE,
+            "--db-token-location",
+            &db_dir_text,
+            "--idcs",
+            "demo-confidential",
+            "--endpoint",
+            endpoint,
+        ],
+    )?;
+    cli.step(
+        "a kubectl credential for an OKE cluster (what `oke kubeconfig` wires into kubectl)",
+        &[
+            "oke",
+            "token",
+            "--cluster-id",
+            "ocid1.cluster.oc1.iad.aaaademo",
+            "--profile",
+            OCI_PROFILE,
+            "--endpoint",
+            endpoint,
+        ],
+    )?;
     Ok(())
 }
 
