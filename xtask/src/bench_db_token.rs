@@ -1,6 +1,6 @@
-//! `db-token get` and `session validate --local` of oci-iam-sso against the
-//! real OCI CLI's (`oci iam db-token get --auth security_token`, `oci session
-//! validate --local`), on the same fake OCI auth service on 127.0.0.1 and the
+//! `db-token get`, `session validate --local` and `oke token` of oci-iam-sso
+//! against the real OCI CLI's (`oci iam db-token get --auth security_token`,
+//! `oci session validate --local`, `oci ce cluster generate-token`), on the same fake OCI auth service on 127.0.0.1 and the
 //! same session files (HOME in a temporary directory). The OCI CLI reading
 //! the session, key and config this tool's files adapter wrote, and the fake
 //! accepting the OCI CLI's signature with that key, is also the check that
@@ -19,6 +19,9 @@ const PROFILE: &str = "bench";
 const REGION: &str = "us-ashburn-1";
 const DB_TOKEN_RATIO: f64 = 0.1;
 const VALIDATE_RATIO: f64 = 0.02;
+const OKE_RATIO: f64 = 0.02;
+/// A made-up cluster: making its token signs locally and sends nothing.
+const CLUSTER: &str = "ocid1.cluster.oc1.iad.aaaaaaaabench";
 const WARMUPS: usize = 2;
 
 pub fn run(
@@ -120,6 +123,38 @@ pub fn run(
         "our process start-up (a few ms) against Python's (about a second on this machine)",
     );
     report.memory_goal("session validate --local", our_validate_peak);
+
+    report.section("`oke token` against `oci ce cluster generate-token` (kubectl's exec plugin)");
+    let our_oke = ["oke", "token", "--cluster-id", CLUSTER, "--region", REGION];
+    let their_oke = [
+        "ce",
+        "cluster",
+        "generate-token",
+        "--cluster-id",
+        CLUSTER,
+        "--region",
+        REGION,
+        "--auth",
+        "security_token",
+    ];
+    let our_token = time_runs("oci-iam-sso oke token", runs, 5, || ours(&our_oke))?;
+    let our_token_peak = peak_rss_kib(&ours(&our_oke))?;
+    let their_token = match &oci {
+        Ok(oci) => time_runs("oci ce cluster generate-token", slow_runs, WARMUPS, || {
+            theirs(oci, &their_oke)
+        })
+        .map(|t| (t, peak_rss_kib(&theirs(oci, &their_oke)).ok().flatten())),
+        Err(why) => Err(format!("OCI CLI not available: {why}")),
+    };
+    compare(
+        report,
+        ("oci-iam-sso oke token", our_token, our_token_peak),
+        ("oci ce cluster generate-token (OCI CLI)", their_token),
+        "`oke token` / OCI CLI",
+        OKE_RATIO,
+        "our start-up plus one RSA signature against Python's start-up",
+    );
+    report.memory_goal("oke token", our_token_peak);
     Ok(())
 }
 
