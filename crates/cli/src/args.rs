@@ -415,7 +415,9 @@ warning two hours before it), a database token (--db-token, re-issued 10 minutes
 expires, its key and token swapped together) and identity-domain profiles (--idcs, the refresh \
 token rotated once --refresh-token-share of its lifetime has passed). Logs one line per action on \
 stderr, never a secret. Runs until SIGTERM or SIGINT (exit 0), sleeping until the next thing is \
-due; --once does what is due and exits (for cron and systemd timers).",
+due; --once does what is due and exits (for cron and systemd timers). With none of --session, \
+--db-token and --idcs, what to keep comes from the settings file's [keep] table (sessions, \
+db_token, scope, db_token_location, db_token_profile, idcs, refresh_token_share).",
         after_help = "Examples:\n  oci-iam-sso keep --session DEFAULT --db-token\n  oci-iam-sso keep --once --session prod --idcs epm\n  systemctl --user enable --now oci-iam-sso-keep.service   # docs/systemd/"
     )]
     Keep {

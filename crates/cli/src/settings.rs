@@ -87,6 +87,8 @@ pub struct Settings {
     pub proxy: Option<ProxyUrl>,
     /// `--ca-bundle`, else the `ca_bundle` setting: added to the system's roots.
     pub ca_bundle: Option<PathBuf>,
+    /// The `[keep]` table (empty when absent).
+    pub keep: KeepTable,
 }
 
 impl Settings {
@@ -123,6 +125,27 @@ struct RawSettings {
     device_poll_interval: Option<String>,
     proxy: Option<String>,
     ca_bundle: Option<String>,
+    /// What `keep` keeps when its command line names nothing.
+    keep: Option<KeepTable>,
+}
+
+/// The `[keep]` table: the same names as `keep`'s flags, for a systemd unit
+/// or cron line that only says `oci-iam-sso keep`.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeepTable {
+    /// `OCI_PROFILE` or `OCI_PROFILE:IDCS_PROFILE`, as `--session`.
+    #[serde(default)]
+    pub sessions: Vec<String>,
+    #[serde(default)]
+    pub db_token: bool,
+    pub scope: Option<String>,
+    pub db_token_location: Option<String>,
+    pub db_token_profile: Option<String>,
+    /// Identity-domain profiles, as `--idcs`.
+    #[serde(default)]
+    pub idcs: Vec<String>,
+    pub refresh_token_share: Option<f64>,
 }
 
 /// Settings keys and the variables that override them.
@@ -448,6 +471,7 @@ pub fn load(
         device_poll_interval,
         proxy,
         ca_bundle,
+        keep: raw.keep.clone().unwrap_or_default(),
     })
 }
 

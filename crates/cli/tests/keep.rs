@@ -186,6 +186,41 @@ async fn database_tokens_are_reissued_before_they_expire() {
 }
 
 #[tokio::test]
+async fn a_keep_table_in_the_settings_file_says_what_to_keep() {
+    let env = Env::new(Duration::from_secs(3600)).await;
+    env.session("DEFAULT").await;
+    let settings = env.home.path().join(".config/oci-iam-sso");
+    std::fs::create_dir_all(&settings).unwrap();
+    std::fs::write(
+        settings.join("config.toml"),
+        "[keep]\nsessions = [\"DEFAULT\"]\ndb_token = true\ndb_token_location = \"~/kept-db\"\n",
+    )
+    .unwrap();
+    let output = env.run(&["keep", "--once"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        env.home.path().join("kept-db/token").is_file(),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(env.fake.control().counters().db_tokens, 1);
+
+    // A key the table does not know is refused with the settings' one line.
+    std::fs::write(
+        settings.join("config.toml"),
+        "[keep]\nsesions = [\"DEFAULT\"]\n",
+    )
+    .unwrap();
+    let output = env.run(&["keep", "--once"]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("sesions"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test]
 async fn keep_with_nothing_to_keep_says_how_in_one_error() {
     let env = Env::new(Duration::from_secs(3600)).await;
     let output = env.run(&["keep", "--once"]).await;

@@ -88,11 +88,36 @@ fn failure_line(failure: &Failure) -> String {
     }
 }
 
+/// Without anything named on the command line, what the settings file's
+/// `[keep]` table names (the flags that only tune keep its values too).
+fn with_settings_table(app: &App, mut args: KeepArgs) -> Result<KeepArgs, Failure> {
+    if !(args.sessions.is_empty() && !args.db_token && args.idcs.is_empty()) {
+        return Ok(args);
+    }
+    let table = app.settings()?.keep.clone();
+    args.sessions = table.sessions;
+    args.db_token = table.db_token;
+    args.idcs = table.idcs;
+    if let Some(scope) = table.scope {
+        args.scope = scope;
+    }
+    if let Some(dir) = table.db_token_location {
+        let home = dirs::home_dir().unwrap_or_default();
+        args.db_token_location = Some(oci_iam_sso_domain::expand_tilde(&dir, &home));
+    }
+    args.db_token_profile = args.db_token_profile.or(table.db_token_profile);
+    if let Some(share) = table.refresh_token_share {
+        args.refresh_token_share = share;
+    }
+    Ok(args)
+}
+
 pub async fn run(app: &App, globals: &OciGlobalArgs, args: KeepArgs) -> Result<u8, Failure> {
+    let args = with_settings_table(app, args)?;
     if args.sessions.is_empty() && !args.db_token && args.idcs.is_empty() {
         return Err(Failure::input(
             "keep has nothing to keep",
-            "name what to keep: --session OCI_PROFILE, --db-token, --idcs PROFILE",
+            "name what to keep: --session OCI_PROFILE, --db-token, --idcs PROFILE, or a [keep] table in the settings file",
         ));
     }
     if !(args.refresh_token_share > 0.0 && args.refresh_token_share <= 1.0) {
