@@ -22,7 +22,7 @@ use crate::output::{Output, human_duration};
 pub struct Screen {
     /// stderr is a terminal: a spinner may redraw its line.
     pub terminal: bool,
-    /// An SSH session (`$SSH_CONNECTION` or `$SSH_TTY`): a browser started
+    /// An SSH session (`$SSH_CONNECTION`, `$SSH_CLIENT` or `$SSH_TTY`): a browser started
     /// here would open on the remote machine, not in front of the person.
     pub remote: bool,
     /// A graphical session to open a browser in: `$DISPLAY` or
@@ -45,7 +45,7 @@ impl Screen {
         let desktop_always = cfg!(any(target_os = "macos", target_os = "windows"));
         Self {
             terminal,
-            remote: set("SSH_CONNECTION") || set("SSH_TTY"),
+            remote: set("SSH_CONNECTION") || set("SSH_CLIENT") || set("SSH_TTY"),
             display: desktop_always || set("DISPLAY") || set("WAYLAND_DISPLAY"),
         }
     }

@@ -3,9 +3,8 @@
 //! to stderr with the port forward that lets a browser on the user's own
 //! machine reach this machine's loopback listener.
 //!
-//! Kept small and in the OCI module on purpose: the device login's screen
-//! detection (`presenter.rs`) is being reworked separately, and the two are
-//! to be unified later.
+//! Whether that is so is decided once, for both logins, by
+//! [`crate::presenter::Screen`].
 
 /// Why no browser is started.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,19 +15,17 @@ pub(crate) enum Headless {
     NoDisplay,
 }
 
-/// `Some` when no browser can open here. `env` reads a variable.
+/// `Some` when no browser can open here. `env` reads a variable. The rule
+/// (SSH, display) is the device login's, [`crate::presenter::Screen`].
 pub(crate) fn detect(env: &dyn Fn(&str) -> Option<String>) -> Option<Headless> {
-    let set = |name: &str| env(name).is_some_and(|v| !v.trim().is_empty());
-    if set("SSH_CONNECTION") || set("SSH_CLIENT") || set("SSH_TTY") {
+    let screen = crate::presenter::Screen::from_env(false, env);
+    if screen.remote {
         // "client-ip client-port server-ip server-port" (OpenSSH's sshd(8)).
         let server_address =
             env("SSH_CONNECTION").and_then(|c| c.split_whitespace().nth(2).map(str::to_owned));
         return Some(Headless::Ssh { server_address });
     }
-    if !cfg!(target_os = "macos") && !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
-        return Some(Headless::NoDisplay);
-    }
-    None
+    (!screen.display).then_some(Headless::NoDisplay)
 }
 
 impl Headless {
