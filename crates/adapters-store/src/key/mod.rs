@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 
 pub(crate) use cipher::{Cipher, OpenFailure};
 pub(crate) use passphrase::KdfParams;
+#[cfg(feature = "postgres")]
 pub(crate) use unlock::{KeySettings, PreparedKey, Refusal, initialise, meta, store_id, unlock};
 
 /// The environment variable the CLI reads a base64 key from.
