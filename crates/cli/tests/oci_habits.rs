@@ -59,7 +59,11 @@ impl Env {
 
     /// `session authenticate` with the scripted browser; returns its output.
     async fn login(&self, args: &[&str]) -> Output {
-        let url_file = self.path("browser-url");
+        // A file of its own per login: the browser of a refused login (which
+        // never got a URL) still waits on its file and must not take this one's.
+        static LOGINS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = LOGINS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let url_file = self.path(&format!("browser-url-{n}"));
         let _ = std::fs::remove_file(&url_file);
         let script = write_browser_script(self.home.path(), &url_file).unwrap();
         let browser = std::thread::spawn(move || {
