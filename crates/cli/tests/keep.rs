@@ -4,14 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod support;
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::FsOciFiles;
-use oci_iam_sso_adapters_store::generate_key_pair;
-use oci_iam_sso_domain::SessionToken;
-use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName, TenancyOcid, decode_claims};
-use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig};
+use oci_iam_sso_domain::oci::decode_claims;
+use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig};
 
 struct Env {
     fake: FakeOciAuth,
@@ -54,23 +53,7 @@ impl Env {
     }
 
     async fn session(&self, name: &str) {
-        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
-        let token = self.fake.control().mint_session(&key.public_pem).unwrap();
-        let files = FsOciFiles::new(
-            self.home.path().join(".oci/config"),
-            self.home.path().into(),
-            None,
-        );
-        files
-            .save_new_session(
-                &OciProfileName::new(name).unwrap(),
-                &files.region("us-ashburn-1").unwrap(),
-                &TenancyOcid::parse(FAKE_TENANCY).unwrap(),
-                &key,
-                &SessionToken::new(token),
-            )
-            .await
-            .unwrap();
+        support::oci::save_minted_session(&self.fake.control(), self.home.path(), name).await;
     }
 }
 

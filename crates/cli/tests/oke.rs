@@ -5,14 +5,12 @@
 
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod support;
+
 use std::process::Output;
 use std::time::Duration;
 
-use oci_iam_sso_adapters_store::FsOciFiles;
-use oci_iam_sso_adapters_store::generate_key_pair;
-use oci_iam_sso_domain::SessionToken;
-use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName, TenancyOcid};
-use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FAKE_USER, FakeOciAuth, FakeOciConfig};
+use oci_iam_sso_testkit::oci::{FAKE_USER, FakeOciAuth, FakeOciConfig};
 
 const CLUSTER: &str = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaexamplecluster";
 
@@ -48,24 +46,8 @@ impl Env {
     /// A session of profile `name` minted by the fake with `ttl`.
     async fn session(&self, name: &str, ttl: Duration) {
         self.fake.control().set_token_ttl(ttl);
-        let key = generate_key_pair(KeySize::Rsa2048).unwrap();
-        let token = self.fake.control().mint_session(&key.public_pem).unwrap();
+        support::oci::save_minted_session(&self.fake.control(), self.home.path(), name).await;
         self.fake.control().set_token_ttl(Duration::from_secs(3600));
-        let files = FsOciFiles::new(
-            self.home.path().join(".oci/config"),
-            self.home.path().into(),
-            None,
-        );
-        files
-            .save_new_session(
-                &OciProfileName::new(name).unwrap(),
-                &files.region("us-ashburn-1").unwrap(),
-                &TenancyOcid::parse(FAKE_TENANCY).unwrap(),
-                &key,
-                &SessionToken::new(token),
-            )
-            .await
-            .unwrap();
     }
 }
 

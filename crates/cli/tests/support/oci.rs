@@ -35,3 +35,26 @@ pub fn start_oci() -> Oci {
         _stop: stop_tx,
     }
 }
+
+/// Saves under `home` a session of OCI profile `name` (region us-ashburn-1,
+/// the fake's tenancy) for a new key, minted by the fake that `control` drives.
+#[allow(clippy::unwrap_used)] // test set-up fails loudly on purpose
+pub async fn save_minted_session(control: &FakeOciControl, home: &std::path::Path, name: &str) {
+    use oci_iam_sso_adapters_store::{FsOciFiles, generate_key_pair};
+    use oci_iam_sso_domain::SessionToken;
+    use oci_iam_sso_domain::oci::{KeySize, OciFiles as _, OciProfileName, TenancyOcid};
+
+    let key = generate_key_pair(KeySize::Rsa2048).unwrap();
+    let token = control.mint_session(&key.public_pem).unwrap();
+    let files = FsOciFiles::new(home.join(".oci/config"), home.into(), None);
+    files
+        .save_new_session(
+            &OciProfileName::new(name).unwrap(),
+            &files.region("us-ashburn-1").unwrap(),
+            &TenancyOcid::parse(oci_iam_sso_testkit::oci::FAKE_TENANCY).unwrap(),
+            &key,
+            &SessionToken::new(token),
+        )
+        .await
+        .unwrap();
+}
