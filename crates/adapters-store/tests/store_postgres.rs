@@ -65,6 +65,29 @@ async fn another_key_is_refused_and_writes_nothing() {
     assert_eq!(store.profiles().await.unwrap().len(), 1);
 }
 
+/// The store records the kind of source that made it (the rule SQLite
+/// follows too): opened with a passphrase that does not fit, the error says
+/// the store was made with an environment key, not just "wrong key".
+#[tokio::test]
+async fn another_kind_of_key_is_named_in_the_refusal() {
+    let Some(url) = fresh("another_kind_of_key_is_named") else {
+        return;
+    };
+    let store = PostgresTokenStore::open(&url, key_a(), short()).unwrap();
+    store.put_profile(&profile("alpha")).await.unwrap();
+    let passphrase = oci_iam_sso_adapters_store::KeySource::passphrase("not the key");
+    let other = PostgresTokenStore::open(&url, passphrase, short()).unwrap();
+    let refused = other.profiles().await.unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            StoreError::KeySourceMismatch { made_with, opened_with, .. }
+                if made_with == "env" && opened_with == "passphrase"
+        ),
+        "{refused}"
+    );
+}
+
 #[tokio::test]
 async fn a_newer_schema_is_refused() {
     let Some(url) = fresh("a_newer_schema_is_refused") else {

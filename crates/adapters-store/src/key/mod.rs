@@ -27,8 +27,9 @@ use zeroize::Zeroizing;
 
 pub(crate) use cipher::{Cipher, OpenFailure};
 pub(crate) use passphrase::KdfParams;
-#[cfg(feature = "postgres")]
-pub(crate) use unlock::{KeySettings, PreparedKey, Refusal, initialise, meta, store_id, unlock};
+pub(crate) use unlock::{
+    KeyHome, KeySettings, MetaValue, PreparedKey, Unlocked, initialise, meta, unlock,
+};
 
 /// The environment variable the CLI reads a base64 key from.
 pub const KEY_ENV_VAR: &str = "OCI_IAM_SSO_KEY";

@@ -1,20 +1,16 @@
 //! Opening a store with its key, whatever database holds the key settings:
-//! the SQLite and the PostgreSQL store both record the same four settings
-//! (KDF, salt, iterations, key-check value) and both come here to check or
-//! create them, so the rules live once.
+//! the SQLite and the PostgreSQL store record the same settings (KDF, salt,
+//! iterations, key-check value, the kind of source that made the store and
+//! the store's id) and both come here to check or create them, so the rules
+//! (which source opens what, the keyring, "made with another source") live once.
 
-// The key-settings table and the key check are shared by both stores; the
-// unlock path below serves the PostgreSQL store (the SQLite store opens with
-// its own, which also knows the keyring), so it idles in a SQLite-only build.
-#![cfg_attr(not(feature = "postgres"), allow(dead_code))]
-
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use oci_iam_sso_domain::StoreError;
 
 use super::{
-    Cipher, KdfParams, KeySource, RawKey, create_or_load_key_file, derive_from_passphrase,
-    load_key_file, parse_base64_key,
+    Cipher, KdfParams, KeySource, KeySourceKind, RawKey, create_or_load_key_file,
+    derive_from_passphrase, load_key_file, parse_base64_key,
 };
 
 /// Keys of the settings a store records about its key.
@@ -46,6 +42,9 @@ pub(crate) enum PreparedKey<'a> {
     Raw(RawKey),
     File(&'a Path),
     Passphrase(&'a str),
+    Keyring,
+    /// The key file, unless the store records that its key is in the keyring.
+    Default(&'a Path),
 }
 
 impl<'a> PreparedKey<'a> {
@@ -53,19 +52,25 @@ impl<'a> PreparedKey<'a> {
     pub(crate) fn from_source(key: &'a KeySource) -> Result<Self, StoreError> {
         Ok(match key {
             KeySource::Base64(value) => PreparedKey::Raw(parse_base64_key(value)?),
-            KeySource::KeyFile(file) | KeySource::Default(file) => PreparedKey::File(file),
-            // Only the SQLite store records its source and keeps keys in the keyring so far.
-            KeySource::Keyring => {
-                return Err(StoreError::KeyUnavailable {
-                    reason: "the PostgreSQL store takes its key from OCI_IAM_SSO_KEY, a key file or a passphrase; the OS keyring serves SQLite stores only".to_owned(),
-                });
-            }
+            KeySource::KeyFile(file) => PreparedKey::File(file),
+            KeySource::Default(file) => PreparedKey::Default(file),
+            KeySource::Keyring => PreparedKey::Keyring,
             KeySource::Passphrase(passphrase) => PreparedKey::Passphrase(passphrase),
         })
     }
+
+    /// The kind this key is recorded as (the default counts as the key file).
+    pub(crate) fn kind(&self) -> KeySourceKind {
+        match self {
+            PreparedKey::Raw(_) => KeySourceKind::Env,
+            PreparedKey::File(_) | PreparedKey::Default(_) => KeySourceKind::KeyFile,
+            PreparedKey::Passphrase(_) => KeySourceKind::Passphrase,
+            PreparedKey::Keyring => KeySourceKind::Keyring,
+        }
+    }
 }
 
-/// What a store records about its key.
+/// What a store records about its key, as read from its database.
 #[derive(Debug, Default)]
 pub(crate) struct KeySettings {
     pub(crate) kdf: Option<String>,
@@ -73,38 +78,172 @@ pub(crate) struct KeySettings {
     /// As stored (text); checked against bounds before use.
     pub(crate) iterations: Option<String>,
     pub(crate) check: Option<Vec<u8>>,
+    /// `KeySourceKind::name` of the source that made the store.
+    pub(crate) source: Option<String>,
+    pub(crate) store_id: Option<String>,
 }
 
-/// Why an existing store did not open with the key.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    WrongKey,
-    /// The settings are missing or out of bounds; the detail says which.
-    Corrupt(&'static str),
-    Key(StoreError),
+impl KeySettings {
+    /// The settings as `(name, value)` rows, for a store that records them.
+    pub(crate) fn rows(&self) -> Vec<(&'static str, MetaValue<'_>)> {
+        fn text<'v>(
+            name: &'static str,
+            value: &'v Option<String>,
+        ) -> Option<(&'static str, MetaValue<'v>)> {
+            value.as_deref().map(|v| (name, MetaValue::Text(v)))
+        }
+        fn blob<'v>(
+            name: &'static str,
+            value: &'v Option<Vec<u8>>,
+        ) -> Option<(&'static str, MetaValue<'v>)> {
+            value.as_deref().map(|v| (name, MetaValue::Blob(v)))
+        }
+        [
+            text(meta::KDF, &self.kdf),
+            blob(meta::KDF_SALT, &self.salt),
+            text(meta::KDF_ITERATIONS, &self.iterations),
+            blob(meta::KEY_CHECK, &self.check),
+            text(meta::KEY_SOURCE, &self.source),
+            text(meta::STORE_ID, &self.store_id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The store's identity: recorded since key sources are recorded; before,
+    /// the fingerprint of its key-check value (sealed with a fresh random nonce
+    /// when the store was created, so no two stores share it). A rotation kept
+    /// aside and a keyring entry are bound to it.
+    pub(crate) fn store_id(&self, location: &str) -> Result<String, StoreError> {
+        if let Some(id) = &self.store_id {
+            return Ok(id.clone());
+        }
+        self.check
+            .as_deref()
+            .map(oci_iam_sso_domain::fingerprint)
+            .ok_or_else(|| corrupt(location, "it has no key-check value"))
+    }
+
+    /// The kind of source that made the store: recorded, or (for a store made
+    /// before sources were recorded) a passphrase when its KDF says so.
+    pub(crate) fn made_with(&self, location: &str) -> Result<Option<KeySourceKind>, StoreError> {
+        match &self.source {
+            Some(name) => KeySourceKind::parse(name)
+                .map(Some)
+                .ok_or_else(|| corrupt(location, format!("its key source `{name}` is unknown"))),
+            None => Ok((self.kdf.as_deref() == Some(meta::KDF_PBKDF2))
+                .then_some(KeySourceKind::Passphrase)),
+        }
+    }
 }
 
-/// The cipher of an existing store whose key settings are `stored`.
-pub(crate) fn unlock(key: &PreparedKey<'_>, stored: &KeySettings) -> Result<Cipher, Refusal> {
+/// A setting's value, in the type the store keeps it as.
+pub(crate) enum MetaValue<'a> {
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
+/// Where the key of an open store lives: what a rekey moves it from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum KeyHome {
+    File(PathBuf),
+    Keyring,
+    /// The environment or a passphrase: nothing the store can remove.
+    Elsewhere(KeySourceKind),
+}
+
+impl KeyHome {
+    pub(crate) fn kind(&self) -> KeySourceKind {
+        match self {
+            KeyHome::File(_) => KeySourceKind::KeyFile,
+            KeyHome::Keyring => KeySourceKind::Keyring,
+            KeyHome::Elsewhere(kind) => *kind,
+        }
+    }
+}
+
+/// An opened store's key and what it recorded about it.
+pub(crate) struct Unlocked {
+    pub(crate) cipher: Cipher,
+    pub(crate) store_id: String,
+    pub(crate) home: KeyHome,
+}
+
+/// The cipher of an existing store whose key settings are `stored`. When the
+/// key does not open it and the store was made with another kind of source,
+/// the error names that source (a key that opens it is fine from any source).
+pub(crate) fn unlock(
+    key: &PreparedKey<'_>,
+    stored: &KeySettings,
+    location: &str,
+) -> Result<Unlocked, StoreError> {
+    let made_with = stored.made_with(location)?;
+    let follows_record =
+        matches!(key, PreparedKey::Default(_)) && made_with == Some(KeySourceKind::Keyring);
+    let cipher = match try_key(key, stored, follows_record, location) {
+        Err(StoreError::WrongKey { .. } | StoreError::KeyUnavailable { .. })
+            if !follows_record && made_with.is_some_and(|made| made != key.kind()) =>
+        {
+            return Err(StoreError::KeySourceMismatch {
+                location: location.to_owned(),
+                made_with: made_with.unwrap_or(key.kind()).name().to_owned(),
+                opened_with: key.kind().name().to_owned(),
+            });
+        }
+        other => other?,
+    };
+    Ok(Unlocked {
+        cipher,
+        store_id: stored.store_id(location)?,
+        home: home(key, follows_record),
+    })
+}
+
+/// Where the key lives; `in_keyring`: the default source found the store's
+/// record pointing to the keyring.
+fn home(key: &PreparedKey<'_>, in_keyring: bool) -> KeyHome {
+    match key {
+        PreparedKey::Raw(_) => KeyHome::Elsewhere(KeySourceKind::Env),
+        PreparedKey::Passphrase(_) => KeyHome::Elsewhere(KeySourceKind::Passphrase),
+        PreparedKey::Keyring => KeyHome::Keyring,
+        PreparedKey::Default(_) if in_keyring => KeyHome::Keyring,
+        PreparedKey::File(file) | PreparedKey::Default(file) => KeyHome::File(file.to_path_buf()),
+    }
+}
+
+fn try_key(
+    key: &PreparedKey<'_>,
+    stored: &KeySettings,
+    from_keyring: bool,
+    location: &str,
+) -> Result<Cipher, StoreError> {
     let kdf = stored
         .kdf
         .as_deref()
-        .ok_or(Refusal::Corrupt("it has no key settings"))?;
+        .ok_or_else(|| corrupt(location, "it has no key settings"))?;
     let check = stored
         .check
         .as_deref()
-        .ok_or(Refusal::Corrupt("it has no key-check value"))?;
+        .ok_or_else(|| corrupt(location, "it has no key-check value"))?;
+    let wrong_key = || StoreError::WrongKey {
+        location: location.to_owned(),
+    };
     let derived;
-    let raw = match key {
-        PreparedKey::Raw(raw) => raw,
-        // An existing store never gets a new key file: that could not open it.
-        PreparedKey::File(file) => {
-            derived = load_key_file(file).map_err(Refusal::Key)?;
+    let raw = match (key, from_keyring) {
+        (PreparedKey::Raw(raw), _) => raw,
+        (PreparedKey::Keyring, _) | (PreparedKey::Default(_), true) => {
+            derived = super::keyring::load(&stored.store_id(location)?)?;
             &derived
         }
-        PreparedKey::Passphrase(passphrase) => {
+        // An existing store never gets a new key file: that could not open it.
+        (PreparedKey::File(file) | PreparedKey::Default(file), _) => {
+            derived = load_key_file(file)?;
+            &derived
+        }
+        (PreparedKey::Passphrase(passphrase), _) => {
             if kdf != meta::KDF_PBKDF2 {
-                return Err(Refusal::WrongKey);
+                return Err(wrong_key());
             }
             let iterations = stored
                 .iterations
@@ -115,32 +254,42 @@ pub(crate) fn unlock(key: &PreparedKey<'_>, stored: &KeySettings) -> Result<Ciph
                 .clone()
                 .zip(iterations)
                 .and_then(|(salt, iterations)| KdfParams::checked(salt, iterations))
-                .ok_or(Refusal::Corrupt(
-                    "its passphrase settings are missing or out of bounds",
-                ))?;
-            derived = derive_from_passphrase(passphrase, &params).map_err(Refusal::Key)?;
+                .ok_or_else(|| {
+                    corrupt(
+                        location,
+                        "its passphrase settings are missing or out of bounds",
+                    )
+                })?;
+            derived = derive_from_passphrase(passphrase, &params)?;
             &derived
         }
     };
     let cipher = Cipher::new(raw);
     match cipher.open(KEY_CHECK_ROW, meta::KEY_CHECK, check) {
         Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => Ok(cipher),
-        _ => Err(Refusal::WrongKey),
+        _ => Err(wrong_key()),
     }
 }
 
-/// The key of a new store and the settings to record for it (a fresh salt
-/// for a passphrase; the key-check value sealed with a fresh nonce).
-pub(crate) fn initialise(key: &PreparedKey<'_>) -> Result<(Cipher, KeySettings), StoreError> {
+/// The key of a new store and the settings to record for it: a fresh salt for
+/// a passphrase, a fresh random key for the keyring (saved there now, before
+/// the store that needs it is committed), the key-check value sealed with a
+/// fresh nonce, the source's kind and the store's id.
+pub(crate) fn initialise(key: &PreparedKey<'_>) -> Result<(Unlocked, KeySettings), StoreError> {
     let derived;
     let mut settings = KeySettings {
         kdf: Some(meta::KDF_RAW.to_owned()),
+        source: Some(key.kind().name().to_owned()),
         ..KeySettings::default()
     };
     let raw = match key {
         PreparedKey::Raw(raw) => raw,
-        PreparedKey::File(file) => {
+        PreparedKey::File(file) | PreparedKey::Default(file) => {
             derived = create_or_load_key_file(file)?;
+            &derived
+        }
+        PreparedKey::Keyring => {
+            derived = super::random_key()?;
             &derived
         }
         PreparedKey::Passphrase(passphrase) => {
@@ -153,13 +302,24 @@ pub(crate) fn initialise(key: &PreparedKey<'_>) -> Result<(Cipher, KeySettings),
         }
     };
     let cipher = Cipher::new(raw);
-    settings.check = Some(cipher.seal(KEY_CHECK_ROW, meta::KEY_CHECK, KEY_CHECK_PLAINTEXT));
-    Ok((cipher, settings))
+    let check = cipher.seal(KEY_CHECK_ROW, meta::KEY_CHECK, KEY_CHECK_PLAINTEXT);
+    let store_id = oci_iam_sso_domain::fingerprint(&check);
+    if matches!(key, PreparedKey::Keyring) {
+        super::keyring::save(&store_id, raw)?;
+    }
+    settings.check = Some(check);
+    settings.store_id = Some(store_id.clone());
+    let unlocked = Unlocked {
+        cipher,
+        store_id,
+        home: home(key, false),
+    };
+    Ok((unlocked, settings))
 }
 
-/// The store's identity: its key-check value is sealed with a fresh random
-/// nonce when the store is created, so no two stores share it. A rotation
-/// kept aside is bound to it and cannot be adopted into another store.
-pub(crate) fn store_id(check: &[u8]) -> String {
-    oci_iam_sso_domain::fingerprint(check)
+fn corrupt(location: &str, detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        location: location.to_owned(),
+        detail: detail.into(),
+    }
 }

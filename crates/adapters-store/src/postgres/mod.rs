@@ -126,6 +126,13 @@ impl PostgresTokenStore {
         options: PostgresOptions,
     ) -> Result<PostgresTokenStore, StoreError> {
         let target = Target::parse(url, &options)?;
+        // A fleet's hosts share the store, not one keyring: the key has to
+        // reach each of them another way.
+        if matches!(key, KeySource::Keyring) {
+            return Err(StoreError::KeyUnavailable {
+                reason: "the PostgreSQL store takes its key from OCI_IAM_SSO_KEY, a key file or a passphrase; the OS keyring serves SQLite stores only".to_owned(),
+            });
+        }
         PreparedKey::from_source(&key)?;
         Ok(Self {
             target: Arc::new(target),

@@ -8,7 +8,7 @@
 use oci_iam_sso_domain::StoreError;
 use tokio_postgres::{Client, GenericClient};
 
-use crate::key::{self, Cipher, KeySettings, PreparedKey, Refusal, meta};
+use crate::key::{self, Cipher, KeySettings, MetaValue, PreparedKey, meta};
 
 /// The schema this build writes and understands.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -87,11 +87,10 @@ pub(crate) async fn open(
     // version. No DDL and no lock (and no CREATE privilege needed).
     if current_version(&*client).await? == Some(SCHEMA_VERSION) {
         let stored = key_settings(&*client).await?;
-        let cipher = key::unlock(key, &stored).map_err(|r| refused(r, location))?;
-        let check = stored.check.unwrap_or_default();
+        let unlocked = key::unlock(key, &stored, location).map_err(OpenError::Store)?;
         return Ok(Opened {
-            cipher,
-            store_id: key::store_id(&check),
+            cipher: unlocked.cipher,
+            store_id: unlocked.store_id,
         });
     }
     let tx = client.transaction().await?;
@@ -119,8 +118,8 @@ pub(crate) async fn open(
     }
     let stored = key_settings(&tx).await?;
     // An existing store must open with this key before anything is written.
-    let cipher = match &stored.check {
-        Some(_) => Some(key::unlock(key, &stored).map_err(|r| refused(r, location))?),
+    let unlocked = match &stored.check {
+        Some(_) => Some(key::unlock(key, &stored, location).map_err(OpenError::Store)?),
         None if found > 0 => {
             return Err(OpenError::Store(StoreError::Corrupt {
                 location: location.to_owned(),
@@ -140,45 +139,28 @@ pub(crate) async fn open(
         )
         .await?;
     }
-    let (cipher, check) = match cipher {
-        Some(cipher) => (cipher, stored.check.unwrap_or_default()),
+    let unlocked = match unlocked {
+        Some(unlocked) => unlocked,
         None => {
-            let (cipher, settings) = key::initialise(key).map_err(OpenError::Store)?;
-            let text = |value: Option<String>| value.map(String::into_bytes);
-            for (name, value) in [
-                (meta::KDF, text(settings.kdf)),
-                (meta::KDF_SALT, settings.salt),
-                (meta::KDF_ITERATIONS, text(settings.iterations)),
-                (meta::KEY_CHECK, settings.check.clone()),
-            ] {
-                if let Some(value) = value {
-                    tx.execute(
-                        "INSERT INTO meta (key, value) VALUES ($1, $2)",
-                        &[&name, &value],
-                    )
-                    .await?;
-                }
+            let (unlocked, settings) = key::initialise(key).map_err(OpenError::Store)?;
+            for (name, value) in settings.rows() {
+                let value = match value {
+                    MetaValue::Text(text) => text.as_bytes(),
+                    MetaValue::Blob(blob) => blob,
+                };
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ($1, $2)",
+                    &[&name, &value],
+                )
+                .await?;
             }
-            (cipher, settings.check.unwrap_or_default())
+            unlocked
         }
     };
     tx.commit().await?;
     Ok(Opened {
-        cipher,
-        store_id: key::store_id(&check),
-    })
-}
-
-fn refused(refusal: Refusal, location: &str) -> OpenError {
-    OpenError::Store(match refusal {
-        Refusal::WrongKey => StoreError::WrongKey {
-            location: location.to_owned(),
-        },
-        Refusal::Corrupt(detail) => StoreError::Corrupt {
-            location: location.to_owned(),
-            detail: detail.to_owned(),
-        },
-        Refusal::Key(error) => error,
+        cipher: unlocked.cipher,
+        store_id: unlocked.store_id,
     })
 }
 
@@ -217,6 +199,8 @@ async fn key_settings(tx: &impl GenericClient) -> Result<KeySettings, OpenError>
             meta::KDF_SALT => settings.salt = Some(value),
             meta::KDF_ITERATIONS => settings.iterations = text(),
             meta::KEY_CHECK => settings.check = Some(value),
+            meta::KEY_SOURCE => settings.source = text(),
+            meta::STORE_ID => settings.store_id = text(),
             _ => {}
         }
     }

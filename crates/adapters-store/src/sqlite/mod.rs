@@ -29,6 +29,7 @@ use oci_iam_sso_domain::{
 };
 use rusqlite::{Connection, ErrorCode};
 
+pub(crate) use crate::key::KeyHome;
 use crate::key::{Cipher, KeySource, KeySourceKind};
 
 pub use lock::SqliteProfileLock;
@@ -81,25 +82,6 @@ impl Shared {
 
     pub(crate) fn sql_error(&self, error: rusqlite::Error) -> StoreError {
         sql_error(&self.location, self.options.lock_timeout, error)
-    }
-}
-
-/// Where the key of an open store lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum KeyHome {
-    File(PathBuf),
-    Keyring,
-    /// The environment or a passphrase: nothing the store can remove.
-    Elsewhere(KeySourceKind),
-}
-
-impl KeyHome {
-    pub(crate) fn kind(&self) -> KeySourceKind {
-        match self {
-            KeyHome::File(_) => KeySourceKind::KeyFile,
-            KeyHome::Keyring => KeySourceKind::Keyring,
-            KeyHome::Elsewhere(kind) => *kind,
-        }
     }
 }
 

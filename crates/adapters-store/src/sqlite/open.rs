@@ -18,16 +18,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use oci_iam_sso_domain::{StoreError, one_line};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::schema::{
-    self, APPLICATION_ID, KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, SCHEMA_VERSION, meta,
-};
-use super::{KeyHome, Shared, StoreOptions, sql_error, store_lock};
-use crate::key::{
-    self, Cipher, KdfParams, KeySource, KeySourceKind, RawKey, create_or_load_key_file,
-    load_key_file,
-};
+use super::schema::{self, APPLICATION_ID, SCHEMA_VERSION, meta};
+use super::{Shared, StoreOptions, sql_error, store_lock};
+use crate::key::{self, KeySettings, KeySource, MetaValue, PreparedKey, Unlocked};
 use crate::private_fs::{create_private_file, ensure_private_dir, restrict_to_owner};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -42,21 +37,10 @@ enum Found {
     Store(u32),
 }
 
-/// The key source after the checks that need no file: a base64 key is decoded.
-enum Key<'a> {
-    Raw(RawKey),
-    File(&'a Path),
-    Passphrase(&'a str),
-    Keyring,
-    /// The key file, unless the store records the keyring.
-    Default(&'a Path),
-}
-
 struct Opening<'a> {
     location: String,
     options: StoreOptions,
-    key: Key<'a>,
-    kind: KeySourceKind,
+    key: PreparedKey<'a>,
 }
 
 impl Opening<'_> {
@@ -77,20 +61,6 @@ impl Opening<'_> {
     fn sql(&self, error: rusqlite::Error) -> StoreError {
         sql_error(&self.location, self.options.lock_timeout, error)
     }
-
-    fn wrong_key(&self) -> StoreError {
-        StoreError::WrongKey {
-            location: self.location.clone(),
-        }
-    }
-
-    fn mismatch(&self, made_with: KeySourceKind) -> StoreError {
-        StoreError::KeySourceMismatch {
-            location: self.location.clone(),
-            made_with: made_with.name().to_owned(),
-            opened_with: self.kind.name().to_owned(),
-        }
-    }
 }
 
 pub(crate) fn open(
@@ -98,20 +68,11 @@ pub(crate) fn open(
     key: KeySource,
     options: StoreOptions,
 ) -> Result<Shared, StoreError> {
-    let kind = key.kind();
     // A malformed base64 key is reported before any file is created.
-    let key = match &key {
-        KeySource::Base64(value) => Key::Raw(key::parse_base64_key(value)?),
-        KeySource::KeyFile(file) => Key::File(file),
-        KeySource::Passphrase(passphrase) => Key::Passphrase(passphrase),
-        KeySource::Keyring => Key::Keyring,
-        KeySource::Default(file) => Key::Default(file),
-    };
     let opening = Opening {
         location: path.display().to_string(),
         options,
-        key,
-        kind,
+        key: PreparedKey::from_source(&key)?,
     };
 
     if options.lock_timeout > StoreOptions::MAX_LOCK_TIMEOUT {
@@ -161,24 +122,15 @@ pub(crate) fn open(
     leave_wal(&opening, &conn)?;
     conn.pragma_update(None, "synchronous", "EXTRA")
         .map_err(|e| opening.sql(e))?;
-    let cipher = match (found, verified) {
-        (Found::Store(version), Some(cipher)) if version == SCHEMA_VERSION => cipher,
+    let unlocked = match (found, verified) {
+        (Found::Store(version), Some(unlocked)) if version == SCHEMA_VERSION => unlocked,
         (_, verified) => set_up(&opening, &mut conn, verified)?,
     };
-    // The store's identity: its key-check value is sealed with a fresh random
-    // nonce when the store is created, so no two stores share it. A slot kept
-    // aside is bound to it and cannot be adopted into another store.
-    let store_id = store_id(&opening, &conn)?;
-    let key_home = match &opening.key {
-        Key::Raw(_) => KeyHome::Elsewhere(KeySourceKind::Env),
-        Key::Passphrase(_) => KeyHome::Elsewhere(KeySourceKind::Passphrase),
-        Key::Keyring => KeyHome::Keyring,
-        Key::File(file) => KeyHome::File(file.to_path_buf()),
-        Key::Default(file) => match made_with(&opening, &conn)? {
-            Some(KeySourceKind::Keyring) => KeyHome::Keyring,
-            _ => KeyHome::File(file.to_path_buf()),
-        },
-    };
+    let Unlocked {
+        cipher,
+        store_id,
+        home: key_home,
+    } = unlocked;
     // Only now, known to be ours: a foreign file keeps its mode.
     restrict_to_owner(path)
         .map_err(|e| opening.io(format!("cannot restrict it to its owner: {e}")))?;
@@ -278,129 +230,47 @@ fn inspect(opening: &Opening<'_>, conn: &Connection) -> Result<Found, StoreError
     Ok(Found::Store(version))
 }
 
-fn read_meta(conn: &Connection, name: &str) -> rusqlite::Result<Option<rusqlite::types::Value>> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [name], |r| {
-        r.get(0)
-    })
-    .optional()
-}
-
-fn meta_text(
-    opening: &Opening<'_>,
-    conn: &Connection,
-    name: &str,
-) -> Result<Option<String>, StoreError> {
+/// What the store records about its key, each setting in the type it is kept as.
+fn read_settings(opening: &Opening<'_>, conn: &Connection) -> Result<KeySettings, StoreError> {
     use rusqlite::types::Value;
-    match read_meta(conn, name).map_err(|e| opening.sql(e))? {
-        None => Ok(None),
-        Some(Value::Text(text)) => Ok(Some(text)),
-        Some(_) => Err(opening.corrupt(format!("its `{name}` setting has the wrong type"))),
-    }
-}
-
-fn meta_blob(
-    opening: &Opening<'_>,
-    conn: &Connection,
-    name: &str,
-) -> Result<Option<Vec<u8>>, StoreError> {
-    use rusqlite::types::Value;
-    match read_meta(conn, name).map_err(|e| opening.sql(e))? {
-        None => Ok(None),
-        Some(Value::Blob(blob)) => Ok(Some(blob)),
-        Some(_) => Err(opening.corrupt(format!("its `{name}` setting has the wrong type"))),
-    }
-}
-
-/// The store's identity: recorded since key sources are recorded; before,
-/// the fingerprint of its key-check value (sealed with a fresh random nonce
-/// when the store was created, so no two stores share it). A slot kept aside
-/// and a keyring entry are bound to it.
-fn store_id(opening: &Opening<'_>, conn: &Connection) -> Result<String, StoreError> {
-    if let Some(id) = meta_text(opening, conn, meta::STORE_ID)? {
-        return Ok(id);
-    }
-    meta_blob(opening, conn, meta::KEY_CHECK)?
-        .map(|check| oci_iam_sso_domain::fingerprint(&check))
-        .ok_or_else(|| opening.corrupt("it has no key-check value"))
-}
-
-/// The kind of source that made the store: recorded, or (for a store made
-/// before sources were recorded) a passphrase when its KDF says so.
-fn made_with(
-    opening: &Opening<'_>,
-    conn: &Connection,
-) -> Result<Option<KeySourceKind>, StoreError> {
-    match meta_text(opening, conn, meta::KEY_SOURCE)? {
-        Some(name) => KeySourceKind::parse(&name)
-            .map(Some)
-            .ok_or_else(|| opening.corrupt(format!("its key source `{name}` is unknown"))),
-        None => Ok(
-            (meta_text(opening, conn, meta::KDF)?.as_deref() == Some(meta::KDF_PBKDF2))
-                .then_some(KeySourceKind::Passphrase),
-        ),
-    }
-}
-
-/// The key of an existing store, checked against its key-check value. When it
-/// does not open and the store was made with another kind of source, the
-/// error names that source (a key that opens it is fine from any source).
-fn verify_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
-    let made_with = made_with(opening, conn)?;
-    let follows_record =
-        matches!(opening.key, Key::Default(_)) && made_with == Some(KeySourceKind::Keyring);
-    match try_key(opening, conn, follows_record) {
-        Err(StoreError::WrongKey { .. } | StoreError::KeyUnavailable { .. })
-            if !follows_record && made_with.is_some_and(|made| made != opening.kind) =>
-        {
-            Err(opening.mismatch(made_with.unwrap_or(opening.kind)))
+    let mut settings = KeySettings::default();
+    let mut statement = conn
+        .prepare("SELECT key, value FROM meta")
+        .map_err(|e| opening.sql(e))?;
+    let rows = statement
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Value>(1)?)))
+        .map_err(|e| opening.sql(e))?;
+    for row in rows {
+        let (name, value) = row.map_err(|e| opening.sql(e))?;
+        let wrong_type = || opening.corrupt(format!("its `{name}` setting has the wrong type"));
+        let text = |value: Value| match value {
+            Value::Text(text) => Ok(Some(text)),
+            _ => Err(wrong_type()),
+        };
+        let blob = |value: Value| match value {
+            Value::Blob(blob) => Ok(Some(blob)),
+            _ => Err(wrong_type()),
+        };
+        match name.as_str() {
+            meta::KDF => settings.kdf = text(value)?,
+            meta::KDF_SALT => settings.salt = blob(value)?,
+            meta::KDF_ITERATIONS => settings.iterations = text(value)?,
+            meta::KEY_CHECK => settings.check = blob(value)?,
+            meta::KEY_SOURCE => settings.source = text(value)?,
+            meta::STORE_ID => settings.store_id = text(value)?,
+            _ => {}
         }
-        other => other,
     }
+    Ok(settings)
 }
 
-fn try_key(
-    opening: &Opening<'_>,
-    conn: &Connection,
-    from_keyring: bool,
-) -> Result<Cipher, StoreError> {
-    let kdf = meta_text(opening, conn, meta::KDF)?
-        .ok_or_else(|| opening.corrupt("it has no key settings"))?;
-    let check = meta_blob(opening, conn, meta::KEY_CHECK)?
-        .ok_or_else(|| opening.corrupt("it has no key-check value"))?;
-    let derived;
-    let raw = match (&opening.key, from_keyring) {
-        (Key::Raw(raw), _) => raw,
-        (Key::Keyring, _) | (Key::Default(_), true) => {
-            derived = key::keyring::load(&store_id(opening, conn)?)?;
-            &derived
-        }
-        // An existing store never gets a new key file: that could not open it.
-        (Key::File(file) | Key::Default(file), _) => {
-            derived = load_key_file(file)?;
-            &derived
-        }
-        (Key::Passphrase(passphrase), _) => {
-            if kdf != meta::KDF_PBKDF2 {
-                return Err(opening.wrong_key());
-            }
-            let salt = meta_blob(opening, conn, meta::KDF_SALT)?;
-            let iterations =
-                meta_text(opening, conn, meta::KDF_ITERATIONS)?.and_then(|i| i.parse::<i64>().ok());
-            let params = salt
-                .zip(iterations)
-                .and_then(|(salt, iterations)| KdfParams::checked(salt, iterations))
-                .ok_or_else(|| {
-                    opening.corrupt("its passphrase settings are missing or out of bounds")
-                })?;
-            derived = key::derive_from_passphrase(passphrase, &params)?;
-            &derived
-        }
-    };
-    let cipher = Cipher::new(raw);
-    match cipher.open(KEY_CHECK_ROW, meta::KEY_CHECK, &check) {
-        Ok(plain) if plain.as_slice() == KEY_CHECK_PLAINTEXT => Ok(cipher),
-        _ => Err(opening.wrong_key()),
-    }
+/// The key of an existing store, checked against its key-check value.
+fn verify_key(opening: &Opening<'_>, conn: &Connection) -> Result<Unlocked, StoreError> {
+    key::unlock(
+        &opening.key,
+        &read_settings(opening, conn)?,
+        &opening.location,
+    )
 }
 
 /// Moves a store of an older release out of WAL mode into a rollback journal
@@ -444,87 +314,46 @@ fn leave_wal(opening: &Opening<'_>, conn: &Connection) -> Result<(), StoreError>
 fn set_up(
     opening: &Opening<'_>,
     conn: &mut Connection,
-    verified: Option<Cipher>,
-) -> Result<Cipher, StoreError> {
+    verified: Option<Unlocked>,
+) -> Result<Unlocked, StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| opening.sql(e))?;
     let found = inspect(opening, &tx)?;
-    let cipher = match (found, verified) {
+    let unlocked = match (found, verified) {
         (Found::Store(version), verified) => {
-            let cipher = match verified {
-                Some(cipher) => cipher,
+            let unlocked = match verified {
+                Some(unlocked) => unlocked,
                 // Created by someone else meanwhile: it must open with our key too.
                 None => verify_key(opening, &tx)?,
             };
             schema::migrate(&tx, version).map_err(|e| opening.sql(e))?;
-            cipher
+            unlocked
         }
         (Found::Empty, _) => {
             schema::migrate(&tx, 0).map_err(|e| opening.sql(e))?;
-            initialise_key(opening, &tx)?
+            // The keyring's entry is written here, before the store that needs it is committed.
+            let (unlocked, settings) = key::initialise(&opening.key)?;
+            for (name, value) in settings.rows() {
+                put_meta(opening, &tx, name, value)?;
+            }
+            unlocked
         }
     };
     tx.commit().map_err(|e| opening.sql(e))?;
-    Ok(cipher)
-}
-
-/// Settles the key of a new store and records how to find it again: the KDF, its
-/// salt and iterations (for a passphrase), and the key-check value.
-fn initialise_key(opening: &Opening<'_>, conn: &Connection) -> Result<Cipher, StoreError> {
-    let derived;
-    let mut kdf = meta::KDF_RAW;
-    let mut in_keyring = false;
-    let raw = match &opening.key {
-        Key::Raw(raw) => raw,
-        Key::File(file) | Key::Default(file) => {
-            derived = create_or_load_key_file(file)?;
-            &derived
-        }
-        Key::Keyring => {
-            derived = key::random_key()?;
-            in_keyring = true;
-            &derived
-        }
-        Key::Passphrase(passphrase) => {
-            let params = KdfParams::generate();
-            derived = key::derive_from_passphrase(passphrase, &params)?;
-            kdf = meta::KDF_PBKDF2;
-            put_meta(opening, conn, meta::KDF_SALT, params.salt)?;
-            put_meta(
-                opening,
-                conn,
-                meta::KDF_ITERATIONS,
-                params.iterations.to_string(),
-            )?;
-            &derived
-        }
-    };
-    let cipher = Cipher::new(raw);
-    put_meta(opening, conn, meta::KDF, kdf.to_owned())?;
-    let check = cipher.seal(KEY_CHECK_ROW, meta::KEY_CHECK, KEY_CHECK_PLAINTEXT);
-    let store_id = oci_iam_sso_domain::fingerprint(&check);
-    put_meta(opening, conn, meta::KEY_CHECK, check)?;
-    put_meta(opening, conn, meta::STORE_ID, store_id.clone())?;
-    put_meta(
-        opening,
-        conn,
-        meta::KEY_SOURCE,
-        opening.kind.name().to_owned(),
-    )?;
-    // In its home before the store that needs it is committed.
-    if in_keyring {
-        key::keyring::save(&store_id, raw)?;
-    }
-    Ok(cipher)
+    Ok(unlocked)
 }
 
 fn put_meta(
     opening: &Opening<'_>,
     conn: &Connection,
     name: &str,
-    value: impl rusqlite::ToSql,
+    value: MetaValue<'_>,
 ) -> Result<(), StoreError> {
+    let value: &dyn rusqlite::ToSql = match &value {
+        MetaValue::Text(text) => text,
+        MetaValue::Blob(blob) => blob,
+    };
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)",
         rusqlite::params![name, value],

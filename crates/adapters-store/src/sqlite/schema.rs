@@ -15,7 +15,8 @@ pub(crate) const SCHEMA_VERSION: u32 = 3;
 pub(crate) const ROTATIONS_KEPT: i64 = 200;
 
 /// Keys of the `meta` table and the key check: one home, shared with the PostgreSQL store.
-pub(crate) use crate::key::unlock::{KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW, meta};
+pub(crate) use crate::key::meta;
+pub(crate) use crate::key::unlock::{KEY_CHECK_PLAINTEXT, KEY_CHECK_ROW};
 
 /// Version 1: everything. Secret columns end in `_ct` (sealed with AES-256-GCM).
 /// No foreign keys from `tokens` to `profiles`: a profile may be defined in a
