@@ -96,6 +96,46 @@ async fn a_new_session_rewrites_one_profile_and_keeps_the_rest() {
     );
 }
 
+/// A login records its time beside the session (for `keep`'s 24-hour cap),
+/// named after the key file as `keep` reads it back; a refresh later moves
+/// the token's `iat` but not the login.
+#[tokio::test]
+async fn a_new_session_records_its_login_time_for_keep() {
+    use oci_iam_sso_adapters_store::login_record::{LOGIN_RECORD, key_id, read_login};
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".oci/config");
+    let files = FsOciFiles::new(config, home.path().into(), None);
+    let name = OciProfileName::new("session").unwrap();
+    let region = files.region("us-phoenix-1").unwrap();
+    let b64 = |json: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+    let token = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256"}"#),
+        b64(r#"{"iat":1700000000,"exp":1700003600}"#)
+    );
+    let dir = files
+        .save_new_session(
+            &name,
+            &region,
+            &tenancy("ocid1.tenancy.oc1..t"),
+            &key_pair(),
+            &SessionToken::new(token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(mode(&dir.join(LOGIN_RECORD)), 0o600);
+    let session = files
+        .read_session(&files.load_profile(&name).await.unwrap())
+        .await
+        .unwrap();
+    let key = key_id(session.private_key.expose_secret());
+    assert_eq!(
+        read_login(&dir, &key).map(|t| t.unix()),
+        Some(1_700_000_000)
+    );
+    assert_eq!(read_login(&dir, "another key"), None);
+}
+
 #[tokio::test]
 async fn setup_config_creates_the_file_and_its_directory_privately() {
     let home = tempfile::tempdir().unwrap();

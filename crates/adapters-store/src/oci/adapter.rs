@@ -10,12 +10,13 @@ use oci_iam_sso_domain::oci::{
     OciProfileName, PrivateKeyPem, Region, RsaPublicNumbers, SessionCredentials, TenancyOcid,
     bound_public_key,
 };
-use oci_iam_sso_domain::{SessionToken, expand_tilde};
+use oci_iam_sso_domain::{SessionToken, Timestamp, expand_tilde};
 
 use super::config::{ConfigValueError, OciConfig, check_entries};
 use super::files::{self, FileError};
 use super::keys;
 use super::lock::{self, LOCK_WAIT};
+use super::login_record;
 use super::realms::resolve_region;
 
 /// The OCI files of one user: a config file and the home directory that `~` means.
@@ -152,6 +153,27 @@ fn files_error(e: FileError) -> OciError {
     OciError::Files {
         path: e.path,
         detail: e.detail,
+    }
+}
+
+/// Records when this login happened, for `keep`'s 24-hour cap: the new
+/// token's `iat`. A record that cannot be written only costs the cap's
+/// accuracy (`keep` then starts one from the token it first sees), so it
+/// never fails the login.
+fn record_login(dir: &Path, key_path: &Path, token: &SessionToken) {
+    let Some(issued_at) = oci_iam_sso_domain::oci::numeric_claim(token.expose_secret(), "iat")
+    else {
+        return;
+    };
+    let written = read_secret_file(key_path).ok().map(|text| {
+        login_record::write_login(
+            dir,
+            &login_record::key_id(&text),
+            Timestamp::from_unix(issued_at),
+        )
+    });
+    if !matches!(written, Some(Ok(()))) {
+        tracing::debug!(dir = %dir.display(), "the login time could not be recorded");
     }
 }
 
@@ -304,7 +326,9 @@ impl OciFiles for FsOciFiles {
         ];
         // Checked before anything is written: a refused entry leaves no new files behind.
         check_entries(name.as_str(), &entries).map_err(|e| self.refused(e))?;
-        files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
+        let (key_path, _) =
+            files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
+        record_login(&dir, &key_path, token);
         // A session profile has no `user` (OCI's "Token-based Authentication
         // for the CLI"): the CLI refuses an API-key profile before it gets
         // here unless told to convert it, and converting drops the API key's

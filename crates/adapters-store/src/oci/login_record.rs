@@ -2,12 +2,16 @@
 //! refreshing a session 24 hours after its login, and a session token's
 //! `iat` only says when it was last refreshed. The record sits beside the
 //! session's files (`.oci-iam-sso-login`, 0600) and names the key it was
-//! made for (a fingerprint, never the key), so a new login by any tool —
-//! which writes a new key — is noticed and starts a new record.
+//! made for (a fingerprint of the key file, never the key), so a new login
+//! by any tool — which writes a new key — is noticed and starts a new record.
+//!
+//! Our own logins (`session authenticate`, `session exchange`) write it with
+//! the new token's `iat`; a login by another tool is recorded by `keep` the
+//! first time it sees the key, from the token's `iat` then.
 
 use std::path::Path;
 
-use oci_iam_sso_domain::Timestamp;
+use oci_iam_sso_domain::{Timestamp, fingerprint};
 
 use super::files::{FileError, write_atomic};
 
@@ -18,6 +22,12 @@ pub const LOGIN_RECORD: &str = ".oci-iam-sso-login";
 struct Record {
     login_at: i64,
     key: String,
+}
+
+/// How the record names a key: a fingerprint of the key file's text as it
+/// is on disk (label line included).
+pub fn key_id(key_file_text: &str) -> String {
+    fingerprint(key_file_text.as_bytes())
 }
 
 /// The login time recorded for the key with fingerprint `key`; `None` when

@@ -15,7 +15,7 @@ use oci_iam_sso_domain::oci::{
     DbScope, DbTokenRequest, GetDbToken, KeySize, OciFiles as _, RefreshSession, decode_claims,
     numeric_claim,
 };
-use oci_iam_sso_domain::{Clock as _, ProfileName, Timestamp, TokenRequest, fingerprint};
+use oci_iam_sso_domain::{Clock as _, ProfileName, Timestamp, TokenRequest};
 
 use crate::args::parse_duration;
 use crate::clock::rfc3339;
@@ -327,7 +327,7 @@ async fn session_view(context: &OciContext, warned: bool) -> Result<SessionView,
     let issued_at = numeric_claim(token, "iat")
         .map(Timestamp::from_unix)
         .unwrap_or_else(|| claims.expires_at.minus(Duration::from_secs(3600)));
-    let key = fingerprint(session.private_key.expose_secret().as_bytes());
+    let key = login_record::key_id(session.private_key.expose_secret());
     let dir = profile
         .security_token_file
         .as_ref()
