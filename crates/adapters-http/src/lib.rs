@@ -18,7 +18,7 @@ mod oci;
 mod probe;
 mod resource;
 
-pub use client::{HttpSettings, ProxyUrl};
+pub use client::{HttpSettings, ProxyChoice, ProxyUrl, choose_proxy};
 pub use identity::HttpIdentityProvider;
 pub use oci::{
     HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, cluster_token_for_url,

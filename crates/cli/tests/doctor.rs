@@ -194,6 +194,38 @@ async fn a_broken_setup_lists_each_fix_and_exits_21() {
     }
 }
 
+/// The proxy row tells the proxy the HTTP client will use: the setting wins
+/// over HTTPS_PROXY (the adapter's one rule), and its password never shows.
+#[tokio::test]
+async fn the_proxy_row_names_the_configured_proxy_first() {
+    let env = TestEnv::start(approving());
+    identity(&env);
+    let mut cmd = env.cmd();
+    cmd.args(["doctor", "--output", "json"])
+        .env(
+            "OCI_IAM_SSO_PROXY",
+            "http://ada:s3cret-pw@setting.invalid:3128",
+        )
+        .env("HTTPS_PROXY", "http://env.invalid:3128");
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let proxy = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "proxy")
+        .unwrap_or_else(|| panic!("no proxy row: {json}"));
+    assert_eq!(
+        proxy["detail"],
+        "--proxy or the proxy setting: http://[redacted]@setting.invalid:3128 (https:// requests only; NO_PROXY exempts hosts, loopback included)",
+        "{proxy}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("s3cret-pw"));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("s3cret-pw"));
+}
+
 #[tokio::test]
 async fn a_ca_bundle_that_is_no_pem_needs_fixing() {
     let env = TestEnv::start(approving());

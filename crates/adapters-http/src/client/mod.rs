@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use oci_iam_sso_domain::InvalidInput;
 
-pub use proxy::ProxyUrl;
+pub use proxy::{ProxyChoice, ProxyUrl, choose_proxy};
 pub use transport::{Answer, describe_endpoint, read_answer};
 
 /// How the HTTP adapters talk to servers.

@@ -43,13 +43,19 @@ impl ProxyUrl {
 
 impl std::fmt::Display for ProxyUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = self.0.clone();
         if self.has_credentials() {
-            // Both setters only fail for URLs without a host, refused in `parse`.
-            let _ = shown.set_username("[redacted]");
-            let _ = shown.set_password(None);
+            // Written out, not set on the URL: `url` would percent-encode the brackets.
+            let url = &self.0;
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            return write!(
+                f,
+                "{}://[redacted]@{}{port}{}",
+                url.scheme(),
+                url.host_str().unwrap_or_default(),
+                url.path().trim_end_matches('/')
+            );
         }
-        f.write_str(shown.as_str().trim_end_matches('/'))
+        f.write_str(self.0.as_str().trim_end_matches('/'))
     }
 }
 
@@ -59,15 +65,28 @@ impl std::fmt::Debug for ProxyUrl {
     }
 }
 
-/// The proxy for https:// requests, or `None` to connect directly.
-pub(super) fn https_proxy(
+/// The proxy https:// requests go through, and where it was named.
+#[derive(Debug)]
+pub struct ProxyChoice {
+    /// `setting` (from `--proxy` or the `proxy` setting) or the variable's name.
+    pub source: &'static str,
+    pub url: ProxyUrl,
+    /// `NO_PROXY` (or `no_proxy`) and its host list, when set.
+    pub exempt: Option<(&'static str, String)>,
+}
+
+/// The one rule for which proxy is used: the configured one, else the first
+/// of `HTTPS_PROXY`, `https_proxy`, `ALL_PROXY`, `all_proxy` (as curl and the
+/// OCI CLI's requests read them); plain http:// requests (loopback only) are
+/// never proxied; `NO_PROXY` exempts hosts. `None`: connect directly. A bad
+/// variable is an error naming it, never quoting it.
+pub fn choose_proxy(
     configured: Option<&ProxyUrl>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<reqwest::Proxy>, oci_iam_sso_domain::InvalidInput> {
+) -> Result<Option<ProxyChoice>, oci_iam_sso_domain::InvalidInput> {
     use oci_iam_sso_domain::InvalidInput;
-    let from_env;
-    let proxy = match configured {
-        Some(proxy) => proxy,
+    let (source, url) = match configured {
+        Some(proxy) => ("setting", proxy.clone()),
         None => {
             let Some((name, text)) = first_env(
                 env,
@@ -75,16 +94,28 @@ pub(super) fn https_proxy(
             ) else {
                 return Ok(None);
             };
-            from_env =
-                ProxyUrl::parse(&text).map_err(|problem| InvalidInput::new(name, problem))?;
-            &from_env
+            let url = ProxyUrl::parse(&text).map_err(|problem| InvalidInput::new(name, problem))?;
+            (name, url)
         }
     };
-    let exempt = first_env(env, &["NO_PROXY", "no_proxy"])
-        .map(|(_, list)| list)
-        .unwrap_or_default();
-    let proxy = reqwest::Proxy::https(proxy.expose())
-        .map_err(|_| InvalidInput::new("proxy", "is not a proxy URL"))?;
+    Ok(Some(ProxyChoice {
+        source,
+        url,
+        exempt: first_env(env, &["NO_PROXY", "no_proxy"]),
+    }))
+}
+
+/// The proxy for https:// requests, or `None` to connect directly.
+pub(super) fn https_proxy(
+    configured: Option<&ProxyUrl>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<reqwest::Proxy>, oci_iam_sso_domain::InvalidInput> {
+    let Some(choice) = choose_proxy(configured, env)? else {
+        return Ok(None);
+    };
+    let exempt = choice.exempt.map(|(_, list)| list).unwrap_or_default();
+    let proxy = reqwest::Proxy::https(choice.url.expose())
+        .map_err(|_| oci_iam_sso_domain::InvalidInput::new("proxy", "is not a proxy URL"))?;
     Ok(Some(proxy.no_proxy(reqwest::NoProxy::from_string(&exempt))))
 }
 
@@ -126,6 +157,7 @@ mod tests {
             );
             assert!(shown.contains("proxy.corp:3128"), "{shown}");
         }
+        assert_eq!(proxy.to_string(), "http://[redacted]@proxy.corp:3128");
         assert!(proxy.has_credentials());
         let plain = ProxyUrl::parse("http://proxy.corp:3128").unwrap();
         assert_eq!(plain.to_string(), "http://proxy.corp:3128");

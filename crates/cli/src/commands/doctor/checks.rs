@@ -1,7 +1,6 @@
 //! The verdicts `doctor` gives, as plain functions of what it found: which
 //! findings need fixing, how far a clock may drift, what a file's mode may
-//! be, and how a proxy URL is shown without its password. No I/O here; the
-//! gathering is in the sibling modules.
+//! be. No I/O here; the gathering is in the sibling modules.
 
 use std::time::Duration;
 
@@ -169,22 +168,6 @@ pub fn expiry_status(
     }
 }
 
-/// A proxy setting as it may be shown: any user name and password in it
-/// replaced by `***`, whether or not the value is a well-formed URL.
-pub fn redact_proxy(value: &str) -> String {
-    let value = value.trim();
-    let (scheme, rest) = match value.find("://") {
-        Some(at) => value.split_at(at + 3),
-        None => ("", value),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rfind('@') {
-        Some(at) => format!("{scheme}***@{}{path}", &authority[at + 1..]),
-        None => value.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,27 +223,5 @@ mod tests {
         assert_eq!(expiry_status(at(1_200), now, margin, true), Status::Info);
         assert_eq!(expiry_status(at(1_000), now, margin, true), Status::Fix);
         assert_eq!(expiry_status(at(900), now, margin, false), Status::Info);
-    }
-
-    #[test]
-    fn proxy_credentials_never_show() {
-        assert_eq!(
-            redact_proxy("http://user:s3cret@proxy.example:8080"),
-            "http://***@proxy.example:8080"
-        );
-        assert_eq!(
-            redact_proxy("http://u:p@ss@proxy:3128/path"),
-            "http://***@proxy:3128/path"
-        );
-        assert_eq!(redact_proxy("user:s3cret@proxy:3128"), "***@proxy:3128");
-        assert_eq!(redact_proxy("http://proxy:3128"), "http://proxy:3128");
-        assert_eq!(
-            redact_proxy("http://proxy:3128/a@b"),
-            "http://proxy:3128/a@b",
-            "an @ after the host is not user info"
-        );
-        for value in ["http://user:s3cret@p", "s3cret@p", " https://a:s3cret@p "] {
-            assert!(!redact_proxy(value).contains("s3cret"), "{value}");
-        }
     }
 }

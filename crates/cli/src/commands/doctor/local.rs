@@ -9,7 +9,7 @@ use crate::compose::App;
 use crate::failure::Failure;
 use crate::settings::{KeyChoice, Settings};
 
-use super::checks::{Finding, Status, private_dir_status, redact_proxy, too_open};
+use super::checks::{Finding, Status, private_dir_status, too_open};
 
 pub const SETTINGS: &str = "settings file";
 pub const STORE: &str = "token store";
@@ -158,39 +158,45 @@ pub fn mode_problem(check: &'static str, path: &Path, allowed: u32) -> Option<Fi
     })
 }
 
-/// The proxy variables, shown without credentials. `env` reads a variable.
-pub fn proxy(env: &dyn Fn(&str) -> Option<String>) -> Finding {
-    let first = |names: &[&'static str]| {
-        names.iter().find_map(|name| {
-            env(name)
-                .filter(|v| !v.trim().is_empty())
-                .map(|value| (*name, value))
-        })
-    };
-    // As the HTTP client picks them: HTTPS_PROXY, else ALL_PROXY; plain http is never proxied.
-    let https = first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]);
-    let other = first(&["HTTP_PROXY", "http_proxy"]);
-    let no_proxy = first(&["NO_PROXY", "no_proxy"]);
-    let Some((name, value)) = https else {
-        return match other {
-            Some((other_name, _)) => Finding::info(
+/// The proxy https:// requests will use, by the HTTP adapter's own rule
+/// (`--proxy` or the `proxy` setting, else the variables), shown without
+/// credentials. `env` reads a variable.
+pub fn proxy(
+    configured: Option<&oci_iam_sso_adapters_http::ProxyUrl>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Finding {
+    let choice = match oci_iam_sso_adapters_http::choose_proxy(configured, env) {
+        Ok(choice) => choice,
+        Err(invalid) => {
+            return Finding::fix(
                 PROXY,
-                format!("{other_name} is set but not used: only https:// requests are proxied"),
+                format!("{} {}", invalid.what, invalid.problem),
+                format!(
+                    "set {} to a URL such as http://proxy.example:3128",
+                    invalid.what
+                ),
+            );
+        }
+    };
+    let Some(choice) = choice else {
+        let unused = ["HTTP_PROXY", "http_proxy"]
+            .into_iter()
+            .find(|name| env(name).is_some_and(|v| !v.trim().is_empty()));
+        return match unused {
+            Some(name) => Finding::info(
+                PROXY,
+                format!("{name} is set but not used: only https:// requests are proxied"),
             ),
             None => Finding::ok(PROXY, "no HTTPS_PROXY: direct connections"),
         };
     };
-    let shown = redact_proxy(&value);
-    let mut detail = format!("{name}={shown}");
-    if let Some((no_name, exempt)) = no_proxy {
-        detail.push_str(&format!(", {no_name}={}", exempt.trim()));
-    }
-    if url::Url::parse(value.trim()).is_err() {
-        return Finding::fix(
-            PROXY,
-            format!("{detail}: not a URL"),
-            format!("set {name} to a URL such as http://proxy.example:3128"),
-        );
+    let source = match choice.source {
+        "setting" => "--proxy or the proxy setting",
+        variable => variable,
+    };
+    let mut detail = format!("{source}: {}", choice.url);
+    if let Some((name, exempt)) = &choice.exempt {
+        detail.push_str(&format!(", {name}={exempt}"));
     }
     Finding::info(
         PROXY,

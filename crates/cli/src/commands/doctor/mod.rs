@@ -41,7 +41,8 @@ pub async fn run(app: &App, globals: &OciGlobalArgs, args: DoctorArgs) -> Result
 async fn examine(app: &App, globals: &OciGlobalArgs, oci_profile: Option<String>) -> Report {
     let env = |name: &str| std::env::var(name).ok();
     let mut findings = Vec::new();
-    if let Some(settings) = local::settings(app, &mut findings)
+    let settings = local::settings(app, &mut findings);
+    if let Some(settings) = settings
         && local::store(app, settings, &mut findings)
     {
         network::identity(app, settings, &mut findings).await;
@@ -50,7 +51,7 @@ async fn examine(app: &App, globals: &OciGlobalArgs, oci_profile: Option<String>
     if let Some(target) = oci::check(app, globals, oci_profile, now, &mut findings).await {
         findings.push(network::oci_clock(app, &target.url).await);
     }
-    findings.push(local::proxy(&env));
+    findings.push(local::proxy(settings.and_then(|s| s.proxy.as_ref()), &env));
     findings.push(local::ca_bundle(&env));
     Report::new(findings)
 }
