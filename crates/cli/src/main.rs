@@ -15,14 +15,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// Installs the stderr log when asked for: `RUST_LOG` (an `EnvFilter`, which
-/// wins) or `-v` (info), `-vv` (debug), `-vvv` (trace) for this program's own
-/// crates. Without either nothing is installed, so nothing is logged and the
-/// output stays exactly as it is. Plain text, never colours: stderr is often
-/// a file or a CI log, and field values from servers stay inert text.
+/// Installs the stderr log when asked for: `RUST_LOG` (which wins) or `-v`
+/// (info), `-vv` (debug), `-vvv` (trace) for this program's own crates.
+/// Without either nothing is installed, so nothing is logged and the output
+/// stays exactly as it is. Plain text, never colours: stderr is often a file
+/// or a CI log, and field values from servers stay inert text.
+///
+/// `RUST_LOG` takes `target=level` and bare `level` directives, comma
+/// separated (tracing-subscriber's `Targets`); a directive that does not
+/// parse is skipped. Not `EnvFilter`: its span and field filters need the
+/// regex engine, a tenth of the binary, loaded by every `token` call.
 fn init_logging(verbose: u8, rust_log: Option<String>) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::Targets;
     use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::prelude::*;
 
     let directives = match rust_log.filter(|value| !value.trim().is_empty()) {
         Some(value) => value,
@@ -34,12 +40,22 @@ fn init_logging(verbose: u8, rust_log: Option<String>) {
             _ => "oci_iam_sso=trace".to_owned(),
         },
     };
-    let filter = EnvFilter::builder().parse_lossy(directives);
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let mut filter = Targets::new();
+    for directive in directives.split(',').map(str::trim) {
+        let Ok(parsed) = directive.parse::<Targets>() else {
+            continue;
+        };
+        if let Some(level) = parsed.default_level() {
+            filter = filter.with_default(level);
+        }
+        filter = filter.with_targets(parsed);
+    }
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
         // How long a refresh, a discovery or a lock wait took.
-        .with_span_events(FmtSpan::CLOSE)
+        .with_span_events(FmtSpan::CLOSE);
+    let _ = tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
         .try_init();
 }
