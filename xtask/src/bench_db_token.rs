@@ -88,7 +88,11 @@ pub fn run(
         ("oci iam db-token get (OCI CLI)", their_db),
         "`db-token get` / OCI CLI",
         DB_TOKEN_RATIO,
-        "RSA-2048 key generation dominates (aws-lc-rs: tens of ms, with a wide spread)",
+        "a fresh RSA-2048 key per call dominates: aws-lc's prime search, raced on every core, \
+         still takes tens of ms with a wide spread (the rest of the call is about 4 ms, as \
+         `oke token` shows). Plan: a spare key made ahead of the call (by `keep --db-token`, \
+         or by the previous call after it has written its files), used once and replaced, so \
+         each token still gets a key of its own",
     );
     report.memory_goal("db-token get", our_db_peak);
     if let Ok(status) = fake.status() {
