@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::clock::parse_duration;
 use crate::output::OutputFormat;
 
 const LONG_ABOUT: &str = "\
@@ -424,7 +425,7 @@ db_token, scope, db_token_location, db_token_profile, idcs, refresh_token_share)
         #[command(flatten)]
         oci: crate::oci::OciGlobalArgs,
         #[command(flatten)]
-        args: crate::commands::keep::KeepArgs,
+        args: KeepArgs,
     },
     /// Kubernetes (OKE) credentials from the OCI session: kubectl's exec plugin
     Oke {
@@ -681,8 +682,37 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-/// Parses `90s`, `10m`, `1h 30m` (humantime).
-pub fn parse_duration(input: &str) -> Result<Duration, String> {
-    humantime::parse_duration(input.trim())
-        .map_err(|e| format!("`{input}` is not a duration like 90s, 10m or 1h ({e})"))
+#[derive(Debug, Args)]
+#[command(next_help_heading = "What to keep")]
+pub struct KeepArgs {
+    /// OCI session profile to refresh at half its life until the 24-hour cap (repeatable);
+    /// with `:IDCS_PROFILE`, a new session is made from that identity-domain profile
+    /// (as `session exchange` does) before the cap
+    #[arg(long = "session", value_name = "OCI_PROFILE[:IDCS_PROFILE]")]
+    pub sessions: Vec<String>,
+    /// Keep a database token in --db-token-location re-issued before it expires
+    #[arg(long)]
+    pub db_token: bool,
+    /// Scope of the kept database token
+    #[arg(long, default_value = "urn:oracle:db::id::*", value_name = "SCOPE")]
+    pub scope: String,
+    /// Directory of the kept database token [default: ~/.oci/db-token]
+    #[arg(long, value_name = "DIR")]
+    pub db_token_location: Option<PathBuf>,
+    /// OCI profile whose session issues the database token [default: the first --session, else
+    /// OCI_CLI_PROFILE, else DEFAULT]
+    #[arg(long, value_name = "OCI_PROFILE")]
+    pub db_token_profile: Option<String>,
+    /// Identity-domain profile whose refresh token is rotated before it dies of age (repeatable)
+    #[arg(long = "idcs", value_name = "PROFILE")]
+    pub idcs: Vec<String>,
+    /// Rotate a refresh token once this share of its lifetime has passed
+    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
+    pub refresh_token_share: f64,
+    /// Do what is due now and exit (for cron and systemd timers)
+    #[arg(long)]
+    pub once: bool,
+    /// The service's cap on a session's life from its login; for tests
+    #[arg(long, hide = true, default_value = "24h", value_parser = parse_duration)]
+    pub session_cap: Duration,
 }

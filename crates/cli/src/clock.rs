@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use oci_iam_sso_domain::{Clock, Timestamp};
+use oci_iam_sso_domain::{Clock, Timestamp, one_line};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
@@ -29,6 +29,23 @@ impl Clock for SystemClock {
             .unwrap_or(0);
         f64::from(nanos) / 1_000_000_000.0
     }
+}
+
+/// A duration as the CLI reads one, on the command line and in the settings
+/// file alike: `90s`, `10m`, `1h 30m` (humantime), or a bare number of
+/// seconds. The error quotes the value on one line (a TOML multi-line string
+/// can span several).
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let text = input.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|e| {
+        format!(
+            "`{}` is not a duration like 90s, 10m or 1h ({e})",
+            one_line(text, 400)
+        )
+    })
 }
 
 /// RFC 3339 in UTC, seconds precision, for humans and JSON.
@@ -59,6 +76,15 @@ mod tests {
             "9999-12-31T23:59:59Z"
         );
         assert_eq!(rfc3339(Timestamp::from_unix(-5)), "1970-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn durations_read_alike_on_the_command_line_and_in_the_settings_file() {
+        assert_eq!(parse_duration(" 90 "), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        let error = parse_duration("soon\nish").unwrap_err();
+        assert!(error.starts_with("`soon"), "{error}");
+        assert!(!error.contains('\n'), "{error}");
     }
 
     #[test]

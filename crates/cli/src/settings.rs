@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use oci_iam_sso_adapters_http::ProxyUrl;
 
 use crate::args::GlobalArgs;
+use crate::clock::parse_duration;
 use crate::failure::Failure;
 
 /// Where the store key comes from.
@@ -357,7 +358,7 @@ pub fn load(
     let duration =
         |key: &str, from_file: &Option<String>, default: Duration| match pick(key, from_file) {
             None => Ok(default),
-            Some(text) => parse_setting_duration(&text).map_err(|problem| {
+            Some(text) => parse_duration(&text).map_err(|problem| {
                 Failure::from(Error::Settings(format!("{}: {problem}", origin(key))))
             }),
         };
@@ -408,7 +409,7 @@ pub fn load(
     )?;
     let device_poll_interval = match pick("device_poll_interval", &raw.device_poll_interval) {
         None => None,
-        Some(text) => Some(parse_setting_duration(&text).map_err(|problem| {
+        Some(text) => Some(parse_duration(&text).map_err(|problem| {
             Failure::from(Error::Settings(format!(
                 "{}: {problem}",
                 origin("device_poll_interval")
@@ -495,22 +496,6 @@ fn no_data_dir() -> Failure {
         "no data directory is known (set HOME, or OCI_IAM_SSO_STORE and OCI_IAM_SSO_KEY_FILE)"
             .into(),
     ))
-}
-
-/// `90s`, `10m`, `1h 30m`, or a bare number of seconds.
-fn parse_setting_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
-    }
-    humantime::parse_duration(text)
-        // A value can span lines (a TOML multi-line string); the error must not.
-        .map_err(|e| {
-            format!(
-                "`{}` is not a duration like 90s, 10m or 1h ({e})",
-                one_line(text, SHOWN_TEXT)
-            )
-        })
 }
 
 fn expand_home(path: &str) -> PathBuf {

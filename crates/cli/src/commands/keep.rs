@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use oci_iam_sso_adapters_store::login_record;
 use oci_iam_sso_domain::keep::{KeepPolicy, Plan, SessionDue, SessionView, sleep_until_next};
 use oci_iam_sso_domain::oci::{
@@ -17,47 +16,12 @@ use oci_iam_sso_domain::oci::{
 };
 use oci_iam_sso_domain::{Clock as _, ProfileName, Timestamp, TokenRequest};
 
-use crate::args::parse_duration;
+use crate::args::KeepArgs;
 use crate::clock::rfc3339;
 use crate::compose::{App, OciContext};
 use crate::failure::Failure;
 use crate::oci::{OciGlobalArgs, OciProfileArg};
 use crate::remedy::exit;
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "What to keep")]
-pub struct KeepArgs {
-    /// OCI session profile to refresh at half its life until the 24-hour cap (repeatable);
-    /// with `:IDCS_PROFILE`, a new session is made from that identity-domain profile
-    /// (as `session exchange` does) before the cap
-    #[arg(long = "session", value_name = "OCI_PROFILE[:IDCS_PROFILE]")]
-    pub sessions: Vec<String>,
-    /// Keep a database token in --db-token-location re-issued before it expires
-    #[arg(long)]
-    pub db_token: bool,
-    /// Scope of the kept database token
-    #[arg(long, default_value = "urn:oracle:db::id::*", value_name = "SCOPE")]
-    pub scope: String,
-    /// Directory of the kept database token [default: ~/.oci/db-token]
-    #[arg(long, value_name = "DIR")]
-    pub db_token_location: Option<PathBuf>,
-    /// OCI profile whose session issues the database token [default: the first --session, else
-    /// OCI_CLI_PROFILE, else DEFAULT]
-    #[arg(long, value_name = "OCI_PROFILE")]
-    pub db_token_profile: Option<String>,
-    /// Identity-domain profile whose refresh token is rotated before it dies of age (repeatable)
-    #[arg(long = "idcs", value_name = "PROFILE")]
-    pub idcs: Vec<String>,
-    /// Rotate a refresh token once this share of its lifetime has passed
-    #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
-    pub refresh_token_share: f64,
-    /// Do what is due now and exit (for cron and systemd timers)
-    #[arg(long)]
-    pub once: bool,
-    /// The service's cap on a session's life from its login; for tests
-    #[arg(long, hide = true, default_value = "24h", value_parser = parse_duration)]
-    pub session_cap: Duration,
-}
 
 /// One thing kept alive, with what the loop remembers about it.
 enum Kept {
