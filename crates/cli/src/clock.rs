@@ -82,7 +82,7 @@ mod tests {
     fn durations_read_alike_on_the_command_line_and_in_the_settings_file() {
         assert_eq!(parse_duration(" 90 "), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
-        let error = parse_duration("soon\nish").unwrap_err();
+        let error = parse_duration("soon\nish").expect_err("not a duration");
         assert!(error.starts_with("`soon"), "{error}");
         assert!(!error.contains('\n'), "{error}");
     }
