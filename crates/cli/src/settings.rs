@@ -147,6 +147,22 @@ pub struct KeepTable {
     #[serde(default)]
     pub idcs: Vec<String>,
     pub refresh_token_share: Option<f64>,
+    /// As `--cap-warning`: a duration such as "2h".
+    #[serde(default, deserialize_with = "duration_text")]
+    pub cap_warning: Option<Duration>,
+    /// As `--db-token-margin`: a duration such as "10m".
+    #[serde(default, deserialize_with = "duration_text")]
+    pub db_token_margin: Option<Duration>,
+}
+
+/// A duration written as text in the settings file ("90s", "10m", "1h 30m").
+fn duration_text<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+    parse_duration(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// Settings keys and the variables that override them.

@@ -188,6 +188,28 @@ async fn a_keep_table_in_the_settings_file_says_what_to_keep() {
     );
     assert_eq!(env.fake.control().counters().db_tokens, 1);
 
+    // The tuning keys take durations as the flags do; a bad one is refused
+    // with the settings' one line, naming the value.
+    std::fs::write(
+        settings.join("config.toml"),
+        "[keep]\nsessions = [\"DEFAULT\"]\ncap_warning = \"30m\"\ndb_token_margin = \"5m\"\n",
+    )
+    .unwrap();
+    let output = env.run(&["keep", "--once"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    std::fs::write(
+        settings.join("config.toml"),
+        "[keep]\nsessions = [\"DEFAULT\"]\ncap_warning = \"soon\"\n",
+    )
+    .unwrap();
+    let output = env.run(&["keep", "--once"]).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("`soon` is not a duration"),
+        "{}",
+        text(&output.stderr)
+    );
+
     // A key the table does not know is refused with the settings' one line.
     std::fs::write(
         settings.join("config.toml"),

@@ -159,6 +159,20 @@ fn a_database_token_is_reissued_before_it_expires() {
     let plan = policy.db_token(Some(LOGIN), Some(at(8)), LOGIN);
     assert_eq!(plan.next_check, at(4));
     assert!(policy.db_token(Some(LOGIN), Some(at(8)), at(4)).due);
+    // A chosen margin (`--db-token-margin 20m`), and one longer than half
+    // the life, which never re-issues before half-life.
+    let wide = KeepPolicy {
+        db_token_margin: Duration::from_secs(20 * 60),
+        ..KeepPolicy::default()
+    };
+    let plan = wide.db_token(Some(LOGIN), Some(at(HOUR)), at(60));
+    assert_eq!(plan.next_check, at(40 * 60));
+    let too_wide = KeepPolicy {
+        db_token_margin: Duration::from_secs(2 * HOUR),
+        ..KeepPolicy::default()
+    };
+    let plan = too_wide.db_token(Some(LOGIN), Some(at(HOUR)), at(60));
+    assert_eq!(plan.next_check, at(30 * 60));
 }
 
 #[test]

@@ -269,6 +269,12 @@ pub struct KeepArgs {
     /// Rotate a refresh token once this share of its lifetime has passed
     #[arg(long, default_value_t = 0.5, value_name = "SHARE")]
     pub refresh_token_share: f64,
+    /// Warn this long before a session's 24-hour cap when it cannot be made anew
+    #[arg(long, default_value = "2h", value_name = "DURATION", value_parser = parse_duration)]
+    pub cap_warning: Duration,
+    /// Re-issue the database token this long before it expires (never before half its life)
+    #[arg(long, default_value = "10m", value_name = "DURATION", value_parser = parse_duration)]
+    pub db_token_margin: Duration,
     /// Do what is due now and exit (for cron and systemd timers)
     #[arg(long)]
     pub once: bool,

@@ -73,6 +73,12 @@ fn with_settings_table(app: &App, mut args: KeepArgs) -> Result<KeepArgs, Failur
     if let Some(share) = table.refresh_token_share {
         args.refresh_token_share = share;
     }
+    if let Some(lead) = table.cap_warning {
+        args.cap_warning = lead;
+    }
+    if let Some(margin) = table.db_token_margin {
+        args.db_token_margin = margin;
+    }
     Ok(args)
 }
 
@@ -96,6 +102,8 @@ pub async fn run(app: &App, globals: &OciGlobalArgs, args: KeepArgs) -> Result<u
     let policy = KeepPolicy {
         session_cap: args.session_cap,
         refresh_token_share: args.refresh_token_share,
+        cap_warning: args.cap_warning,
+        db_token_margin: args.db_token_margin,
         ..KeepPolicy::default()
     };
     let mut kept = Vec::new();
