@@ -22,6 +22,7 @@ mod oci;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod private_fs;
+mod row_codec;
 mod sqlite;
 
 pub use key::{KEY_ENV_VAR, KEY_LEN, KeySource, KeySourceKind};

@@ -2,87 +2,33 @@
 //! SQLite store (`crate::codec`), and the queries that need no profile lock.
 
 use oci_iam_sso_domain::{
-    AccessToken, ClientId, ClientSecret, Generation, IssuedAccessToken, KnownEndpoints,
-    PendingRotation, Profile, ProfileName, RefreshToken, RotationRecord, Scope, ServiceUrl,
-    StoreError, Timestamp, TokenSet,
+    Generation, KnownEndpoints, PendingRotation, Profile, ProfileName, RotationRecord, StoreError,
+    Timestamp, TokenSet,
 };
 use tokio_postgres::{GenericClient, Row};
 
 use super::Ready;
-use crate::codec::{
-    ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, corrupt, endpoints_from_json,
-    endpoints_to_json, fingerprint_from_column, open_pending, open_text, seal_text,
-};
+use crate::codec::{endpoints_to_json, fingerprint_from_column, open_pending};
+pub(crate) use crate::row_codec::PROFILE_COLUMNS;
+use crate::row_codec::{ProfileRow, TOKEN_COLUMNS, TokenRow};
 
-pub(crate) const PROFILE_COLUMNS: &str =
-    "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct, endpoints";
-
-pub(crate) const TOKEN_COLUMNS: &str = "generation, access_ct, token_type, access_expires_at, \
-     refresh_ct, refresh_issued_at, scope, chain_started_at, access_issued_at";
-
-fn to_sql_u64(ready: &Ready, value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Io {
-        location: ready.location.clone(),
-        detail: format!("generation {value} is beyond what the store can hold"),
-    })
-}
-
+/// The profile of a row selected with [`PROFILE_COLUMNS`].
 pub(crate) fn profile_from_row(ready: &Ready, row: &Row) -> Result<Profile, StoreError> {
-    let location = ready.location.as_str();
-    let name: String = row.get(0);
-    let bad = |what: &str, e: oci_iam_sso_domain::InvalidInput| {
-        corrupt(
-            location,
-            format!("profile `{name}` has an unreadable {what}: {e}"),
-        )
-    };
-    let profile_name = ProfileName::new(name.clone()).map_err(|e| bad("name", e))?;
-    let domain_url: String = row.get(1);
-    let scope: String = row.get(2);
-    let resource_url: Option<String> = row.get(3);
-    let client_id_ct: Vec<u8> = row.get(4);
-    let client_secret_ct: Option<Vec<u8>> = row.get(5);
-    let endpoints: Option<String> = row.get(6);
-    let client_id = open_text(&ready.cipher, location, &name, CLIENT_ID, &client_id_ct)?;
-    Ok(Profile {
-        domain_url: ServiceUrl::parse(&domain_url).map_err(|e| bad("domain URL", e))?,
-        client_id: ClientId::new(client_id).map_err(|e| bad("client id", e))?,
-        scope: Scope::parse(&scope).map_err(|e| bad("scope", e))?,
-        resource_url: resource_url
-            .map(|u| ServiceUrl::parse(&u))
-            .transpose()
-            .map_err(|e| bad("resource URL", e))?,
-        client_secret: client_secret_ct
-            .map(|ct| {
-                open_text(&ready.cipher, location, &name, CLIENT_SECRET, &ct).map(ClientSecret::new)
-            })
-            .transpose()?,
-        endpoints: endpoints.and_then(|text| endpoints_from_json(&name, &text)),
-        name: profile_name,
-    })
-}
-
-/// The parameters of `INSERT … profiles`, sealed.
-pub(crate) struct ProfileRow {
-    pub(crate) client_id: Vec<u8>,
-    pub(crate) client_secret: Option<Vec<u8>>,
-    pub(crate) resource_url: Option<String>,
-    pub(crate) scope: String,
-    pub(crate) endpoints: Option<String>,
-}
-
-pub(crate) fn profile_row(ready: &Ready, profile: &Profile) -> ProfileRow {
-    let name = &profile.name;
     ProfileRow {
-        client_id: seal_text(&ready.cipher, name, CLIENT_ID, profile.client_id.as_str()),
-        client_secret: profile
-            .client_secret
-            .as_ref()
-            .map(|s| seal_text(&ready.cipher, name, CLIENT_SECRET, s.expose_secret())),
-        resource_url: profile.resource_url.as_ref().map(|u| u.as_str().to_owned()),
-        scope: profile.scope.to_string(),
-        endpoints: profile.endpoints.as_ref().map(endpoints_to_json),
+        name: row.get(0),
+        domain_url: row.get(1),
+        scope: row.get(2),
+        resource_url: row.get(3),
+        client_id_ct: row.get(4),
+        client_secret_ct: row.get(5),
+        endpoints: row.get(6),
     }
+    .open(&ready.cipher, &ready.location)
+}
+
+/// A profile's row, sealed, for `INSERT … profiles`.
+pub(crate) fn profile_row(ready: &Ready, profile: &Profile) -> ProfileRow {
+    ProfileRow::seal(&ready.cipher, profile)
 }
 
 pub(crate) fn endpoints_json(known: &KnownEndpoints) -> String {
@@ -105,55 +51,19 @@ pub(crate) async fn read_tokens(
     let Some(row) = row else {
         return Ok(None);
     };
-    let location = ready.location.as_str();
-    let profile = name.as_str();
-    let generation: i64 = row.get(0);
-    let access_ct: Option<Vec<u8>> = row.get(1);
-    let token_type: Option<String> = row.get(2);
-    let access_expires_at: Option<i64> = row.get(3);
-    let refresh_ct: Option<Vec<u8>> = row.get(4);
-    let refresh_issued_at: i64 = row.get(5);
-    let scope: Option<String> = row.get(6);
-    let chain_started_at: i64 = row.get(7);
-    let access_issued_at: Option<i64> = row.get(8);
-    let access = match (access_ct, access_expires_at) {
-        (Some(ct), Some(expires_at)) => Some(IssuedAccessToken {
-            token: AccessToken::new(open_text(
-                &ready.cipher,
-                location,
-                profile,
-                ACCESS_TOKEN,
-                &ct,
-            )?),
-            token_type: token_type.unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned()),
-            issued_at: Timestamp::from_unix(access_issued_at.unwrap_or(refresh_issued_at)),
-            expires_at: Timestamp::from_unix(expires_at),
-        }),
-        _ => None,
-    };
-    Ok(Some(TokenSet {
-        access,
-        refresh_token: refresh_ct
-            .map(|ct| {
-                open_text(&ready.cipher, location, profile, REFRESH_TOKEN, &ct)
-                    .map(RefreshToken::new)
-            })
-            .transpose()?,
-        refresh_issued_at: Timestamp::from_unix(refresh_issued_at),
-        scope: scope.map(|s| Scope::parse(&s)).transpose().map_err(|e| {
-            corrupt(
-                location,
-                format!("profile `{profile}` has a bad scope: {e}"),
-            )
-        })?,
-        chain_started_at: Timestamp::from_unix(chain_started_at),
-        generation: Generation::new(u64::try_from(generation).map_err(|_| {
-            corrupt(
-                location,
-                format!("profile `{profile}` has a negative generation"),
-            )
-        })?),
-    }))
+    TokenRow {
+        generation: row.get(0),
+        access_ct: row.get(1),
+        token_type: row.get(2),
+        access_expires_at: row.get(3),
+        refresh_ct: row.get(4),
+        refresh_issued_at: row.get(5),
+        scope: row.get(6),
+        chain_started_at: row.get(7),
+        access_issued_at: row.get(8),
+    }
+    .open(&ready.cipher, &ready.location, name)
+    .map(Some)
 }
 
 /// Writes `tokens` as the set of `name` (the caller checked the generation).
@@ -163,15 +73,7 @@ pub(crate) async fn write_tokens(
     name: &ProfileName,
     tokens: &TokenSet,
 ) -> Result<(), StoreError> {
-    let access = tokens.access.as_ref();
-    let access_ct =
-        access.map(|a| seal_text(&ready.cipher, name, ACCESS_TOKEN, a.token.expose_secret()));
-    let refresh_ct = tokens
-        .refresh_token
-        .as_ref()
-        .map(|r| seal_text(&ready.cipher, name, REFRESH_TOKEN, r.expose_secret()));
-    let generation = to_sql_u64(ready, tokens.generation.get())?;
-    let scope = tokens.scope.as_ref().map(ToString::to_string);
+    let row = TokenRow::seal(&ready.cipher, &ready.location, name, tokens)?;
     client
         .execute(
             &format!(
@@ -188,15 +90,15 @@ pub(crate) async fn write_tokens(
             ),
             &[
                 &name.as_str(),
-                &generation,
-                &access_ct,
-                &access.map(|a| a.token_type.as_str()),
-                &access.map(|a| a.expires_at.unix()),
-                &refresh_ct,
-                &tokens.refresh_issued_at.unix(),
-                &scope,
-                &tokens.chain_started_at.unix(),
-                &access.map(|a| a.issued_at.unix()),
+                &row.generation,
+                &row.access_ct,
+                &row.token_type,
+                &row.access_expires_at,
+                &row.refresh_ct,
+                &row.refresh_issued_at,
+                &row.scope,
+                &row.chain_started_at,
+                &row.access_issued_at,
             ],
         )
         .await

@@ -1,80 +1,30 @@
-//! Rows to domain values and back, sealing and opening the secret columns, and
-//! the queries that do not need the profile lock.
+//! The SQLite queries that do not need the profile lock; rows become domain
+//! values through `crate::row_codec`, as in the PostgreSQL store.
 
 use oci_iam_sso_domain::{
-    AccessToken, ClientId, ClientSecret, Generation, IssuedAccessToken, KnownEndpoints, Profile,
-    ProfileName, RefreshToken, RotationRecord, Scope, ServiceUrl, StoreError, Timestamp, TokenSet,
+    Generation, KnownEndpoints, Profile, ProfileName, RotationRecord, StoreError, Timestamp,
+    TokenSet,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::Shared;
-use crate::codec::{
-    ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, endpoints_from_json, endpoints_to_json,
-    fingerprint_from_column, seal_text,
-};
+use crate::codec::{endpoints_to_json, fingerprint_from_column};
 pub(crate) use crate::codec::{fingerprint_column, now_unix};
+use crate::row_codec::{PROFILE_COLUMNS, ProfileRow, TOKEN_COLUMNS, TokenRow};
 
-fn open_text(
-    shared: &Shared,
-    profile: &str,
-    column: &str,
-    sealed: &[u8],
-) -> Result<String, StoreError> {
-    crate::codec::open_text(&shared.cipher, &shared.location, profile, column, sealed)
-}
-
-fn seal(shared: &Shared, profile: &ProfileName, column: &str, secret: &str) -> Vec<u8> {
-    seal_text(&shared.cipher, profile, column, secret)
-}
-
-fn corrupt(shared: &Shared, detail: String) -> StoreError {
-    StoreError::Corrupt {
-        location: shared.location.clone(),
-        detail,
-    }
-}
-
-fn to_sql_u64(shared: &Shared, value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::Io {
-        location: shared.location.clone(),
-        detail: format!("generation {value} is beyond what the store can hold"),
-    })
-}
-
-const PROFILE_COLUMNS: &str =
-    "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct, endpoints";
-
+/// The profile of a row selected with [`PROFILE_COLUMNS`].
 fn profile_from_row(shared: &Shared, row: &Row<'_>) -> Result<Profile, StoreError> {
     let sql = |e| shared.sql_error(e);
-    let name: String = row.get(0).map_err(sql)?;
-    let bad = |what: &str, e: oci_iam_sso_domain::InvalidInput| {
-        corrupt(
-            shared,
-            format!("profile `{name}` has an unreadable {what}: {e}"),
-        )
-    };
-    let profile_name = ProfileName::new(name.clone()).map_err(|e| bad("name", e))?;
-    let domain_url: String = row.get(1).map_err(sql)?;
-    let scope: String = row.get(2).map_err(sql)?;
-    let resource_url: Option<String> = row.get(3).map_err(sql)?;
-    let client_id_ct: Vec<u8> = row.get(4).map_err(sql)?;
-    let client_secret_ct: Option<Vec<u8>> = row.get(5).map_err(sql)?;
-    let endpoints: Option<String> = row.get(6).map_err(sql)?;
-    let client_id = open_text(shared, &name, CLIENT_ID, &client_id_ct)?;
-    Ok(Profile {
-        domain_url: ServiceUrl::parse(&domain_url).map_err(|e| bad("domain URL", e))?,
-        client_id: ClientId::new(client_id).map_err(|e| bad("client id", e))?,
-        scope: Scope::parse(&scope).map_err(|e| bad("scope", e))?,
-        resource_url: resource_url
-            .map(|u| ServiceUrl::parse(&u))
-            .transpose()
-            .map_err(|e| bad("resource URL", e))?,
-        client_secret: client_secret_ct
-            .map(|ct| open_text(shared, &name, CLIENT_SECRET, &ct).map(ClientSecret::new))
-            .transpose()?,
-        endpoints: endpoints.and_then(|text| endpoints_from_json(&name, &text)),
-        name: profile_name,
-    })
+    ProfileRow {
+        name: row.get(0).map_err(sql)?,
+        domain_url: row.get(1).map_err(sql)?,
+        scope: row.get(2).map_err(sql)?,
+        resource_url: row.get(3).map_err(sql)?,
+        client_id_ct: row.get(4).map_err(sql)?,
+        client_secret_ct: row.get(5).map_err(sql)?,
+        endpoints: row.get(6).map_err(sql)?,
+    }
+    .open(&shared.cipher, &shared.location)
 }
 
 pub(crate) fn all_profiles(shared: &Shared) -> Result<Vec<Profile>, StoreError> {
@@ -112,12 +62,7 @@ pub(crate) fn one_profile(
 }
 
 pub(crate) fn put_profile(shared: &Shared, profile: &Profile) -> Result<(), StoreError> {
-    let name = &profile.name;
-    let client_id = seal(shared, name, CLIENT_ID, profile.client_id.as_str());
-    let client_secret = profile
-        .client_secret
-        .as_ref()
-        .map(|s| seal(shared, name, CLIENT_SECRET, s.expose_secret()));
+    let row = ProfileRow::seal(&shared.cipher, profile);
     let now = now_unix();
     let conn = shared.conn();
     conn.prepare_cached(
@@ -132,14 +77,14 @@ pub(crate) fn put_profile(shared: &Shared, profile: &Profile) -> Result<(), Stor
     )
     .and_then(|mut s| {
         s.execute(params![
-            name.as_str(),
-            profile.domain_url.as_str(),
-            profile.scope.to_string(),
-            profile.resource_url.as_ref().map(ServiceUrl::as_str),
-            client_id,
-            client_secret,
+            row.name,
+            row.domain_url,
+            row.scope,
+            row.resource_url,
+            row.client_id_ct,
+            row.client_secret_ct,
             now,
-            profile.endpoints.as_ref().map(endpoints_to_json),
+            row.endpoints,
         ])
     })
     .map_err(|e| shared.sql_error(e))?;
@@ -185,9 +130,6 @@ pub(crate) fn remove_profile(shared: &Shared, name: &ProfileName) -> Result<bool
     Ok(profiles + tokens > 0)
 }
 
-const TOKEN_COLUMNS: &str = "generation, access_ct, token_type, access_expires_at, refresh_ct,
-                             refresh_issued_at, scope, chain_started_at, access_issued_at";
-
 /// The committed token set of `name` (one autocommit SELECT: a whole snapshot).
 pub(crate) fn read_tokens(
     shared: &Shared,
@@ -212,43 +154,19 @@ pub(crate) fn read_tokens_with(
     let Some(row) = rows.next().map_err(sql)? else {
         return Ok(None);
     };
-    let generation: i64 = row.get(0).map_err(sql)?;
-    let access_ct: Option<Vec<u8>> = row.get(1).map_err(sql)?;
-    let token_type: Option<String> = row.get(2).map_err(sql)?;
-    let access_expires_at: Option<i64> = row.get(3).map_err(sql)?;
-    let refresh_ct: Option<Vec<u8>> = row.get(4).map_err(sql)?;
-    let scope: Option<String> = row.get(6).map_err(sql)?;
-    let refresh_issued_at: i64 = row.get(5).map_err(sql)?;
-    // Stores written before version 2 did not record it.
-    let access_issued_at: Option<i64> = row.get(8).map_err(sql)?;
-    let profile = name.as_str();
-    let access = match (access_ct, access_expires_at) {
-        (Some(ct), Some(expires_at)) => Some(IssuedAccessToken {
-            token: AccessToken::new(open_text(shared, profile, ACCESS_TOKEN, &ct)?),
-            token_type: token_type.unwrap_or_else(|| oci_iam_sso_domain::BEARER.to_owned()),
-            issued_at: Timestamp::from_unix(access_issued_at.unwrap_or(refresh_issued_at)),
-            expires_at: Timestamp::from_unix(expires_at),
-        }),
-        _ => None,
-    };
-    Ok(Some(TokenSet {
-        access,
-        refresh_token: refresh_ct
-            .map(|ct| open_text(shared, profile, REFRESH_TOKEN, &ct).map(RefreshToken::new))
-            .transpose()?,
-        refresh_issued_at: Timestamp::from_unix(refresh_issued_at),
-        scope: scope
-            .map(|s| Scope::parse(&s))
-            .transpose()
-            .map_err(|e| corrupt(shared, format!("profile `{profile}` has a bad scope: {e}")))?,
-        chain_started_at: Timestamp::from_unix(row.get(7).map_err(sql)?),
-        generation: Generation::new(u64::try_from(generation).map_err(|_| {
-            corrupt(
-                shared,
-                format!("profile `{profile}` has a negative generation"),
-            )
-        })?),
-    }))
+    TokenRow {
+        generation: row.get(0).map_err(sql)?,
+        access_ct: row.get(1).map_err(sql)?,
+        token_type: row.get(2).map_err(sql)?,
+        access_expires_at: row.get(3).map_err(sql)?,
+        refresh_ct: row.get(4).map_err(sql)?,
+        refresh_issued_at: row.get(5).map_err(sql)?,
+        scope: row.get(6).map_err(sql)?,
+        chain_started_at: row.get(7).map_err(sql)?,
+        access_issued_at: row.get(8).map_err(sql)?,
+    }
+    .open(&shared.cipher, &shared.location, name)
+    .map(Some)
 }
 
 /// The stored generation of `name`, for the compare-and-swap.
@@ -271,13 +189,7 @@ pub(crate) fn write_tokens(
     name: &ProfileName,
     tokens: &TokenSet,
 ) -> Result<(), StoreError> {
-    let access = tokens.access.as_ref();
-    let access_ct = access.map(|a| seal(shared, name, ACCESS_TOKEN, a.token.expose_secret()));
-    let refresh_ct = tokens
-        .refresh_token
-        .as_ref()
-        .map(|r| seal(shared, name, REFRESH_TOKEN, r.expose_secret()));
-    let generation = to_sql_u64(shared, tokens.generation.get())?;
+    let row = TokenRow::seal(&shared.cipher, &shared.location, name, tokens)?;
     conn.prepare_cached(&format!(
         "INSERT OR REPLACE INTO tokens (profile, {TOKEN_COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -285,15 +197,15 @@ pub(crate) fn write_tokens(
     .and_then(|mut s| {
         s.execute(params![
             name.as_str(),
-            generation,
-            access_ct,
-            access.map(|a| a.token_type.as_str()),
-            access.map(|a| a.expires_at.unix()),
-            refresh_ct,
-            tokens.refresh_issued_at.unix(),
-            tokens.scope.as_ref().map(ToString::to_string),
-            tokens.chain_started_at.unix(),
-            access.map(|a| a.issued_at.unix()),
+            row.generation,
+            row.access_ct,
+            row.token_type,
+            row.access_expires_at,
+            row.refresh_ct,
+            row.refresh_issued_at,
+            row.scope,
+            row.chain_started_at,
+            row.access_issued_at,
         ])
     })
     .map_err(|e| shared.sql_error(e))?;
