@@ -160,20 +160,15 @@ fn files_error(e: FileError) -> OciError {
 /// token's `iat`. A record that cannot be written only costs the cap's
 /// accuracy (`keep` then starts one from the token it first sees), so it
 /// never fails the login.
-fn record_login(dir: &Path, key_path: &Path, token: &SessionToken) {
+fn record_login(dir: &Path, key: &KeyPair, token: &SessionToken) {
     let Some(issued_at) = oci_iam_sso_domain::oci::numeric_claim(token.expose_secret(), "iat")
     else {
         return;
     };
-    let written = read_secret_file(key_path).ok().map(|text| {
-        login_record::write_login(
-            dir,
-            &login_record::key_id(&text),
-            Timestamp::from_unix(issued_at),
-        )
-    });
-    if !matches!(written, Some(Ok(()))) {
-        tracing::debug!(dir = %dir.display(), "the login time could not be recorded");
+    // Named as `keep` names it: after the key file's text, built as it was written.
+    let key_id = login_record::key_id(&files::session_key_text(key));
+    if let Err(error) = login_record::write_login(dir, &key_id, Timestamp::from_unix(issued_at)) {
+        tracing::debug!(dir = %dir.display(), %error, "the login time could not be recorded");
     }
 }
 
@@ -326,9 +321,8 @@ impl OciFiles for FsOciFiles {
         ];
         // Checked before anything is written: a refused entry leaves no new files behind.
         check_entries(name.as_str(), &entries).map_err(|e| self.refused(e))?;
-        let (key_path, _) =
-            files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
-        record_login(&dir, &key_path, token);
+        files::write_session_files(&dir, key, token.expose_secret()).map_err(files_error)?;
+        record_login(&dir, key, token);
         // A session profile has no `user` (OCI's "Token-based Authentication
         // for the CLI"): the CLI refuses an API-key profile before it gets
         // here unless told to convert it, and converting drops the API key's

@@ -108,6 +108,14 @@ fn write_temp<'a>(path: &'a Path, bytes: &[u8]) -> Result<(&'a Path, PathBuf), F
 /// Database keys get none, as the OCI CLI writes them.
 pub const PRIVATE_KEY_LABEL: &str = "OCI_API_KEY";
 
+/// The session's private key file as it is written: the PEM block, then the label.
+pub fn session_key_text(key: &KeyPair) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(format!(
+        "{}{PRIVATE_KEY_LABEL}",
+        key.private_pem.expose_secret()
+    ))
+}
+
 /// Writes a new session's files into `dir` (0700): the key pair and the token,
 /// replacing an older session's as one unit as far as a plain directory allows.
 /// Returns the paths of the private key and the token.
@@ -117,10 +125,7 @@ pub fn write_session_files(
     token: &str,
 ) -> Result<(PathBuf, PathBuf), FileError> {
     ensure_private_dir(dir)?;
-    let labelled = zeroize::Zeroizing::new(format!(
-        "{}{PRIVATE_KEY_LABEL}",
-        key.private_pem.expose_secret()
-    ));
+    let labelled = session_key_text(key);
     replace_together(
         dir,
         &[
