@@ -157,26 +157,13 @@ impl KeepPolicy {
         now: Timestamp,
     ) -> Plan<bool> {
         let Some(expires_at) = expires_at else {
-            return Plan {
-                due: true,
-                next_check: now.plus(self.retry_after),
-            };
+            return self.due_at(now, now);
         };
         let mut reissue_at = expires_at.minus(self.db_token_margin);
         if let Some(issued_at) = issued_at {
             reissue_at = reissue_at.max(Self::share_of(issued_at, expires_at, 0.5));
         }
-        if now >= reissue_at {
-            Plan {
-                due: true,
-                next_check: now.plus(self.retry_after),
-            }
-        } else {
-            Plan {
-                due: false,
-                next_check: reissue_at,
-            }
-        }
+        self.due_at(reissue_at, now)
     }
 
     /// A refresh token received at `issued_at` that lives `lifetime` unless
@@ -192,7 +179,13 @@ impl KeepPolicy {
             issued_at.plus(lifetime),
             self.refresh_token_share,
         );
-        if now >= rotate_at {
+        self.due_at(rotate_at, now)
+    }
+
+    /// Due from `at` on (then checked again after [`KeepPolicy::retry_after`]
+    /// in case the action fails); until then, the next check is `at`.
+    fn due_at(&self, at: Timestamp, now: Timestamp) -> Plan<bool> {
+        if now >= at {
             Plan {
                 due: true,
                 next_check: now.plus(self.retry_after),
@@ -200,7 +193,7 @@ impl KeepPolicy {
         } else {
             Plan {
                 due: false,
-                next_check: rotate_at,
+                next_check: at,
             }
         }
     }
