@@ -10,51 +10,24 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use oci_iam_sso_testkit::FakeIdcsConfig;
-use oci_iam_sso_testkit::oci::{FakeOciAuth, FakeOciConfig, FakeOciControl};
+use oci_iam_sso_testkit::oci::FakeOciConfig;
+use support::oci::{Oci, start_oci_with};
 use support::{CLIENT_ID, KEY, TestEnv, approving};
 
 const CONFIDENTIAL: &str = "ci-confidential-app";
 const SECRET: &str = "ci-SECRET-0f9e8d";
 const SECRET_VAR: &str = "CI_CLIENT_SECRET";
 
-struct Oci {
-    url: String,
-    control: FakeOciControl,
-    _stop: std::sync::mpsc::Sender<()>,
-}
-
-/// The fake OCI service on its own runtime thread, with six-second sessions
-/// it refreshes for ten seconds after their login.
+/// The fake OCI service with six-second sessions it refreshes for ten
+/// seconds after their login.
 fn start_oci() -> Oci {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let fake = FakeOciAuth::start(FakeOciConfig {
-                token_ttl: Duration::from_secs(6),
-                port: 0,
-                ..FakeOciConfig::default()
-            })
-            .await
-            .unwrap();
-            fake.control().set_session_cap(Duration::from_secs(10));
-            ready_tx
-                .send((fake.url().to_owned(), fake.control()))
-                .unwrap();
-            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
-            drop(fake);
-        });
+    let oci = start_oci_with(FakeOciConfig {
+        token_ttl: Duration::from_secs(6),
+        port: 0,
+        ..FakeOciConfig::default()
     });
-    let (url, control) = ready_rx.recv().unwrap();
-    Oci {
-        url,
-        control,
-        _stop: stop_tx,
-    }
+    oci.control.set_session_cap(Duration::from_secs(10));
+    oci
 }
 
 fn fakes() -> (TestEnv, Oci) {

@@ -12,44 +12,13 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 use oci_iam_sso_testkit::FakeIdcsConfig;
-use oci_iam_sso_testkit::oci::{FAKE_TENANCY, FakeOciAuth, FakeOciConfig, FakeOciControl};
+use oci_iam_sso_testkit::oci::FAKE_TENANCY;
+use support::oci::{Oci, start_oci};
 use support::{CLIENT_ID, TestEnv, approving};
 
 const CONFIDENTIAL: &str = "ci-confidential-app";
 const SECRET: &str = "ci-SECRET-0f9e8d";
 const SECRET_VAR: &str = "CI_CLIENT_SECRET";
-
-/// The fake OCI auth service on its own runtime thread (the test blocks on the binary).
-struct Oci {
-    url: String,
-    control: FakeOciControl,
-    _stop: std::sync::mpsc::Sender<()>,
-}
-
-fn start_oci() -> Oci {
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let fake = FakeOciAuth::start(FakeOciConfig::default()).await.unwrap();
-            ready_tx
-                .send((fake.url().to_owned(), fake.control()))
-                .unwrap();
-            let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
-            drop(fake);
-        });
-    });
-    let (url, control) = ready_rx.recv().unwrap();
-    Oci {
-        url,
-        control,
-        _stop: stop_tx,
-    }
-}
 
 /// Both fakes; the domain knows the client only as confidential, so the device
 /// login and every refresh must authenticate with its secret too, and it mints

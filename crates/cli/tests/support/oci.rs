@@ -10,6 +10,11 @@ pub struct Oci {
 }
 
 pub fn start_oci() -> Oci {
+    start_oci_with(FakeOciConfig::default())
+}
+
+/// [`start_oci`] with the fake configured as `config` says.
+pub fn start_oci_with(config: FakeOciConfig) -> Oci {
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -18,9 +23,7 @@ pub fn start_oci() -> Oci {
             .build()
             .expect("runtime");
         runtime.block_on(async move {
-            let fake = FakeOciAuth::start(FakeOciConfig::default())
-                .await
-                .expect("fake starts");
+            let fake = FakeOciAuth::start(config).await.expect("fake starts");
             ready_tx
                 .send((fake.url().to_owned(), fake.control()))
                 .expect("test waits");
