@@ -14,6 +14,9 @@ use crate::codec::{
 };
 use crate::key::Cipher;
 
+/// How many audit rows each store keeps per profile (the oldest are pruned on write).
+pub(crate) const ROTATIONS_KEPT: i64 = 200;
+
 /// The columns of a profile, in this order, as both stores select them.
 pub(crate) const PROFILE_COLUMNS: &str =
     "name, domain_url, scope, resource_url, client_id_ct, client_secret_ct, endpoints";

@@ -59,10 +59,7 @@ pub(crate) fn create_or_load_key_file(path: &Path) -> Result<RawKey, StoreError>
         ))
     })?;
 
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    SystemRandom::new()
-        .fill(key.as_mut_slice())
-        .map_err(|_| unavailable("the operating system's random source failed"))?;
+    let key = super::random_key()?;
 
     let file_name = path
         .file_name()
@@ -75,14 +72,13 @@ pub(crate) fn create_or_load_key_file(path: &Path) -> Result<RawKey, StoreError>
         .map_err(|_| unavailable("the operating system's random source failed"))?;
     let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
     let temp = dir.join(format!(".{file_name}.{tag}.tmp"));
-    let written =
-        write_new_file(&temp, key.as_slice()).and_then(|()| std::fs::hard_link(&temp, path));
+    let written = write_new_file(&temp, key.bytes()).and_then(|()| std::fs::hard_link(&temp, path));
     let _ = std::fs::remove_file(&temp);
     match written {
         Ok(()) => {
             sync_dir(dir)
                 .map_err(|e| unavailable(format!("cannot sync the directory of {shown}: {e}")))?;
-            Ok(RawKey(key))
+            Ok(key)
         }
         // Another process created it first: use theirs, never replace it.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.exists() => load_key_file(path),

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use oci_iam_sso_domain::StoreError;
 
+use crate::codec::corrupt;
+
 use super::{
     Cipher, KdfParams, KeySource, KeySourceKind, RawKey, create_or_load_key_file,
     derive_from_passphrase, load_key_file, parse_base64_key,
@@ -122,7 +124,7 @@ impl KeySettings {
         self.check
             .as_deref()
             .map(oci_iam_sso_domain::fingerprint)
-            .ok_or_else(|| corrupt(location, "it has no key-check value"))
+            .ok_or_else(|| corrupt(location, "it has no key-check value".to_owned()))
     }
 
     /// The kind of source that made the store: recorded, or (for a store made
@@ -221,11 +223,11 @@ fn try_key(
     let kdf = stored
         .kdf
         .as_deref()
-        .ok_or_else(|| corrupt(location, "it has no key settings"))?;
+        .ok_or_else(|| corrupt(location, "it has no key settings".to_owned()))?;
     let check = stored
         .check
         .as_deref()
-        .ok_or_else(|| corrupt(location, "it has no key-check value"))?;
+        .ok_or_else(|| corrupt(location, "it has no key-check value".to_owned()))?;
     let wrong_key = || StoreError::WrongKey {
         location: location.to_owned(),
     };
@@ -257,7 +259,7 @@ fn try_key(
                 .ok_or_else(|| {
                     corrupt(
                         location,
-                        "its passphrase settings are missing or out of bounds",
+                        "its passphrase settings are missing or out of bounds".to_owned(),
                     )
                 })?;
             derived = derive_from_passphrase(passphrase, &params)?;
@@ -315,11 +317,4 @@ pub(crate) fn initialise(key: &PreparedKey<'_>) -> Result<(Unlocked, KeySettings
         home: home(key, false),
     };
     Ok((unlocked, settings))
-}
-
-fn corrupt(location: &str, detail: impl Into<String>) -> StoreError {
-    StoreError::Corrupt {
-        location: location.to_owned(),
-        detail: detail.into(),
-    }
 }

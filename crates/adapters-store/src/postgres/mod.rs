@@ -251,7 +251,7 @@ impl TokenStore for PostgresTokenStore {
 
     async fn put_profile(&self, profile: &Profile) -> Result<(), StoreError> {
         let ready = self.ready().await?;
-        let row = rows::profile_row(ready, profile);
+        let row = crate::row_codec::ProfileRow::seal(&ready.cipher, profile);
         let now = crate::codec::now_unix();
         let client = ready.client().await?;
         client
@@ -292,7 +292,7 @@ impl TokenStore for PostgresTokenStore {
                 "UPDATE profiles SET endpoints = $2 WHERE name = $1 AND domain_url = $3",
                 &[
                     &name.as_str(),
-                    &rows::endpoints_json(known),
+                    &crate::codec::endpoints_to_json(known),
                     &known.found_at.as_str(),
                 ],
             )

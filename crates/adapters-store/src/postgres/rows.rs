@@ -2,13 +2,13 @@
 //! SQLite store (`crate::codec`), and the queries that need no profile lock.
 
 use oci_iam_sso_domain::{
-    Generation, KnownEndpoints, PendingRotation, Profile, ProfileName, RotationRecord, StoreError,
-    Timestamp, TokenSet,
+    Generation, PendingRotation, Profile, ProfileName, RotationRecord, StoreError, Timestamp,
+    TokenSet,
 };
 use tokio_postgres::{GenericClient, Row};
 
 use super::Ready;
-use crate::codec::{endpoints_to_json, fingerprint_from_column, open_pending};
+use crate::codec::{fingerprint_from_column, open_pending};
 pub(crate) use crate::row_codec::PROFILE_COLUMNS;
 use crate::row_codec::{ProfileRow, TOKEN_COLUMNS, TokenRow};
 
@@ -24,15 +24,6 @@ pub(crate) fn profile_from_row(ready: &Ready, row: &Row) -> Result<Profile, Stor
         endpoints: row.get(6),
     }
     .open(&ready.cipher, &ready.location)
-}
-
-/// A profile's row, sealed, for `INSERT … profiles`.
-pub(crate) fn profile_row(ready: &Ready, profile: &Profile) -> ProfileRow {
-    ProfileRow::seal(&ready.cipher, profile)
-}
-
-pub(crate) fn endpoints_json(known: &KnownEndpoints) -> String {
-    endpoints_to_json(known)
 }
 
 /// The committed token set of `name`.

@@ -13,8 +13,7 @@ use crate::key::{self, Cipher, KeySettings, MetaValue, PreparedKey, meta};
 /// The schema this build writes and understands.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
-/// How many audit rows are kept per profile (the SQLite store keeps as many).
-pub(crate) const ROTATIONS_KEPT: i64 = 200;
+pub(crate) use crate::row_codec::ROTATIONS_KEPT;
 
 /// The advisory lock openers take turns on ("OCISSCHM").
 const SCHEMA_LOCK: i64 = 0x4f43_4953_5343_484d;

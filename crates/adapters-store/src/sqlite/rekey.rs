@@ -61,13 +61,6 @@ fn io(shared: &Shared, detail: String) -> StoreError {
     }
 }
 
-fn corrupt(shared: &Shared, detail: String) -> StoreError {
-    StoreError::Corrupt {
-        location: shared.location.clone(),
-        detail,
-    }
-}
-
 /// Where a test cuts a rekey off, as a crash would.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,8 +263,8 @@ fn reseal_columns(
         sealed
             .map(|sealed| {
                 let plain = shared.cipher.open(row, column, &sealed).map_err(|_| {
-                    corrupt(
-                        shared,
+                    crate::codec::corrupt(
+                        &shared.location,
                         format!(
                             "the {column} of profile `{row}` does not open; nothing was changed"
                         ),

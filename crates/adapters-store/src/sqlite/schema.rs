@@ -11,8 +11,7 @@ pub(crate) const APPLICATION_ID: i64 = 0x4f43_4953;
 /// The schema this build writes and understands.
 pub(crate) const SCHEMA_VERSION: u32 = 3;
 
-/// How many audit rows are kept per profile (the oldest are pruned on write).
-pub(crate) const ROTATIONS_KEPT: i64 = 200;
+pub(crate) use crate::row_codec::ROTATIONS_KEPT;
 
 /// Keys of the `meta` table and the key check: one home, shared with the PostgreSQL store.
 pub(crate) use crate::key::meta;
