@@ -57,6 +57,15 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         self.advice().exit_code
     }
+
+    /// The message and its remedy on one line, `message (remedy)`, for logs
+    /// and for callers such as kubectl that show stderr as it is.
+    pub fn one_line(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{} ({hint})", self.message()),
+            None => self.message(),
+        }
+    }
 }
 
 impl From<Error> for Failure {

@@ -45,13 +45,6 @@ fn log(app: &App, line: &str) {
     app.out.stderr_line(&format!("keep: {line}"));
 }
 
-fn failure_line(failure: &Failure) -> String {
-    match failure.hint() {
-        Some(hint) => format!("{} ({hint})", failure.message()),
-        None => failure.message(),
-    }
-}
-
 /// Without anything named on the command line, what the settings file's
 /// `[keep]` table names (the flags that only tune keep its values too).
 fn with_settings_table(app: &App, mut args: KeepArgs) -> Result<KeepArgs, Failure> {
@@ -66,8 +59,8 @@ fn with_settings_table(app: &App, mut args: KeepArgs) -> Result<KeepArgs, Failur
         args.scope = scope;
     }
     if let Some(dir) = table.db_token_location {
-        let home = dirs::home_dir().unwrap_or_default();
-        args.db_token_location = Some(oci_iam_sso_domain::expand_tilde(&dir, &home));
+        // `~` is expanded below, against the OCI context's home, as for the flag.
+        args.db_token_location = Some(PathBuf::from(dir));
     }
     args.db_token_profile = args.db_token_profile.or(table.db_token_profile);
     if let Some(share) = table.refresh_token_share {
@@ -160,7 +153,7 @@ pub async fn run(app: &App, globals: &OciGlobalArgs, args: KeepArgs) -> Result<u
             match item.tend(app, &policy).await {
                 Ok(next) => next_checks.push(next),
                 Err(failure) => {
-                    log(app, &format!("error: {}", failure_line(&failure)));
+                    log(app, &format!("error: {}", failure.one_line()));
                     next_checks.push(app.clock.now().plus(policy.retry_after));
                     failed.get_or_insert(failure.exit_code());
                 }

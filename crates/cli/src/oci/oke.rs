@@ -140,11 +140,7 @@ async fn token(app: &App, globals: &OciGlobalArgs, args: OkeTokenArgs) -> Result
 /// on one line, with the usual exit code.
 fn one_line(failure: Failure) -> Failure {
     let code = failure.exit_code();
-    let message = match failure.hint() {
-        Some(hint) => format!("oke token: {} ({hint})", failure.message()),
-        None => format!("oke token: {}", failure.message()),
-    };
-    Failure::cli(message, None, code)
+    Failure::cli(format!("oke token: {}", failure.one_line()), None, code)
 }
 
 async fn kubeconfig(
