@@ -71,13 +71,6 @@ impl App {
         &self.notices
     }
 
-    /// How the command reports (`--output`): commands that report something
-    /// print one JSON document with [`Output::json`] when this is
-    /// [`OutputFormat::Json`](crate::output::OutputFormat::Json).
-    pub fn format(&self) -> crate::output::OutputFormat {
-        self.out.format()
-    }
-
     /// The checked settings (file, `OCI_IAM_SSO_*` variables and global
     /// flags), read on first use.
     pub fn settings(&self) -> Result<&Settings, Failure> {

@@ -81,11 +81,6 @@ impl Output {
         }
     }
 
-    /// `--output`: how the command reports.
-    pub fn format(&self) -> OutputFormat {
-        self.format
-    }
-
     /// Whether the report is one JSON document on stdout.
     pub fn is_json(&self) -> bool {
         self.format == OutputFormat::Json

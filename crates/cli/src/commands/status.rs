@@ -6,7 +6,6 @@ use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
 use crate::output::Output;
-use crate::output::OutputFormat;
 use crate::reports::StatusReport;
 
 /// How many rotations to show.
@@ -41,7 +40,7 @@ pub async fn run(app: &App) -> Result<u8, Failure> {
         );
     }
     // The report is this command's data: on stdout, even with --quiet.
-    if app.format() == OutputFormat::Json {
+    if app.out.is_json() {
         let reports: Vec<StatusReport> = statuses.iter().map(report).collect();
         app.out.json(&reports)?;
         return Ok(0);

@@ -7,7 +7,6 @@ use crate::args::TokenArgs;
 use crate::clock::rfc3339;
 use crate::compose::App;
 use crate::failure::Failure;
-use crate::output::OutputFormat;
 use crate::reports::TokenReport;
 
 pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
@@ -23,7 +22,7 @@ pub async fn run(app: &App, args: TokenArgs) -> Result<u8, Failure> {
         )
         .await?;
     // The token is this command's data: printed even with --quiet.
-    if app.format() == OutputFormat::Json {
+    if app.out.is_json() {
         app.out.json(&TokenReport {
             access_token: access.token.expose_secret(),
             token_type: &access.token_type,
