@@ -30,16 +30,8 @@ impl SessionMinter {
 
     /// The same from PEM text (`-----BEGIN PUBLIC KEY-----`).
     pub fn mint_for_public_key_pem(&self, pem: &str) -> Result<String, String> {
-        let body: String = pem
-            .lines()
-            .map(str::trim)
-            .skip_while(|l| *l != "-----BEGIN PUBLIC KEY-----")
-            .skip(1)
-            .take_while(|l| *l != "-----END PUBLIC KEY-----")
-            .collect();
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .map_err(|e| format!("not an RSA public key PEM: {e}"))?;
+        let der = pem_body(pem, "PUBLIC KEY")
+            .ok_or_else(|| "not an RSA public key PEM: no base64 PUBLIC KEY block".to_owned())?;
         self.mint_for_public_key_der(&der)
             .map_err(|e| format!("not an RSA public key PEM: {e}"))
     }
