@@ -10,7 +10,7 @@ use oci_iam_sso_domain::oci::{
     OciProfileName, PrivateKeyPem, Region, RsaPublicNumbers, SessionCredentials, TenancyOcid,
     bound_public_key,
 };
-use oci_iam_sso_domain::{SessionToken, Timestamp, expand_tilde};
+use oci_iam_sso_domain::{SessionToken, expand_tilde};
 
 use super::config::{ConfigValueError, OciConfig, check_entries};
 use super::files::{self, FileError};
@@ -161,13 +161,15 @@ fn files_error(e: FileError) -> OciError {
 /// accuracy (`keep` then starts one from the token it first sees), so it
 /// never fails the login.
 fn record_login(dir: &Path, key: &KeyPair, token: &SessionToken) {
-    let Some(issued_at) = oci_iam_sso_domain::oci::numeric_claim(token.expose_secret(), "iat")
+    let Some(issued_at) = oci_iam_sso_domain::oci::decode_claims(token.expose_secret())
+        .ok()
+        .and_then(|claims| claims.issued_at)
     else {
         return;
     };
     // Named as `keep` names it: after the key file's text, built as it was written.
     let key_id = login_record::key_id(&files::session_key_text(key));
-    if let Err(error) = login_record::write_login(dir, &key_id, Timestamp::from_unix(issued_at)) {
+    if let Err(error) = login_record::write_login(dir, &key_id, issued_at) {
         tracing::debug!(dir = %dir.display(), %error, "the login time could not be recorded");
     }
 }

@@ -12,7 +12,6 @@ use oci_iam_sso_adapters_store::login_record;
 use oci_iam_sso_domain::keep::{KeepPolicy, Plan, SessionDue, SessionView, sleep_until_next};
 use oci_iam_sso_domain::oci::{
     DbScope, DbTokenRequest, GetDbToken, KeySize, OciFiles as _, RefreshSession, decode_claims,
-    numeric_claim,
 };
 use oci_iam_sso_domain::{Clock as _, ProfileName, Timestamp, TokenRequest};
 
@@ -289,8 +288,8 @@ async fn session_view(context: &OciContext, warned: bool) -> Result<SessionView,
     let session = context.files.read_session(&profile).await?;
     let token = session.token.expose_secret();
     let claims = decode_claims(token)?;
-    let issued_at = numeric_claim(token, "iat")
-        .map(Timestamp::from_unix)
+    let issued_at = claims
+        .issued_at
         .unwrap_or_else(|| claims.expires_at.minus(Duration::from_secs(3600)));
     let key = login_record::key_id(session.private_key.expose_secret());
     let dir = profile
@@ -328,15 +327,12 @@ async fn tend_db_token(
             .join(oci_iam_sso_domain::oci::layout::DB_TOKEN),
     )
     .ok();
-    let expires_at = token
-        .as_deref()
-        .and_then(|t| decode_claims(t).ok())
-        .map(|c| c.expires_at);
-    let issued_at = token
-        .as_deref()
-        .and_then(|t| numeric_claim(t, "iat"))
-        .map(Timestamp::from_unix);
-    let plan = policy.db_token(issued_at, expires_at, app.clock.now());
+    let claims = token.as_deref().and_then(|t| decode_claims(t).ok());
+    let plan = policy.db_token(
+        claims.as_ref().and_then(|c| c.issued_at),
+        claims.as_ref().map(|c| c.expires_at),
+        app.clock.now(),
+    );
     if !plan.due {
         return Ok(plan.next_check);
     }

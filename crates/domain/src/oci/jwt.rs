@@ -12,6 +12,8 @@ pub struct SessionClaims {
     pub subject: Option<String>,
     /// The tenancy's OCID.
     pub tenant: Option<String>,
+    /// `iat`: when the token was issued (or last refreshed), when it says.
+    pub issued_at: Option<Timestamp>,
     pub expires_at: Timestamp,
 }
 
@@ -32,6 +34,8 @@ struct RawClaims {
     sub: Option<String>,
     #[serde(default)]
     tenant: Option<String>,
+    #[serde(default)]
+    iat: Option<i64>,
     exp: i64,
 }
 
@@ -50,6 +54,7 @@ pub fn decode_claims(token: &str) -> Result<SessionClaims, OciError> {
     Ok(SessionClaims {
         subject: raw.sub,
         tenant: raw.tenant,
+        issued_at: raw.iat.map(Timestamp::from_unix),
         expires_at: Timestamp::from_unix(raw.exp),
     })
 }
@@ -102,12 +107,6 @@ pub fn bound_public_key(token: &str) -> Option<RsaPublicNumbers> {
 /// token is not a JWT or has no such string claim.
 pub fn string_claim(token: &str, name: &str) -> Option<String> {
     Some(payload_json(token)?.get(name)?.as_str()?.to_owned())
-}
-
-/// A numeric claim of a JWT (such as `iat`); `None` when the token is not a
-/// JWT or has no such whole number.
-pub fn numeric_claim(token: &str, name: &str) -> Option<i64> {
-    payload_json(token)?.get(name)?.as_i64()
 }
 
 fn payload_json(token: &str) -> Option<serde_json::Value> {

@@ -27,9 +27,7 @@ mod tests_oke;
 
 pub use error::OciError;
 pub use exchange::{ExchangeSession, ExchangeTarget, SessionExchanged, spki_base64};
-pub use jwt::{
-    RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, numeric_claim, string_claim,
-};
+pub use jwt::{RsaPublicNumbers, SessionClaims, bound_public_key, decode_claims, string_claim};
 pub use oke::{
     CLUSTER_TOKEN_LIFETIME, ClusterCredential, ClusterId, ClusterToken, ClusterTokenSigner,
     GetClusterToken,
