@@ -250,6 +250,30 @@ async fn a_ca_bundle_that_is_no_pem_needs_fixing() {
     assert_eq!(ca["status"], "fix", "{ca}");
 }
 
+/// The CA bundle row checks the bundle the HTTP client loads: `--ca-bundle`
+/// (like the `ca_bundle` setting) counts, not only the variable.
+#[tokio::test]
+async fn the_ca_bundle_flag_is_the_bundle_doctor_checks() {
+    let env = TestEnv::start(approving());
+    identity(&env);
+    let bundle = env.home().join("corporate-ca.pem");
+    std::fs::write(&bundle, "not a certificate\n").unwrap();
+    let mut cmd = env.cmd();
+    cmd.args(["doctor", "--output", "json", "--ca-bundle"])
+        .arg(&bundle);
+    let output = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ca = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "CA bundle")
+        .unwrap_or_else(|| panic!("no CA bundle row: {json}"));
+    assert_eq!(ca["status"], "fix", "{ca}");
+}
+
 #[tokio::test]
 async fn servers_that_do_not_answer_skip_the_clock_checks() {
     let env = TestEnv::start(approving());

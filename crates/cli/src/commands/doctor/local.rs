@@ -204,24 +204,32 @@ pub fn proxy(
     )
 }
 
-/// The CA bundle named by [`CA_BUNDLE_VAR`]: whether it parses as PEM.
-pub fn ca_bundle(env: &dyn Fn(&str) -> Option<String>) -> Finding {
-    let Some(path) = env(CA_BUNDLE_VAR).filter(|v| !v.trim().is_empty()) else {
-        return Finding::ok(CA_BUNDLE, "none added: the system's trusted roots");
+/// The CA bundle the HTTP client will add to the system's roots: `configured`
+/// (`--ca-bundle`, else the `ca_bundle` setting or its variable, as the
+/// settings resolved it), else [`CA_BUNDLE_VAR`] when the settings did not
+/// load; whether it parses as PEM.
+pub fn ca_bundle(configured: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Finding {
+    let from_env;
+    let path = match configured {
+        Some(path) => path,
+        None => {
+            let Some(value) = env(CA_BUNDLE_VAR).filter(|v| !v.trim().is_empty()) else {
+                return Finding::ok(CA_BUNDLE, "none added: the system's trusted roots");
+            };
+            from_env = std::path::PathBuf::from(value.trim());
+            &from_env
+        }
     };
-    match crate::compose::ca_bundle_certificates(Path::new(path.trim())) {
+    match crate::compose::ca_bundle_certificates(path) {
         Ok(count) => Finding::ok(
             CA_BUNDLE,
-            format!(
-                "{CA_BUNDLE_VAR}={}: {count} PEM certificate(s)",
-                path.trim()
-            ),
+            format!("{}: {count} PEM certificate(s)", path.display()),
         ),
         Err(problem) => Finding::fix(
             CA_BUNDLE,
-            format!("{CA_BUNDLE_VAR}: {}", problem.problem),
+            format!("{}: {}", path.display(), problem.problem),
             format!(
-                "point {CA_BUNDLE_VAR} at a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), or unset it"
+                "point --ca-bundle, the ca_bundle setting or {CA_BUNDLE_VAR} at a PEM file of CA certificates (-----BEGIN CERTIFICATE-----), or unset it"
             ),
         ),
     }

@@ -52,6 +52,9 @@ async fn examine(app: &App, globals: &OciGlobalArgs, oci_profile: Option<String>
         findings.push(network::oci_clock(app, &target.url).await);
     }
     findings.push(local::proxy(settings.and_then(|s| s.proxy.as_ref()), &env));
-    findings.push(local::ca_bundle(&env));
+    findings.push(local::ca_bundle(
+        settings.and_then(|s| s.ca_bundle.as_deref()),
+        &env,
+    ));
     Report::new(findings)
 }
