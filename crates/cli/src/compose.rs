@@ -361,30 +361,42 @@ impl App {
 
 /// Reads a new passphrase twice from the terminal (for `store rekey`).
 pub fn prompt_new_passphrase() -> Result<zeroize::Zeroizing<String>, Failure> {
-    use std::io::IsTerminal;
-    let refuse = |reason: &str| {
-        Failure::from(StoreError::KeyUnavailable {
-            reason: reason.to_owned(),
-        })
-    };
-    if !std::io::stdin().is_terminal() {
-        return Err(refuse(
-            "a new passphrase needs a terminal; use --new-passphrase-env VAR in scripts",
+    let first = read_passphrase(
+        "New store passphrase: ",
+        "a new passphrase needs a terminal; use --new-passphrase-env VAR in scripts",
+    )?;
+    if *read_secret_line("Again: ")? != *first {
+        return Err(key_unavailable(
+            "the two passphrases differ; nothing was changed",
         ));
     }
-    let read = |prompt: &str| {
-        rpassword::prompt_password(prompt)
-            .map(zeroize::Zeroizing::new)
-            .map_err(|e| refuse(&format!("could not read the passphrase: {e}")))
-    };
-    let first = read("New store passphrase: ")?;
-    if first.is_empty() {
-        return Err(refuse("the passphrase is empty"));
-    }
-    if *read("Again: ")? != *first {
-        return Err(refuse("the two passphrases differ; nothing was changed"));
-    }
     Ok(first)
+}
+
+/// A passphrase typed at the terminal (not echoed); refused without a
+/// terminal (`no_terminal` says what to use instead) or when empty.
+fn read_passphrase(prompt: &str, no_terminal: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(key_unavailable(no_terminal));
+    }
+    let passphrase = read_secret_line(prompt)?;
+    if passphrase.is_empty() {
+        return Err(key_unavailable("the passphrase is empty"));
+    }
+    Ok(passphrase)
+}
+
+fn read_secret_line(prompt: &str) -> Result<zeroize::Zeroizing<String>, Failure> {
+    rpassword::prompt_password(prompt)
+        .map(zeroize::Zeroizing::new)
+        .map_err(|e| key_unavailable(&format!("could not read the passphrase: {e}")))
+}
+
+fn key_unavailable(reason: &str) -> Failure {
+    Failure::from(StoreError::KeyUnavailable {
+        reason: reason.to_owned(),
+    })
 }
 
 /// The shared PostgreSQL store (`store_url`). Connects on first use.
@@ -478,23 +490,10 @@ impl<P: IdentityProvider> IdentityProvider for PollIntervalOverride<P> {
 /// Reads the store passphrase from the terminal without echo. Scripts have no
 /// terminal: they are told to use a variable instead of hanging on a prompt.
 fn prompt_passphrase() -> Result<String, Failure> {
-    use std::io::IsTerminal;
-    if !std::io::stdin().is_terminal() {
-        return Err(StoreError::KeyUnavailable {
-            reason: "--ask-passphrase needs a terminal; use --passphrase-env VAR or OCI_IAM_SSO_KEY in scripts".into(),
-        }
-        .into());
-    }
-    let passphrase = rpassword::prompt_password("Store passphrase: ").map_err(|e| {
-        Failure::from(StoreError::KeyUnavailable {
-            reason: format!("could not read the passphrase: {e}"),
-        })
-    })?;
-    if passphrase.is_empty() {
-        return Err(StoreError::KeyUnavailable {
-            reason: "the passphrase is empty".into(),
-        }
-        .into());
-    }
-    Ok(passphrase)
+    let mut passphrase = read_passphrase(
+        "Store passphrase: ",
+        "--ask-passphrase needs a terminal; use --passphrase-env VAR or OCI_IAM_SSO_KEY in scripts",
+    )?;
+    // Moved out, not copied: the emptied wrapper has nothing left to wipe.
+    Ok(std::mem::take(&mut *passphrase))
 }
