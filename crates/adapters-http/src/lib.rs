@@ -21,8 +21,8 @@ mod resource;
 pub use client::{HttpSettings, ProxyChoice, ProxyUrl, choose_proxy};
 pub use identity::HttpIdentityProvider;
 pub use oci::{
-    HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, cluster_token_for_url,
-    rsa_key_pair_from_pem, sign_request, signing_string,
+    HttpOciAuthService, KeyId, SignError, SignedHeaders, SigningRequest, rsa_key_pair_from_pem,
+    sign_request, signing_string,
 };
 pub use probe::{HttpProbe, ProbeAnswer, ca_bundle_certificates};
 pub use resource::HttpResourceClient;

@@ -27,13 +27,14 @@ const BODY_LIMIT: usize = 256 * 1024;
 #[derive(Debug)]
 pub struct HttpOciAuthService {
     http: LazyClient,
-    pub(super) endpoint: Option<ServiceUrl>,
+    endpoint: Option<ServiceUrl>,
 }
 
 #[derive(Clone, Copy)]
-enum Service {
+pub(super) enum Service {
     Auth,
     Identity,
+    ContainerEngine,
 }
 
 impl HttpOciAuthService {
@@ -45,13 +46,20 @@ impl HttpOciAuthService {
         }
     }
 
-    fn url(&self, region: &Region, service: Service, path: &str) -> Result<ServiceUrl, OciError> {
+    /// `path` on `service` in `region`, or on `--endpoint` when one is given.
+    pub(super) fn url(
+        &self,
+        region: &Region,
+        service: Service,
+        path: &str,
+    ) -> Result<ServiceUrl, OciError> {
         let base = match &self.endpoint {
             Some(endpoint) => endpoint.clone(),
             None => {
                 let base = match service {
                     Service::Auth => region.auth_url(),
                     Service::Identity => region.identity_url(),
+                    Service::ContainerEngine => region.container_engine_url(),
                 };
                 ServiceUrl::parse(&base).map_err(|e| OciError::Config(e.to_string()))?
             }

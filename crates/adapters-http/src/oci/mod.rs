@@ -9,6 +9,5 @@ mod pem;
 mod signer;
 
 pub use client::HttpOciAuthService;
-pub use oke::cluster_token_for_url;
 pub use pem::rsa_key_pair_from_pem;
 pub use signer::{KeyId, SignError, SignedHeaders, SigningRequest, sign_request, signing_string};

@@ -15,12 +15,12 @@
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
+use oci_iam_sso_domain::Timestamp;
 use oci_iam_sso_domain::oci::{
     ClusterId, ClusterToken, ClusterTokenSigner, OciError, Region, SessionCredentials,
 };
-use oci_iam_sso_domain::{ServiceUrl, Timestamp};
 
-use super::client::HttpOciAuthService;
+use super::client::{HttpOciAuthService, Service};
 use super::pem::rsa_key_pair_from_pem;
 use super::signer::{KeyId, SigningRequest, sign_request};
 
@@ -32,25 +32,18 @@ impl ClusterTokenSigner for HttpOciAuthService {
         session: &SessionCredentials,
         at: Timestamp,
     ) -> Result<ClusterToken, OciError> {
-        let base = match &self.endpoint {
-            Some(endpoint) => endpoint.clone(),
-            None => ServiceUrl::parse(&format!(
-                "https://containerengine.{}.{}",
-                region.name(),
-                region.realm_domain()
-            ))
-            .map_err(|e| OciError::Config(e.to_string()))?,
-        };
-        let url = base
-            .join_path(&format!("/cluster_request/{}", cluster.as_str()))
-            .map_err(|e| OciError::Config(e.to_string()))?;
+        let url = self.url(
+            region,
+            Service::ContainerEngine,
+            &format!("/cluster_request/{}", cluster.as_str()),
+        )?;
         cluster_token_for_url(url.as_url(), session, at)
     }
 }
 
 /// Signs a GET of `url` and returns the URL, with the signature as query
 /// parameters, in padded base64url.
-pub fn cluster_token_for_url(
+fn cluster_token_for_url(
     url: &url::Url,
     session: &SessionCredentials,
     at: Timestamp,

@@ -87,6 +87,15 @@ impl Region {
         format!("https://identity.{}.oci.{}", self.name, self.realm_domain)
     }
 
+    /// `https://containerengine.{region}.{realm domain}`: OKE, whose
+    /// `cluster_request` URL a kubectl token signs.
+    pub fn container_engine_url(&self) -> String {
+        format!(
+            "https://containerengine.{}.{}",
+            self.name, self.realm_domain
+        )
+    }
+
     /// `https://login.{region}.{realm domain}`: the console login.
     pub fn login_url(&self) -> String {
         format!("https://login.{}.{}", self.name, self.realm_domain)
